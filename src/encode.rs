@@ -1,0 +1,373 @@
+//! Encoding: several messages into one control buffer, with the size known
+//! before anything is written and every padding byte zeroed.
+
+use std::os::fd::RawFd;
+
+use crate::credentials::UCRED_LEN;
+use crate::rights::rights_len;
+use crate::{Error, Layout, SocketControlMessage, Ucred};
+
+/// A control message to encode.
+///
+/// Each message takes [`cmsg_space`](crate::cmsg_space) of its data length
+/// in the buffer: header, data, then zeroed padding up to the alignment.
+///
+/// ```
+/// use sockcmsg::{ControlMessage, Ucred};
+/// let fds = [3, 4];
+/// let msgs = [
+///     ControlMessage::Credentials(Ucred { pid: 1, uid: 0, gid: 0 }),
+///     ControlMessage::Rights(&fds),
+///     ControlMessage::Other { level: 41, kind: 50, data: &[1, 2, 3] },
+/// ];
+/// let buf = sockcmsg::encode(&msgs)?;
+/// let parsed = sockcmsg::parse_socket_control_message(&buf)?;
+/// assert_eq!(parsed.len(), 3);
+/// assert_eq!(ControlMessage::from(parsed[2]), msgs[2]);
+/// # Ok::<(), sockcmsg::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ControlMessage<'a> {
+    /// `SCM_RIGHTS`: file descriptors to pass.
+    Rights(&'a [RawFd]),
+    /// `SCM_CREDENTIALS`: the sender's credentials.
+    Credentials(Ucred),
+    /// Any message, given by its level, type and data.
+    Other {
+        /// `cmsg_level`.
+        level: i32,
+        /// `cmsg_type`.
+        kind: i32,
+        /// The data, written as it is.
+        data: &'a [u8],
+    },
+}
+
+impl ControlMessage<'_> {
+    /// The length of the message's data, without header or padding.
+    ///
+    /// ```
+    /// use sockcmsg::ControlMessage;
+    /// assert_eq!(ControlMessage::Rights(&[3, 4]).data_len(), 8);
+    /// ```
+    pub fn data_len(&self) -> usize {
+        match self {
+            ControlMessage::Rights(fds) => rights_len(fds),
+            ControlMessage::Credentials(_) => UCRED_LEN,
+            ControlMessage::Other { data, .. } => data.len(),
+        }
+    }
+}
+
+impl<'a> From<SocketControlMessage<'a>> for ControlMessage<'a> {
+    /// The parsed message as [`ControlMessage::Other`], for re-encoding it
+    /// as it was.
+    fn from(msg: SocketControlMessage<'a>) -> Self {
+        ControlMessage::Other {
+            level: msg.header.level,
+            kind: msg.header.kind,
+            data: msg.data,
+        }
+    }
+}
+
+/// A control message that owns its data: level, type and bytes.
+///
+/// What a parsed [`SocketControlMessage`] becomes when it must outlive its
+/// buffer, and what generated test inputs are made of (with the `arbitrary`
+/// and `proptest` features).
+///
+/// ```
+/// use sockcmsg::OwnedControlMessage;
+/// let msg = OwnedControlMessage::rights(&[3, 4]);
+/// let buf = sockcmsg::encode(&[msg.as_control_message()])?;
+/// assert_eq!(buf, sockcmsg::unix_rights(&[3, 4]));
+/// let parsed = sockcmsg::parse_socket_control_message(&buf)?;
+/// assert_eq!(OwnedControlMessage::from(parsed[0]), msg);
+/// # Ok::<(), sockcmsg::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct OwnedControlMessage {
+    /// `cmsg_level`.
+    pub level: i32,
+    /// `cmsg_type`.
+    pub kind: i32,
+    /// The data, without header or padding.
+    pub data: Vec<u8>,
+}
+
+impl OwnedControlMessage {
+    /// An `SCM_RIGHTS` message of the host's layout carrying `fds`.
+    ///
+    /// ```
+    /// let msg = sockcmsg::OwnedControlMessage::rights(&[7]);
+    /// assert_eq!(msg.data, 7i32.to_ne_bytes());
+    /// ```
+    pub fn rights(fds: &[RawFd]) -> Self {
+        Self::host(ControlMessage::Rights(fds))
+    }
+
+    /// An `SCM_CREDENTIALS` message of the host's layout carrying `cred`.
+    ///
+    /// ```
+    /// use sockcmsg::{OwnedControlMessage, Ucred};
+    /// let msg = OwnedControlMessage::credentials(Ucred { pid: 1, uid: 2, gid: 3 });
+    /// assert_eq!(msg.data.len(), 12);
+    /// ```
+    pub fn credentials(cred: Ucred) -> Self {
+        Self::host(ControlMessage::Credentials(cred))
+    }
+
+    /// The message as a [`ControlMessage`] to encode.
+    ///
+    /// ```
+    /// use sockcmsg::{ControlMessage, OwnedControlMessage};
+    /// let msg = OwnedControlMessage { level: 41, kind: 50, data: vec![1] };
+    /// assert_eq!(
+    ///     msg.as_control_message(),
+    ///     ControlMessage::Other { level: 41, kind: 50, data: &[1] }
+    /// );
+    /// ```
+    pub fn as_control_message(&self) -> ControlMessage<'_> {
+        ControlMessage::Other {
+            level: self.level,
+            kind: self.kind,
+            data: &self.data,
+        }
+    }
+
+    /// `msg` as the host's layout encodes it, without the header.
+    fn host(msg: ControlMessage<'_>) -> Self {
+        let mut data = vec![0; msg.data_len()];
+        let (level, kind) = Layout::HOST.write_data(&mut data, &msg);
+        OwnedControlMessage { level, kind, data }
+    }
+}
+
+impl From<SocketControlMessage<'_>> for OwnedControlMessage {
+    /// Copies the parsed message's level, type and data.
+    fn from(msg: SocketControlMessage<'_>) -> Self {
+        OwnedControlMessage {
+            level: msg.header.level,
+            kind: msg.header.kind,
+            data: msg.data.to_vec(),
+        }
+    }
+}
+
+impl Layout {
+    /// The exact number of bytes that encoding `msgs` takes: the sum of
+    /// their `cmsg_space`s. See [`encoded_len`](crate::encoded_len).
+    ///
+    /// ```
+    /// use sockcmsg::{ControlMessage, Layout};
+    /// let msgs = [ControlMessage::Rights(&[3])];
+    /// assert_eq!(Layout::LINUX_64.encoded_len(&msgs)?, 24);
+    /// assert_eq!(Layout::LINUX_32.encoded_len(&msgs)?, 16);
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn encoded_len(&self, msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
+        msgs.iter().try_fold(0usize, |total, msg| {
+            let len = msg.data_len();
+            let max = self.max_data_len();
+            let too_long = Error::DataTooLong { len, max };
+            if len > max {
+                return Err(too_long);
+            }
+            total.checked_add(self.cmsg_space(len)).ok_or(too_long)
+        })
+    }
+
+    /// Encodes `msgs` into the start of `buf` and returns the bytes written.
+    /// See [`encode_into`](crate::encode_into).
+    ///
+    /// ```
+    /// use sockcmsg::{ControlMessage, Layout};
+    /// let mut buf = [0xff; 32];
+    /// let n = Layout::LINUX_32.encode_into(&[ControlMessage::Rights(&[3])], &mut buf)?;
+    /// assert_eq!(n, 16);
+    /// assert_eq!(buf[..4], 16u32.to_le_bytes());
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn encode_into(&self, msgs: &[ControlMessage<'_>], buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.encoded_len(msgs)?;
+        let too_small = Error::BufferTooSmall {
+            needed,
+            available: buf.len(),
+        };
+        let mut rest = buf.get_mut(..needed).ok_or(too_small)?;
+        for msg in msgs {
+            let space = self.cmsg_space(msg.data_len());
+            let (slot, tail) = rest.split_at_mut_checked(space).ok_or(too_small)?;
+            self.write_message(slot, msg).ok_or(too_small)?;
+            rest = tail;
+        }
+        Ok(needed)
+    }
+
+    /// Appends the encoding of `msgs` to `out` and returns the bytes
+    /// appended. See [`encode_to_vec`](crate::encode_to_vec).
+    ///
+    /// ```
+    /// use sockcmsg::{ControlMessage, Layout};
+    /// let mut out = Vec::new();
+    /// Layout::LINUX_32.encode_to_vec(&[ControlMessage::Rights(&[3])], &mut out)?;
+    /// assert_eq!(out, Layout::LINUX_32.unix_rights(&[3])?);
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn encode_to_vec(
+        &self,
+        msgs: &[ControlMessage<'_>],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, Error> {
+        let start = out.len();
+        let needed = self.encoded_len(msgs)?;
+        out.resize(start.saturating_add(needed), 0);
+        let written = out
+            .get_mut(start..)
+            .map_or(Ok(0), |tail| self.encode_into(msgs, tail));
+        if written.is_err() {
+            out.truncate(start);
+        }
+        written
+    }
+
+    /// Encodes `msgs` into a new buffer of exactly
+    /// [`encoded_len`](Self::encoded_len) bytes. See
+    /// [`encode`](crate::encode).
+    ///
+    /// ```
+    /// use sockcmsg::{ControlMessage, Layout};
+    /// let buf = Layout::LINUX_32.encode(&[ControlMessage::Rights(&[3, 4])])?;
+    /// assert_eq!(buf.len(), 20);
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn encode(&self, msgs: &[ControlMessage<'_>]) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::with_capacity(self.encoded_len(msgs)?);
+        self.encode_to_vec(msgs, &mut out)?;
+        Ok(out)
+    }
+
+    /// An `SCM_RIGHTS` message carrying `fds`, padded (Go's `UnixRights`).
+    /// Fails only if the fds take more bytes than a `cmsg_len` of this
+    /// layout can describe. See [`unix_rights`](crate::unix_rights).
+    ///
+    /// ```
+    /// use sockcmsg::Layout;
+    /// assert_eq!(Layout::LINUX_32.unix_rights(&[3])?, [16, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0]);
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn unix_rights(&self, fds: &[RawFd]) -> Result<Vec<u8>, Error> {
+        self.encode(&[ControlMessage::Rights(fds)])
+    }
+
+    /// An `SCM_CREDENTIALS` message carrying `cred`, padded (Go's
+    /// `UnixCredentials`). See [`unix_credentials`](crate::unix_credentials).
+    ///
+    /// ```
+    /// use sockcmsg::{Layout, Ucred};
+    /// let buf = Layout::LINUX_64.unix_credentials(&Ucred { pid: 1, uid: 2, gid: 3 });
+    /// assert_eq!(buf.len(), 32);
+    /// ```
+    pub fn unix_credentials(&self, cred: &Ucred) -> Vec<u8> {
+        #[allow(
+            clippy::expect_used,
+            reason = "a 12-byte payload fits every layout's length field"
+        )]
+        self.encode(&[ControlMessage::Credentials(*cred)])
+            .expect("credentials always fit")
+    }
+
+    /// Writes one message into `slot`, which is exactly its `cmsg_space`.
+    /// `None` only if `slot` has the wrong size or the length does not fit
+    /// the length field, which [`encoded_len`](Self::encoded_len) rules out.
+    fn write_message(&self, slot: &mut [u8], msg: &ControlMessage<'_>) -> Option<()> {
+        let data_len = msg.data_len();
+        let (header, rest) = slot.split_at_mut_checked(self.cmsg_len(0))?;
+        let (data, padding) = rest.split_at_mut_checked(data_len)?;
+        let (level, kind) = self.write_data(data, msg);
+        padding.fill(0);
+        self.write_header(header, self.cmsg_len(data_len), level, kind)
+    }
+
+    /// Writes the data of `msg` into `out`, which is exactly
+    /// [`ControlMessage::data_len`] long, and returns the message's level
+    /// and type.
+    fn write_data(&self, out: &mut [u8], msg: &ControlMessage<'_>) -> (i32, i32) {
+        match *msg {
+            ControlMessage::Rights(fds) => {
+                self.write_fds(out, fds);
+                (self.sol_socket(), self.scm_rights())
+            }
+            ControlMessage::Credentials(cred) => {
+                out.copy_from_slice(&self.ucred_bytes(&cred));
+                (self.sol_socket(), self.scm_credentials())
+            }
+            ControlMessage::Other { level, kind, data } => {
+                out.copy_from_slice(data);
+                (level, kind)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const L: Layout = Layout::LINUX_64;
+
+    #[test]
+    fn padding_is_zeroed_and_nothing_past_the_size_is_touched() {
+        let msgs = [
+            ControlMessage::Other {
+                level: 6,
+                kind: 7,
+                data: &[0xab; 3],
+            },
+            ControlMessage::Rights(&[-1]),
+        ];
+        let mut buf = [0xff; 64];
+        let n = L.encode_into(&msgs, &mut buf).unwrap();
+        assert_eq!(n, 24 + 24);
+        assert_eq!(buf[16..24], [0xab, 0xab, 0xab, 0, 0, 0, 0, 0]);
+        assert_eq!(buf[40..48], [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+        assert!(buf[n..].iter().all(|&b| b == 0xff));
+    }
+
+    #[test]
+    fn a_small_buffer_is_an_error_and_is_left_alone() {
+        let msgs = [ControlMessage::Rights(&[3, 4])];
+        for size in [0, 16, 23] {
+            let mut buf = vec![0xee; size];
+            assert_eq!(
+                L.encode_into(&msgs, &mut buf),
+                Err(Error::BufferTooSmall {
+                    needed: 24,
+                    available: size
+                })
+            );
+            assert!(buf.iter().all(|&b| b == 0xee));
+        }
+    }
+
+    #[test]
+    fn encode_to_vec_appends() {
+        let mut out = vec![9];
+        let n = L
+            .encode_to_vec(&[ControlMessage::Rights(&[])], &mut out)
+            .unwrap();
+        assert_eq!(n, 16);
+        assert_eq!(out.len(), 17);
+        assert_eq!(out[0], 9);
+        assert_eq!(out[1..], L.unix_rights(&[]).unwrap());
+    }
+
+    #[test]
+    fn the_length_field_bounds_the_data() {
+        assert_eq!(Layout::LINUX_32.max_data_len(), u32::MAX as usize - 12);
+        assert_eq!(L.max_data_len(), usize::MAX - 7 - 16);
+        assert_eq!(L.cmsg_space(L.max_data_len()), usize::MAX - 7);
+    }
+}

@@ -1,0 +1,165 @@
+//! The one error type: each variant names a rejection and carries the
+//! offsets and lengths involved.
+
+use std::fmt;
+
+/// Why a control buffer or message was rejected.
+///
+/// Go answers every one of these with `EINVAL` (or, for
+/// [`PartialFd`](Error::PartialFd) and [`TruncatedHeader`](Error::TruncatedHeader),
+/// a panic); here each has its own variant with the numbers involved.
+/// Offsets count bytes from the start of the buffer that was passed in.
+/// Converted with `std::io::Error::from`, every variant becomes `EINVAL`, as
+/// in Go.
+///
+/// ```
+/// use sockcmsg::{parse_socket_control_message, Error};
+///
+/// // A header claiming 17 bytes, in a 16-byte buffer.
+/// let mut buf = sockcmsg::unix_rights(&[]);
+/// buf[0] = 17;
+/// let err = parse_socket_control_message(&buf).unwrap_err();
+/// assert_eq!(err, Error::LengthPastEnd { offset: 0, len: 17, available: 16 });
+/// assert_eq!(std::io::Error::from(err).raw_os_error(), Some(libc::EINVAL));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// Fewer bytes than one header where a header was required
+    /// ([`parse_one_socket_control_message`](crate::parse_one_socket_control_message)
+    /// on a short input, which Go indexes out of bounds).
+    TruncatedHeader {
+        /// Where the header should start.
+        offset: usize,
+        /// The bytes there.
+        available: usize,
+        /// The bytes a header needs (`cmsg_len(0)`).
+        needed: usize,
+    },
+    /// A header's `cmsg_len` is shorter than the header itself.
+    LengthBelowHeader {
+        /// Where the header starts.
+        offset: usize,
+        /// Its `cmsg_len`.
+        len: u64,
+        /// The least valid `cmsg_len` (`cmsg_len(0)`).
+        min: usize,
+    },
+    /// A header's `cmsg_len` reaches past the end of the buffer.
+    LengthPastEnd {
+        /// Where the header starts.
+        offset: usize,
+        /// Its `cmsg_len`.
+        len: u64,
+        /// The bytes from the header to the end of the buffer.
+        available: usize,
+    },
+    /// A typed decoder was given a message of another level or type.
+    UnexpectedMessage {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The level the decoder reads (`SOL_SOCKET`).
+        expected_level: i32,
+        /// The type the decoder reads (`SCM_RIGHTS` or `SCM_CREDENTIALS`).
+        expected_kind: i32,
+    },
+    /// An `SCM_RIGHTS` payload whose length is not a multiple of 4: it ends
+    /// in part of a file descriptor. Go's `ParseUnixRights` panics here.
+    PartialFd {
+        /// The payload's length.
+        len: usize,
+    },
+    /// An `SCM_CREDENTIALS` payload shorter than a `struct ucred`.
+    ShortCredentials {
+        /// The payload's length.
+        len: usize,
+        /// The length of a `struct ucred` (12).
+        needed: usize,
+    },
+    /// The encoder's output buffer cannot hold the messages.
+    BufferTooSmall {
+        /// The bytes the messages take.
+        needed: usize,
+        /// The bytes the buffer has.
+        available: usize,
+    },
+    /// A message to encode carries more data than a `cmsg_len` can describe
+    /// (or, with those before it, more than a `usize` can count).
+    DataTooLong {
+        /// The message's data length.
+        len: usize,
+        /// The most it could carry.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::TruncatedHeader {
+                offset,
+                available,
+                needed,
+            } => write!(
+                f,
+                "control message header at offset {offset} is truncated: \
+                 {available} bytes, a header needs {needed}"
+            ),
+            Error::LengthBelowHeader { offset, len, min } => write!(
+                f,
+                "control message at offset {offset} has cmsg_len {len}, \
+                 below the header's {min} bytes"
+            ),
+            Error::LengthPastEnd {
+                offset,
+                len,
+                available,
+            } => write!(
+                f,
+                "control message at offset {offset} has cmsg_len {len}, \
+                 past the end of the buffer ({available} bytes remain)"
+            ),
+            Error::UnexpectedMessage {
+                level,
+                kind,
+                expected_level,
+                expected_kind,
+            } => write!(
+                f,
+                "control message has level {level} and type {kind}, \
+                 expected level {expected_level} and type {expected_kind}"
+            ),
+            Error::PartialFd { len } => write!(
+                f,
+                "SCM_RIGHTS payload of {len} bytes is not a whole number of \
+                 4-byte file descriptors"
+            ),
+            Error::ShortCredentials { len, needed } => write!(
+                f,
+                "SCM_CREDENTIALS payload of {len} bytes is shorter than \
+                 struct ucred ({needed} bytes)"
+            ),
+            Error::BufferTooSmall { needed, available } => write!(
+                f,
+                "control buffer of {available} bytes is too small for \
+                 {needed} bytes of messages"
+            ),
+            Error::DataTooLong { len, max } => write!(
+                f,
+                "control message data of {len} bytes is longer than the \
+                 {max} bytes a cmsg_len can describe"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for std::io::Error {
+    /// `EINVAL`, the error Go's `syscall` returns for every rejection.
+    fn from(_: Error) -> Self {
+        std::io::Error::from_raw_os_error(libc::EINVAL)
+    }
+}

@@ -1,0 +1,87 @@
+//! The codec against the C library's CMSG_* macros (as the `libc` crate
+//! defines them for the host): the size functions for every length up to a
+//! page, and the walk over well-formed buffers.
+
+use proptest::prelude::*;
+use sockcmsg::{cmsg_len, cmsg_space, messages, ControlMessage};
+
+#[test]
+fn sizes_match_libc_up_to_4096() {
+    for data_len in 0..=4096u32 {
+        // SAFETY: CMSG_LEN and CMSG_SPACE are pure arithmetic.
+        let (len, space) = unsafe { (libc::CMSG_LEN(data_len), libc::CMSG_SPACE(data_len)) };
+        let n = data_len as usize;
+        assert_eq!(cmsg_len(n), len as usize, "CMSG_LEN({data_len})");
+        assert_eq!(cmsg_space(n), space as usize, "CMSG_SPACE({data_len})");
+    }
+}
+
+/// One message as both walks report it: offset in the buffer, `cmsg_len`,
+/// level, type, data.
+type Seen = (usize, usize, i32, i32, Vec<u8>);
+
+/// Walks `buf` with `CMSG_FIRSTHDR`/`CMSG_NXTHDR` over an aligned copy.
+fn libc_walk(buf: &[u8]) -> Vec<Seen> {
+    // u64 storage gives the alignment `struct cmsghdr` needs.
+    let mut storage = vec![0u64; buf.len().div_ceil(8)];
+    let base = storage.as_mut_ptr().cast::<u8>();
+    // SAFETY: `storage` has at least `buf.len()` bytes.
+    unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), base, buf.len()) };
+    // SAFETY: msghdr is plain data; all-zero is a valid value.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_control = base.cast();
+    msg.msg_controllen = buf.len() as _;
+    let mut seen = Vec::new();
+    // SAFETY: `msg` describes `storage`, which outlives the walk; the caller
+    // passes only well-formed buffers, on which the macros stay in bounds.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            let offset = cmsg.cast::<u8>().offset_from(base) as usize;
+            let len = (*cmsg).cmsg_len as usize;
+            let data_offset = libc::CMSG_DATA(cmsg).offset_from(cmsg.cast::<u8>()) as usize;
+            let data = std::slice::from_raw_parts(libc::CMSG_DATA(cmsg), len - data_offset);
+            seen.push((
+                offset,
+                len,
+                (*cmsg).cmsg_level,
+                (*cmsg).cmsg_type,
+                data.to_vec(),
+            ));
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+        }
+    }
+    seen
+}
+
+fn codec_walk(buf: &[u8]) -> Vec<Seen> {
+    messages(buf)
+        .map(|msg| {
+            let msg = msg.expect("a well-formed buffer parses");
+            let offset = msg.data.as_ptr() as usize - buf.as_ptr() as usize - cmsg_len(0);
+            (
+                offset,
+                msg.header.len,
+                msg.header.level,
+                msg.header.kind,
+                msg.data.to_vec(),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn walk_matches_libc_on_well_formed_buffers(
+        specs in prop::collection::vec((any::<i32>(), any::<i32>(), prop::collection::vec(any::<u8>(), 0..64)), 0..12)
+    ) {
+        let msgs: Vec<ControlMessage<'_>> = specs
+            .iter()
+            .map(|(level, kind, data)| ControlMessage::Other { level: *level, kind: *kind, data })
+            .collect();
+        let buf = sockcmsg::encode(&msgs).expect("encodes");
+        let codec = codec_walk(&buf);
+        prop_assert_eq!(codec.len(), msgs.len());
+        prop_assert_eq!(codec, libc_walk(&buf));
+    }
+}
