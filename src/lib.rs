@@ -64,6 +64,9 @@ mod error;
 mod layout;
 mod parse;
 mod rights;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(unsafe_code)]
+mod sys;
 
 use std::os::fd::RawFd;
 
@@ -73,6 +76,8 @@ pub use error::Error;
 pub use layout::Layout;
 pub use parse::{Cmsghdr, Messages, SocketControlMessage};
 pub use rights::Fds;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use sys::socket;
 
 /// The value of `cmsg_len` for a message carrying `data_len` bytes (Go's
 /// `CmsgLen`, C's `CMSG_LEN`). Saturates at `usize::MAX`.

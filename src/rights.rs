@@ -65,10 +65,17 @@ impl Layout {
                 len: msg.data.len(),
             });
         }
-        Ok(Fds {
+        Ok(self.whole_fds(msg.data))
+    }
+
+    /// The whole file descriptors in `data`, ignoring a partial one at the
+    /// end: for code that must see every descriptor the kernel installed
+    /// even in a payload that [`fds`](Self::fds) rejects.
+    pub(crate) fn whole_fds<'a>(&self, data: &'a [u8]) -> Fds<'a> {
+        Fds {
             layout: *self,
-            chunks: msg.data.chunks_exact(FD_LEN),
-        })
+            chunks: data.chunks_exact(FD_LEN),
+        }
     }
 
     /// The file descriptors in an `SCM_RIGHTS` message. See
