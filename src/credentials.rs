@@ -14,6 +14,7 @@ use crate::{Error, Layout, SocketControlMessage};
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Ucred {
     /// The process ID.
     pub pid: i32,

@@ -44,6 +44,11 @@
 //! assert_eq!(parse_unix_rights(&msgs[0])?, [3, 4]);
 //! # Ok::<(), sockcmsg::Error>(())
 //! ```
+//!
+//! # Features
+//!
+//! - `arbitrary`: `arbitrary::Arbitrary` for [`OwnedControlMessage`] and
+//!   [`Ucred`], for fuzzing code that consumes control messages.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -58,6 +63,8 @@
     )
 )]
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 mod credentials;
 mod encode;
 mod error;
