@@ -529,3 +529,79 @@ fn own(fd: RawFd, owned: &[OwnedFd]) -> Option<OwnedFd> {
 fn socklen(len: usize) -> libc::socklen_t {
     libc::socklen_t::try_from(len).unwrap_or(libc::socklen_t::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::IntoRawFd;
+
+    /// Held by each test that checks a number was closed, so that no other
+    /// test opens a descriptor that reuses it in between.
+    static FD_NUMBERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// A descriptor handed over as a bare number, as the kernel hands them.
+    fn installed() -> RawFd {
+        std::fs::File::open("/dev/null").unwrap().into_raw_fd()
+    }
+
+    fn is_open(fd: RawFd) -> bool {
+        std::path::Path::new(&format!("/proc/self/fd/{fd}")).exists()
+    }
+
+    fn take(control: &[u8]) -> io::Result<Received<'_>> {
+        let mut received = Received {
+            bytes: 0,
+            fds: Vec::new(),
+            pidfd: None,
+            credentials: None,
+            control_truncated: false,
+            data_truncated: false,
+            control,
+        };
+        take_ownership(&mut received).map(|()| received)
+    }
+
+    #[test]
+    fn negative_and_repeated_values_never_become_owned() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let control = crate::unix_rights(&[-1, fd, fd, i32::MIN]);
+        let received = take(&control).unwrap();
+        assert_eq!(raw(&received.fds), [fd]);
+        drop(received);
+        assert!(!is_open(fd));
+    }
+
+    #[test]
+    fn a_partial_fd_does_not_hide_the_whole_ones() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let mut data = fd.to_ne_bytes().to_vec();
+        data.extend([0xff, 0xff]);
+        let control = crate::encode(&[ControlMessage::Other {
+            level: libc::SOL_SOCKET,
+            kind: libc::SCM_RIGHTS,
+            data: &data,
+        }])
+        .unwrap();
+        assert_eq!(raw(&take(&control).unwrap().fds), [fd]);
+        assert!(!is_open(fd));
+    }
+
+    #[test]
+    fn a_parse_error_closes_what_was_already_taken() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let mut control = crate::unix_rights(&[fd]);
+        let bad = control.len();
+        control.extend(crate::unix_rights(&[]));
+        control[bad] = 99; // a cmsg_len past the end
+        let err = take(&control).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(!is_open(fd));
+    }
+
+    fn raw(fds: &[OwnedFd]) -> Vec<RawFd> {
+        fds.iter().map(AsRawFd::as_raw_fd).collect()
+    }
+}

@@ -1,0 +1,251 @@
+//! The kernel as the codec's oracle: the bytes it writes for rights and
+//! credentials are exactly what the encoder produces, and the socket helpers
+//! behave on every socket type as the kernel does.
+//!
+//! Tests that count open descriptors live in `kernel_fd_leaks.rs`, alone in
+//! their binary, so that these tests' descriptors cannot disturb the count.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::MetadataExt;
+
+use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SocketKind, SocketOption};
+use sockcmsg::{ControlMessage, Ucred};
+
+fn dev_null() -> File {
+    File::open("/dev/null").expect("/dev/null")
+}
+
+fn raw(fds: &[OwnedFd]) -> Vec<RawFd> {
+    fds.iter().map(AsRawFd::as_raw_fd).collect()
+}
+
+/// Whether `fd` is close-on-exec, read from `/proc/self/fdinfo` (the
+/// `flags` field, in octal, includes `O_CLOEXEC`).
+fn is_cloexec(fd: BorrowedFd<'_>) -> bool {
+    let info =
+        std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).expect("fdinfo");
+    let flags = info
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .expect("flags line");
+    let flags = i32::from_str_radix(flags.trim(), 8).expect("octal flags");
+    flags & libc::O_CLOEXEC != 0
+}
+
+/// This process's credentials as the kernel reports them: its pid and its
+/// effective uid and gid (the owner of `/proc/self`).
+fn own_credentials() -> Ucred {
+    let proc_self = std::fs::metadata("/proc/self").expect("/proc/self");
+    Ucred {
+        pid: std::process::id() as i32,
+        uid: proc_self.uid(),
+        gid: proc_self.gid(),
+    }
+}
+
+#[test]
+fn kernel_rights_bytes_equal_unix_rights_for_1_to_253_fds() {
+    let (tx, rx) = socket::socketpair(SocketKind::SeqPacket).unwrap();
+    let file = dev_null();
+    for count in 1..=253 {
+        let fds = vec![file.as_fd(); count];
+        socket::send(tx.as_fd(), b"x", &fds, None).unwrap();
+        let mut control = ControlBuffer::for_fds(count);
+        let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+        assert_eq!(received.fds.len(), count);
+        assert!(!received.control_truncated);
+        assert_eq!(
+            received.control,
+            sockcmsg::unix_rights(&raw(&received.fds)),
+            "{count} fds"
+        );
+    }
+}
+
+#[test]
+fn kernel_refuses_254_fds() {
+    let (tx, _rx) = socket::socketpair(SocketKind::SeqPacket).unwrap();
+    let file = dev_null();
+    let err = socket::send(tx.as_fd(), b"x", &[file.as_fd(); 254], None).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+}
+
+#[test]
+fn kernel_credentials_bytes_equal_unix_credentials() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    // Before anything is sent: data sent earlier arrives with overflow ids.
+    socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
+    socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+    let mut control = ControlBuffer::for_credentials_and_fds(0);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    let expected = own_credentials();
+    assert_eq!(received.credentials, Some(expected));
+    assert_eq!(received.control, sockcmsg::unix_credentials(&expected));
+}
+
+#[test]
+fn explicit_credentials_are_accepted_and_arrive() {
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
+    let cred = own_credentials();
+    socket::send_control(tx.as_fd(), b"x", &sockcmsg::unix_credentials(&cred)).unwrap();
+    let mut control = ControlBuffer::for_credentials_and_fds(0);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!(received.credentials, Some(cred));
+}
+
+#[test]
+fn credentials_come_before_rights() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
+    let file = dev_null();
+    socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap();
+    let mut control = ControlBuffer::for_credentials_and_fds(1);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    let kinds: Vec<i32> = msgs.iter().map(|msg| msg.header.kind).collect();
+    assert_eq!(kinds, [libc::SCM_CREDENTIALS, libc::SCM_RIGHTS]);
+    assert_eq!(received.credentials, Some(own_credentials()));
+    assert_eq!(received.fds.len(), 1);
+    let mut expected = sockcmsg::unix_credentials(&own_credentials());
+    expected.extend(sockcmsg::unix_rights(&raw(&received.fds)));
+    assert_eq!(received.control, expected);
+}
+
+#[test]
+fn every_socket_type_passes_fds_close_on_exec() {
+    for kind in [
+        SocketKind::Stream,
+        SocketKind::Datagram,
+        SocketKind::SeqPacket,
+    ] {
+        let (tx, rx) = socket::socketpair(kind).unwrap();
+        let file = dev_null();
+        socket::send(tx.as_fd(), b"abc", &[file.as_fd(), tx.as_fd()], None).unwrap();
+        let mut data = [0; 8];
+        let mut control = ControlBuffer::for_fds(2);
+        let received = socket::recv(rx.as_fd(), &mut data, &mut control).unwrap();
+        assert_eq!(&data[..received.bytes], b"abc", "{kind:?}");
+        assert_eq!(received.fds.len(), 2, "{kind:?}");
+        assert!(
+            received.fds.iter().all(|fd| is_cloexec(fd.as_fd())),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn cloexec_can_be_turned_off() {
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let file = dev_null();
+    socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap();
+    let mut control = ControlBuffer::for_fds(1);
+    let options = RecvOptions::default().cloexec(false);
+    let received = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap();
+    assert!(!is_cloexec(received.fds[0].as_fd()));
+}
+
+#[test]
+fn a_stream_read_stops_at_the_byte_that_carried_fds() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    let file = dev_null();
+    socket::send(tx.as_fd(), b"AB", &[file.as_fd()], None).unwrap();
+    socket::send(tx.as_fd(), b"CD", &[file.as_fd(), file.as_fd()], None).unwrap();
+    let mut data = [0; 16];
+    let mut control = ControlBuffer::for_fds(4);
+    let first = socket::recv(rx.as_fd(), &mut data, &mut control).unwrap();
+    assert_eq!((&data[..first.bytes], first.fds.len()), (&b"AB"[..], 1));
+    let second = socket::recv(rx.as_fd(), &mut data, &mut control).unwrap();
+    assert_eq!((&data[..second.bytes], second.fds.len()), (&b"CD"[..], 2));
+}
+
+#[test]
+fn several_rights_messages_arrive_merged() {
+    for kind in [
+        SocketKind::Stream,
+        SocketKind::Datagram,
+        SocketKind::SeqPacket,
+    ] {
+        let (tx, rx) = socket::socketpair(kind).unwrap();
+        let file = dev_null();
+        let fd = file.as_raw_fd();
+        let control = sockcmsg::encode(&[
+            ControlMessage::Rights(&[fd, fd]),
+            ControlMessage::Rights(&[fd]),
+        ])
+        .unwrap();
+        socket::send_control(tx.as_fd(), b"x", &control).unwrap();
+        let mut control = ControlBuffer::for_fds(3);
+        let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+        let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+        assert_eq!(msgs.len(), 1, "{kind:?}");
+        assert_eq!(sockcmsg::parse_unix_rights(&msgs[0]).unwrap().len(), 3);
+        assert_eq!(received.fds.len(), 3, "{kind:?}");
+    }
+}
+
+/// Runs `test` if the kernel has `option`; otherwise prints why it did not.
+fn where_supported(option: SocketOption, test: impl FnOnce(OwnedFd, OwnedFd)) {
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    match socket::set_option(rx.as_fd(), option, true) {
+        Ok(()) => test(tx, rx),
+        Err(err) if err.raw_os_error() == Some(libc::ENOPROTOOPT) => {
+            println!("skipped: this kernel has no {option:?} ({err})");
+        }
+        Err(err) => panic!("{option:?}: {err}"),
+    }
+}
+
+#[test]
+fn a_pidfd_is_received_owned() {
+    where_supported(SocketOption::PassPidfd, |tx, rx| {
+        socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+        let mut control = ControlBuffer::with_len(sockcmsg::cmsg_space(4));
+        let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+        let pidfd = received.pidfd.expect("SCM_PIDFD");
+        assert!(is_cloexec(pidfd.as_fd()));
+        let info =
+            std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).unwrap();
+        assert!(
+            info.contains(&format!("Pid:\t{}\n", std::process::id())),
+            "{info}"
+        );
+    });
+}
+
+#[test]
+fn a_receiver_without_pass_rights_refuses_fds() {
+    where_supported(SocketOption::PassRights, |tx, rx| {
+        socket::set_option(rx.as_fd(), SocketOption::PassRights, false).unwrap();
+        let file = dev_null();
+        let err = socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+        // Data without descriptors still passes.
+        socket::send(tx.as_fd(), b"y", &[], None).unwrap();
+    });
+}
+
+#[test]
+fn a_stream_drops_fds_sent_without_data() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    let file = dev_null();
+    assert_eq!(
+        socket::send(tx.as_fd(), b"", &[file.as_fd()], None).unwrap(),
+        0
+    );
+    socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+    let mut control = ControlBuffer::for_fds(1);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert!(received.fds.is_empty() && received.control.is_empty());
+}
+
+#[test]
+fn receiving_nothing_waiting_is_would_block() {
+    let (_tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let mut control = ControlBuffer::for_fds(1);
+    let options = RecvOptions::default().flags(libc::MSG_DONTWAIT);
+    let err = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+}
