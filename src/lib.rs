@@ -49,6 +49,8 @@
 //!
 //! - `arbitrary`: `arbitrary::Arbitrary` for [`OwnedControlMessage`] and
 //!   [`Ucred`], for fuzzing code that consumes control messages.
+//! - `proptest`: `sockcmsg::strategies`, proptest strategies for
+//!   well-formed messages and buffers and malformed buffers.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -71,9 +73,16 @@ mod error;
 mod layout;
 mod parse;
 mod rights;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[allow(unsafe_code)]
 mod sys;
+
+// `strategies` names the crate as its users do, so that the crate's own
+// tests can compile it from its source file without the feature.
+#[cfg(feature = "proptest")]
+extern crate self as sockcmsg;
 
 use std::os::fd::RawFd;
 

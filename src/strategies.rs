@@ -1,0 +1,219 @@
+//! Proptest strategies for control messages and buffers (feature
+//! `proptest`), for property-testing code that consumes them.
+//!
+//! - [`message`] and [`messages`]: well-formed messages, rights and
+//!   credentials among them.
+//! - [`well_formed_buffer`]: buffers that every parser accepts, with the
+//!   messages they hold.
+//! - [`malformed_buffer`]: buffers that every parser rejects, derived from
+//!   well-formed ones, with where they fail.
+//!
+//! This module uses only the crate's public API, as a user's tests would
+//! (the crate's own property tests compile it from its source file, so that
+//! plain `cargo test` runs them without the feature).
+
+use std::os::fd::RawFd;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use sockcmsg::{ControlMessage, Layout, OwnedControlMessage, Ucred};
+
+/// The most data a generated message of any level and type carries.
+pub const MAX_DATA_LEN: usize = 512;
+
+/// The most fds a generated `SCM_RIGHTS` message carries: Linux's
+/// `SCM_MAX_FD`.
+pub const MAX_FDS: usize = 253;
+
+/// The most messages in a generated buffer.
+pub const MAX_MESSAGES: usize = 8;
+
+/// One well-formed message: an `SCM_RIGHTS` message of the host's layout
+/// with 0 to [`MAX_FDS`] fds, an `SCM_CREDENTIALS` message, or any level
+/// and type with 0 to [`MAX_DATA_LEN`] bytes of data. Half of those last
+/// ones are `SOL_SOCKET` messages of type `SCM_RIGHTS` or `SCM_CREDENTIALS`
+/// whose payload need not decode, to reach the typed decoders' errors.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use sockcmsg::strategies::message;
+///
+/// proptest!(|(msg in message())| {
+///     let buf = sockcmsg::encode(&[msg.as_control_message()]).unwrap();
+///     prop_assert_eq!(buf.len(), sockcmsg::cmsg_space(msg.data.len()));
+/// });
+/// ```
+pub fn message() -> impl Strategy<Value = OwnedControlMessage> {
+    let typed_kind = prop_oneof![Just(libc::SCM_RIGHTS), Just(libc::SCM_CREDENTIALS)];
+    let header = prop_oneof![
+        (Just(libc::SOL_SOCKET), typed_kind),
+        (any::<i32>(), any::<i32>()),
+    ];
+    prop_oneof![
+        vec(any::<RawFd>(), 0..=MAX_FDS).prop_map(|fds| OwnedControlMessage::rights(&fds)),
+        any::<(i32, u32, u32)>()
+            .prop_map(|(pid, uid, gid)| OwnedControlMessage::credentials(Ucred { pid, uid, gid })),
+        (header, vec(any::<u8>(), 0..=MAX_DATA_LEN))
+            .prop_map(|((level, kind), data)| { OwnedControlMessage { level, kind, data } }),
+    ]
+}
+
+/// Zero to [`MAX_MESSAGES`] messages from [`message`].
+///
+/// ```
+/// use proptest::prelude::*;
+/// use sockcmsg::strategies::messages;
+///
+/// proptest!(|(msgs in messages())| {
+///     let as_encoded: Vec<_> = msgs.iter().map(|msg| msg.as_control_message()).collect();
+///     let buf = sockcmsg::encode(&as_encoded).unwrap();
+///     prop_assert_eq!(sockcmsg::parse_socket_control_message(&buf).unwrap().len(), msgs.len());
+/// });
+/// ```
+pub fn messages() -> impl Strategy<Value = Vec<OwnedControlMessage>> {
+    vec(message(), 0..=MAX_MESSAGES)
+}
+
+/// A buffer that every parser accepts, and the messages it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WellFormedBuffer {
+    /// The messages that a parse yields, in order.
+    pub messages: Vec<OwnedControlMessage>,
+    /// The buffer.
+    pub bytes: Vec<u8>,
+}
+
+/// Well-formed buffers of `layout`: [`messages`] encoded, then, as Go and
+/// the kernel allow, with part or all of the last message's padding cut
+/// off, and with a tail of any bytes too short to be a header.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use sockcmsg::strategies::well_formed_buffer;
+/// use sockcmsg::{Layout, OwnedControlMessage};
+///
+/// proptest!(|(buf in well_formed_buffer(Layout::HOST))| {
+///     let parsed: Vec<OwnedControlMessage> = sockcmsg::messages(&buf.bytes)
+///         .map(|msg| msg.map(OwnedControlMessage::from))
+///         .collect::<Result<_, _>>()
+///         .unwrap();
+///     prop_assert_eq!(parsed, buf.messages);
+/// });
+/// ```
+pub fn well_formed_buffer(layout: Layout) -> impl Strategy<Value = WellFormedBuffer> {
+    let tail = vec(any::<u8>(), 0..layout.cmsg_len(0));
+    (messages(), any::<Index>(), tail).prop_map(move |(messages, padding_cut, tail)| {
+        let mut bytes = encode(layout, &messages);
+        if let Some(last) = messages.last() {
+            let len = last.data.len();
+            let padding = layout.cmsg_space(len).saturating_sub(layout.cmsg_len(len));
+            let cut = padding_cut.index(padding.saturating_add(1));
+            bytes.truncate(bytes.len().saturating_sub(cut));
+        }
+        bytes.extend(tail);
+        WellFormedBuffer { messages, bytes }
+    })
+}
+
+/// A buffer that every parser rejects, derived from a well-formed one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MalformedBuffer {
+    /// The buffer.
+    pub bytes: Vec<u8>,
+    /// Where the header that fails starts: the offset in the parser's
+    /// error.
+    pub offset: usize,
+    /// The messages before that header, which a walk yields before the
+    /// error.
+    pub messages_before: Vec<OwnedControlMessage>,
+}
+
+/// How [`malformed_buffer`] damages a message.
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    /// Every header byte zero, as in a buffer never written: a `cmsg_len`
+    /// of 0, below the header.
+    ZeroedHeader,
+    /// Every header byte 0xff: a `cmsg_len` past the end of any buffer.
+    HeaderOfOnes,
+    /// The buffer ends inside the message's data, as when a receive
+    /// truncates it: a `cmsg_len` past the end.
+    CutInData(Index),
+}
+
+/// Malformed buffers of `layout`: well-formed messages, then one that is
+/// damaged (its header zeroed or all ones, or the buffer cut inside its
+/// data), then, unless cut, more messages that the walk never reaches.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use sockcmsg::strategies::malformed_buffer;
+/// use sockcmsg::{Error, Layout, OwnedControlMessage};
+///
+/// proptest!(|(buf in malformed_buffer(Layout::HOST))| {
+///     let mut walk = sockcmsg::messages(&buf.bytes);
+///     for expected in &buf.messages_before {
+///         prop_assert_eq!(&OwnedControlMessage::from(walk.next().unwrap().unwrap()), expected);
+///     }
+///     let offset = match walk.next().unwrap().unwrap_err() {
+///         Error::LengthBelowHeader { offset, .. } | Error::LengthPastEnd { offset, .. } => offset,
+///         other => panic!("unexpected error {other}"),
+///     };
+///     prop_assert_eq!(offset, buf.offset);
+/// });
+/// ```
+pub fn malformed_buffer(layout: Layout) -> impl Strategy<Value = MalformedBuffer> {
+    let with_data = message().prop_filter("a cut inside the data needs data", |msg| {
+        !msg.data.is_empty()
+    });
+    let damaged = prop_oneof![
+        (message(), Just(Damage::ZeroedHeader)),
+        (message(), Just(Damage::HeaderOfOnes)),
+        (with_data, any::<Index>().prop_map(Damage::CutInData)),
+    ];
+    let before = vec(message(), 0..MAX_MESSAGES);
+    (before, damaged, messages()).prop_map(move |(messages_before, (damaged, damage), after)| {
+        let mut bytes = encode(layout, &messages_before);
+        let offset = bytes.len();
+        let header = layout.cmsg_len(0);
+        match damage {
+            Damage::ZeroedHeader | Damage::HeaderOfOnes => {
+                bytes.extend(encode(layout, &[damaged]));
+                bytes.extend(encode(layout, &after));
+                let fill = if let Damage::ZeroedHeader = damage {
+                    0
+                } else {
+                    0xff
+                };
+                bytes
+                    .iter_mut()
+                    .skip(offset)
+                    .take(header)
+                    .for_each(|byte| *byte = fill);
+            }
+            Damage::CutInData(at) => {
+                let kept = layout.cmsg_len(at.index(damaged.data.len()));
+                bytes.extend(encode(layout, &[damaged]).into_iter().take(kept));
+            }
+        }
+        MalformedBuffer {
+            bytes,
+            offset,
+            messages_before,
+        }
+    })
+}
+
+/// `msgs` encoded with `layout`.
+fn encode(layout: Layout, msgs: &[OwnedControlMessage]) -> Vec<u8> {
+    let as_encoded: Vec<ControlMessage<'_>> = msgs
+        .iter()
+        .map(OwnedControlMessage::as_control_message)
+        .collect();
+    #[allow(
+        clippy::expect_used,
+        reason = "generated data is at most a few KiB, which every layout's cmsg_len describes"
+    )]
+    layout.encode(&as_encoded).expect("generated messages fit")
+}
