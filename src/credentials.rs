@@ -60,6 +60,7 @@ impl Layout {
     }
 
     /// The bytes of `cred` as an `SCM_CREDENTIALS` payload in this layout.
+    #[inline]
     pub(crate) fn ucred_bytes(&self, cred: &Ucred) -> [u8; UCRED_LEN] {
         let mut out = [0; UCRED_LEN];
         let fields = [

@@ -51,6 +51,7 @@ impl ControlMessage<'_> {
     /// use sockcmsg::ControlMessage;
     /// assert_eq!(ControlMessage::Rights(&[3, 4]).data_len(), 8);
     /// ```
+    #[inline]
     pub fn data_len(&self) -> usize {
         match self {
             ControlMessage::Rights(fds) => rights_len(fds),
@@ -167,6 +168,7 @@ impl Layout {
     /// assert_eq!(Layout::LINUX_32.encoded_len(&msgs)?, 16);
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
+    #[inline]
     pub fn encoded_len(&self, msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
         msgs.iter().try_fold(0usize, |total, msg| {
             let len = msg.data_len();
@@ -190,6 +192,7 @@ impl Layout {
     /// assert_eq!(buf[..4], 16u32.to_le_bytes());
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
+    #[inline]
     pub fn encode_into(&self, msgs: &[ControlMessage<'_>], buf: &mut [u8]) -> Result<usize, Error> {
         let needed = self.encoded_len(msgs)?;
         let too_small = Error::BufferTooSmall {
@@ -282,18 +285,24 @@ impl Layout {
     /// Writes one message into `slot`, which is exactly its `cmsg_space`.
     /// `None` only if `slot` has the wrong size or the length does not fit
     /// the length field, which [`encoded_len`](Self::encoded_len) rules out.
+    #[inline]
     fn write_message(&self, slot: &mut [u8], msg: &ControlMessage<'_>) -> Option<()> {
         let data_len = msg.data_len();
+        // The padding is shorter than the alignment, at most 8 bytes, so one
+        // fixed-size store of the slot's last 8 bytes zeroes it (a memset of
+        // a variable length costs a call); header and data are written over
+        // the rest after.
+        *slot.last_chunk_mut::<8>()? = [0; 8];
         let (header, rest) = slot.split_at_mut_checked(self.cmsg_len(0))?;
-        let (data, padding) = rest.split_at_mut_checked(data_len)?;
+        let data = rest.get_mut(..data_len)?;
         let (level, kind) = self.write_data(data, msg);
-        padding.fill(0);
         self.write_header(header, self.cmsg_len(data_len), level, kind)
     }
 
     /// Writes the data of `msg` into `out`, which is exactly
     /// [`ControlMessage::data_len`] long, and returns the message's level
     /// and type.
+    #[inline]
     fn write_data(&self, out: &mut [u8], msg: &ControlMessage<'_>) -> (i32, i32) {
         match *msg {
             ControlMessage::Rights(fds) => {

@@ -226,6 +226,7 @@ impl Layout {
     /// Writes a header into `out`, whose length must be
     /// [`data_offset`](Self::data_offset); any padding inside it is zeroed.
     /// `None` if `out` is too short or `len` does not fit the length field.
+    #[inline]
     pub(crate) fn write_header(
         &self,
         out: &mut [u8],
@@ -306,6 +307,7 @@ fn field<const N: usize>(bytes: &[u8], offset: usize) -> Option<[u8; N]> {
 }
 
 /// Copies `value` into `out` at `offset`, or `None` if it does not fit.
+#[inline]
 fn put<const N: usize>(out: &mut [u8], offset: usize, value: [u8; N]) -> Option<()> {
     out.get_mut(offset..offset.checked_add(N)?)?
         .copy_from_slice(&value);

@@ -112,6 +112,7 @@ impl Layout {
 
     /// Writes `fds` into `out` in this layout's byte order; `out` holds
     /// [`rights_len`]`(fds)` bytes.
+    #[inline]
     pub(crate) fn write_fds(&self, out: &mut [u8], fds: &[RawFd]) {
         for (slot, &fd) in out.chunks_exact_mut(FD_LEN).zip(fds) {
             slot.copy_from_slice(&self.i32_bytes(fd));

@@ -1,0 +1,104 @@
+//! The zero-copy paths allocate nothing: `messages`, the `fds` iterator and
+//! `encode_into` run under a global allocator that counts this thread's
+//! allocations.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use sockcmsg::{ControlMessage, Ucred};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is passed on as it is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on as it is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is passed on as it is.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns what it returned and how many allocations this
+/// thread made meanwhile.
+fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let out = f();
+    (out, ALLOCATIONS.with(Cell::get) - before)
+}
+
+/// Rights, credentials and another type, with fds summing to 18.
+const MESSAGES: [ControlMessage<'static>; 4] = [
+    ControlMessage::Rights(&[3, 4, 5]),
+    ControlMessage::Credentials(Ucred {
+        pid: 1,
+        uid: 2,
+        gid: 3,
+    }),
+    ControlMessage::Other {
+        level: 41,
+        kind: 50,
+        data: &[1, 2, 3],
+    },
+    ControlMessage::Rights(&[6]),
+];
+
+fn sample() -> Vec<u8> {
+    sockcmsg::encode(&MESSAGES).unwrap()
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (v, n) = allocations(|| vec![1u8; 100]);
+    assert_eq!((v.len(), n), (100, 1));
+}
+
+#[test]
+fn walking_messages_and_fds_allocates_nothing() {
+    let buf = sample();
+    let (fd_sum, n) = allocations(|| {
+        let mut sum = 0;
+        for msg in sockcmsg::messages(&buf) {
+            let msg = msg.unwrap();
+            if let Ok(fds) = sockcmsg::fds(&msg) {
+                sum += fds.sum::<i32>();
+            }
+        }
+        sum
+    });
+    assert_eq!(fd_sum, 3 + 4 + 5 + 6);
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn errors_allocate_nothing() {
+    let mut buf = sample();
+    buf[0] = 0xff;
+    let (errors, n) = allocations(|| sockcmsg::messages(&buf).filter(Result::is_err).count());
+    assert_eq!((errors, n), (1, 0));
+}
+
+#[test]
+fn encoding_into_a_callers_buffer_allocates_nothing() {
+    let mut buf = [0u8; 256];
+    let (written, n) = allocations(|| sockcmsg::encode_into(&MESSAGES, &mut buf).unwrap());
+    assert_eq!(n, 0);
+    assert_eq!(&buf[..written], sample());
+}
