@@ -51,6 +51,10 @@
 //!   [`Ucred`], for fuzzing code that consumes control messages.
 //! - `proptest`: `sockcmsg::strategies`, proptest strategies for
 //!   well-formed messages and buffers and malformed buffers.
+//! - `harness` (implies `arbitrary`): [`check`], the invariants that every
+//!   parse and encode must hold, one function per fuzz target. The fuzz
+//!   targets and the corpus replay in `cargo test` call these same
+//!   functions.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -67,6 +71,8 @@
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
+#[cfg(feature = "harness")]
+pub mod check;
 mod credentials;
 mod encode;
 mod error;

@@ -1,4 +1,8 @@
 //! The only code in the crate that calls the C library or uses `unsafe`:
-//! the socket helpers. Every `unsafe` block has a `// SAFETY:` comment.
+//! the socket helpers, and the C library's own control-message walk that
+//! the fuzz harness compares the codec with. Every `unsafe` block has a
+//! `// SAFETY:` comment.
 
+#[cfg(all(feature = "harness", target_env = "gnu"))]
+pub(crate) mod libc_walk;
 pub mod socket;

@@ -1,0 +1,133 @@
+//! Repository commands, run as `cargo xtask <command>` (an alias in
+//! `.cargo/config.toml`).
+//!
+//! - `fuzz`: fuzzes every target with the committed corpus and prints a
+//!   table of the results; installs the nightly toolchain and cargo-fuzz
+//!   first if they are missing.
+//! - `cmin`: merges what the fuzzer found into `corpus/`, minimized.
+//! - `seeds`: writes the seed files under `corpus/` and the dictionary,
+//!   from buffers the kernel writes on a live socketpair.
+
+mod fuzz;
+mod seeds;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  fuzz [--time SECS] [--targets a,b] [--jobs N]
+      Fuzz each target for SECS seconds (default 60) with the committed
+      corpus, then print runs, runs/s, corpus size, coverage and crashes.
+      A crash is minimized and saved as corpus/<target>/regression-<hash>.
+      --jobs N runs libFuzzer with -fork=N (N processes per target).
+  cmin [--targets a,b]
+      Merge the fuzzer's new inputs (fuzz/corpus/<target>/) into
+      corpus/<target>/, keeping only inputs that add coverage. Seed and
+      regression files are always kept.
+  seeds
+      Rewrite the seed-* files under corpus/ (buffers captured from a live
+      socketpair, and edge cases) and the dictionary fuzz/cmsg.dict.
+
+targets: parse, roundtrip, libc_walk, kernel";
+
+/// The repository's top folder.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ is inside the repository")
+        .to_path_buf()
+}
+
+/// The fuzz targets, in `sockcmsg::check::TARGETS` order, or the ones named
+/// in `--targets`.
+fn targets(selected: Option<&str>) -> Result<Vec<&'static str>, String> {
+    let all: Vec<&'static str> = sockcmsg::check::TARGETS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let Some(selected) = selected else {
+        return Ok(all);
+    };
+    selected
+        .split(',')
+        .map(|name| {
+            all.iter()
+                .find(|known| **known == name)
+                .copied()
+                .ok_or_else(|| format!("no fuzz target {name:?}; the targets are {all:?}"))
+        })
+        .collect()
+}
+
+/// The value after `--flag` in `args`, if the flag is there.
+fn option<'a>(args: &'a [String], flag: &str) -> Result<Option<&'a str>, String> {
+    match args.iter().position(|arg| arg == flag) {
+        None => Ok(None),
+        Some(at) => args
+            .get(at + 1)
+            .map(|value| Some(value.as_str()))
+            .ok_or_else(|| format!("{flag} needs a value")),
+    }
+}
+
+/// `--flag N` as a number, or `default`.
+fn number(args: &[String], flag: &str, default: u64) -> Result<u64, String> {
+    option(args, flag)?.map_or(Ok(default), |value| {
+        value
+            .parse()
+            .map_err(|_| format!("{flag} takes a whole number, not {value:?}"))
+    })
+}
+
+/// Fails on an option that the command does not know, so that a typo is
+/// not silently ignored.
+fn check_options(args: &[String], known: &[&str]) -> Result<(), String> {
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if !known.contains(&arg.as_str()) {
+            return Err(format!("unknown option {arg:?}\n\n{USAGE}"));
+        }
+        rest.next();
+    }
+    Ok(())
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (command, options) = args.split_first().ok_or(USAGE)?;
+    match command.as_str() {
+        "fuzz" => {
+            check_options(options, &["--time", "--targets", "--jobs"])?;
+            let targets = targets(option(options, "--targets")?)?;
+            let seconds = number(options, "--time", fuzz::DEFAULT_SECONDS)?;
+            let jobs = number(options, "--jobs", 1)?.max(1);
+            fuzz::fuzz(&targets, seconds, jobs)
+        }
+        "cmin" => {
+            check_options(options, &["--targets"])?;
+            fuzz::cmin(&targets(option(options, "--targets")?)?)
+        }
+        "seeds" => {
+            check_options(options, &[])?;
+            seeds::write_all()
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! `cargo xtask seeds`: the seed files of every target and the dictionary.
+//!
+//! The control-buffer targets (`parse`, `libc_walk`, `kernel`) get the same
+//! seeds: buffers the kernel wrote into `recvmsg`'s control buffer on a live
+//! socketpair, then edge cases built with the crate's encoder. The
+//! `roundtrip` target reads `arbitrary`'s format, so its seeds are the
+//! messages of every valid buffer above (and a few more) written with
+//! `sockcmsg::check::roundtrip_input`. Every seed is run through its
+//! target's check before it is written.
+//!
+//! The captures hold this process's fd numbers and pid, uid and gid, so a
+//! new run rewrites those bytes.
+
+use std::fs::{self, File};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use sockcmsg::socket::{self, ControlBuffer, SocketKind, SocketOption};
+use sockcmsg::{check, ControlMessage, Layout, OwnedControlMessage, Ucred};
+
+use crate::fuzz::DICTIONARY;
+use crate::root;
+
+/// The targets whose input is a raw control buffer.
+const BUFFER_TARGETS: [&str; 3] = ["parse", "libc_walk", "kernel"];
+
+/// One seed: a name (the file is `seed-<name>`) and its bytes.
+type Seed = (String, Vec<u8>);
+
+pub(crate) fn write_all() -> Result<(), String> {
+    if Layout::HOST != Layout::LINUX_64 {
+        return Err("the seeds are 64-bit Linux control buffers: run this on 64-bit Linux".into());
+    }
+    let mut buffers = captured().map_err(|err| format!("capturing from a socketpair: {err}"))?;
+    buffers.extend(edge_cases());
+    let mut lists: Vec<(String, Vec<OwnedControlMessage>)> = buffers
+        .iter()
+        .filter_map(|(name, buf)| {
+            let msgs = sockcmsg::parse_socket_control_message(buf).ok()?;
+            Some((name.clone(), msgs.into_iter().map(Into::into).collect()))
+        })
+        .collect();
+    lists.extend(extra_messages());
+    let mut messages: Vec<Seed> = Vec::new();
+    for (name, msgs) in lists {
+        let input = check::roundtrip_input(&msgs);
+        if check::roundtrip_messages(&input) != msgs {
+            return Err(format!(
+                "the roundtrip seed {name} does not read back as its messages: \
+                 has arbitrary's format changed?"
+            ));
+        }
+        messages.push((name, input));
+    }
+    for target in BUFFER_TARGETS {
+        write_seeds(target, &buffers)?;
+    }
+    write_seeds("roundtrip", &messages)?;
+    let dictionary = root().join(DICTIONARY);
+    fs::write(&dictionary, dictionary_text())
+        .map_err(|err| format!("{}: {err}", dictionary.display()))?;
+    println!("wrote {}", DICTIONARY);
+    Ok(())
+}
+
+/// Replaces the `seed-*` files of `corpus/<target>/` with `seeds`, after
+/// checking each with the target's check (a panic here is a finding).
+fn write_seeds(target: &str, seeds: &[Seed]) -> Result<(), String> {
+    let (_, check) = check::TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .ok_or_else(|| format!("no check for {target}"))?;
+    let dir = root().join("corpus").join(target);
+    fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    for entry in fs::read_dir(&dir).map_err(|err| err.to_string())? {
+        let path = entry.map_err(|err| err.to_string())?.path();
+        if path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with("seed-"))
+        {
+            fs::remove_file(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        }
+    }
+    for (name, bytes) in seeds {
+        check(bytes);
+        let path = dir.join(format!("seed-{name}"));
+        fs::write(&path, bytes).map_err(|err| format!("{}: {err}", path.display()))?;
+    }
+    println!("wrote {} seeds to corpus/{target}/", seeds.len());
+    Ok(())
+}
+
+/// What the kernel writes into a control buffer of `control_len` bytes for
+/// a datagram sent with `fds` descriptors, with `SO_PASSCRED` on the
+/// receiver if `credentials`.
+fn capture(
+    fds: &[BorrowedFd<'_>],
+    credentials: bool,
+    control_len: usize,
+) -> std::io::Result<Vec<u8>> {
+    let (sender, receiver) = socket::socketpair(SocketKind::Datagram)?;
+    if credentials {
+        socket::set_option(receiver.as_fd(), SocketOption::PassCredentials, true)?;
+    }
+    socket::send(sender.as_fd(), b"x", fds, None)?;
+    let mut control = ControlBuffer::with_len(control_len);
+    let received = socket::recv(receiver.as_fd(), &mut [0; 1], &mut control)?;
+    // The descriptors received are closed when `received` is dropped.
+    Ok(received.control.to_vec())
+}
+
+/// Buffers the kernel wrote: 1, 2 and 253 (the most it takes) fds,
+/// credentials, credentials with an fd, and 3 fds cut short by control
+/// buffers of every interesting size.
+fn captured() -> std::io::Result<Vec<Seed>> {
+    let null = File::open("/dev/null")?;
+    let fds = |n: usize| vec![null.as_fd(); n];
+    let rights = |n: usize| sockcmsg::cmsg_space(n * 4);
+    let mut seeds = vec![
+        (
+            "kernel-rights-1fd".to_owned(),
+            capture(&fds(1), false, rights(1))?,
+        ),
+        (
+            "kernel-rights-2fds".to_owned(),
+            capture(&fds(2), false, rights(2))?,
+        ),
+        (
+            "kernel-rights-253fds".to_owned(),
+            capture(&fds(253), false, rights(253))?,
+        ),
+        (
+            "kernel-credentials".to_owned(),
+            capture(&[], true, sockcmsg::cmsg_space(12))?,
+        ),
+        (
+            "kernel-credentials-1fd".to_owned(),
+            capture(
+                &fds(1),
+                true,
+                ControlBuffer::for_credentials_and_fds(1).len(),
+            )?,
+        ),
+        // A credentials message cut short: 4 of its 12 bytes.
+        (
+            "kernel-credentials-in-20".to_owned(),
+            capture(&[], true, 20)?,
+        ),
+    ];
+    for control_len in [16, 19, 20, 24, 27, 28, 64] {
+        seeds.push((
+            format!("kernel-rights-3fds-in-{control_len}"),
+            capture(&fds(3), false, control_len)?,
+        ));
+    }
+    Ok(seeds)
+}
+
+/// A message with `data_len` bytes of data and its `cmsg_len` set to `len`.
+fn with_len(len: u64, data_len: usize) -> Vec<u8> {
+    let mut buf = sockcmsg::encode(&[ControlMessage::Other {
+        level: libc::SOL_SOCKET,
+        kind: libc::SCM_RIGHTS,
+        data: &vec![0xab; data_len],
+    }])
+    .expect("a small message encodes");
+    buf.truncate(sockcmsg::cmsg_len(data_len));
+    buf[..8].copy_from_slice(&len.to_ne_bytes());
+    buf
+}
+
+/// Buffers at the edges of the rules.
+fn edge_cases() -> Vec<Seed> {
+    let rights = sockcmsg::unix_rights(&[0]);
+    let cred = sockcmsg::unix_credentials(&Ucred {
+        pid: 1,
+        uid: 0,
+        gid: 0,
+    });
+    let joined = |parts: &[&[u8]]| parts.concat();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("below-a-header", vec![0x10; 8]),
+        ("len-0", with_len(0, 0)),
+        ("len-15", with_len(15, 0)),
+        ("len-16", with_len(16, 0)),
+        ("len-17-past-the-end", with_len(17, 0)),
+        ("len-17-unpadded", with_len(17, 1)),
+        ("len-u64-max", with_len(u64::MAX, 8)),
+        ("len-u64-max-minus-7", with_len(u64::MAX - 7, 8)),
+        ("len-2-pow-32-plus-16", with_len((1 << 32) + 16, 8)),
+        ("short-tail", joined(&[&rights, &[0xee; 8]])),
+        (
+            "unpadded-last",
+            joined(&[&rights, &rights[..sockcmsg::cmsg_len(4)]]),
+        ),
+        ("partial-fd", with_len(sockcmsg::cmsg_len(5) as u64, 5)),
+        ("credentials-and-rights", joined(&[&cred, &rights])),
+        ("second-header-below", joined(&[&rights, &with_len(0, 0)])),
+        (
+            "second-header-past-the-end",
+            joined(&[&rights, &with_len(64, 8)]),
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, buf)| (format!("edge-{name}"), buf))
+        .collect()
+}
+
+/// Message lists for `roundtrip` that no buffer above holds.
+fn extra_messages() -> Vec<(String, Vec<OwnedControlMessage>)> {
+    let other = |level, kind, data: &[u8]| OwnedControlMessage {
+        level,
+        kind,
+        data: data.to_vec(),
+    };
+    let lists = [
+        ("no-messages", vec![]),
+        (
+            "one-byte-to-eight-bytes",
+            (1..=8).map(|n| other(0, 0, &vec![0x5a; n])).collect(),
+        ),
+        (
+            "extreme-level-and-type",
+            vec![other(i32::MIN, i32::MAX, &[1, 2, 3])],
+        ),
+        (
+            "ipv6-pktinfo",
+            vec![other(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, &[0; 20])],
+        ),
+        (
+            "rights-with-a-partial-fd",
+            vec![other(libc::SOL_SOCKET, libc::SCM_RIGHTS, &[1; 5])],
+        ),
+        (
+            "credentials-with-extra-bytes",
+            vec![other(libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &[2; 16])],
+        ),
+        (
+            "negative-fds",
+            vec![OwnedControlMessage::rights(&[-1, i32::MIN])],
+        ),
+    ];
+    lists
+        .into_iter()
+        .map(|(name, msgs)| (format!("extra-{name}"), msgs))
+        .collect()
+}
+
+/// libFuzzer's dictionary for the control-buffer targets: lengths, levels,
+/// types and whole headers, as they sit in a 64-bit Linux buffer.
+fn dictionary_text() -> String {
+    let len = |n: u64| n.to_ne_bytes().to_vec();
+    let int = |n: i32| n.to_ne_bytes().to_vec();
+    let pair = |level: i32, kind: i32| [int(level), int(kind)].concat();
+    let header = |buf: Vec<u8>| buf[..sockcmsg::cmsg_len(0)].to_vec();
+    let entries: Vec<(&str, Vec<u8>)> = vec![
+        ("len_header", len(16)),
+        ("len_1fd", len(20)),
+        ("len_2fds", len(24)),
+        ("len_credentials", len(28)),
+        ("len_253fds", len(sockcmsg::cmsg_len(253 * 4) as u64)),
+        ("len_17", len(17)),
+        ("len_u64_max", len(u64::MAX)),
+        ("len_u64_max_minus_7", len(u64::MAX - 7)),
+        ("len_2_pow_32_plus_16", len((1 << 32) + 16)),
+        ("sol_socket", int(libc::SOL_SOCKET)),
+        ("scm_rights", int(libc::SCM_RIGHTS)),
+        ("scm_credentials", int(libc::SCM_CREDENTIALS)),
+        // SCM_SECURITY and SCM_PIDFD, which `libc` does not have.
+        ("scm_security", int(3)),
+        ("scm_pidfd", int(4)),
+        (
+            "sol_socket_scm_rights",
+            pair(libc::SOL_SOCKET, libc::SCM_RIGHTS),
+        ),
+        (
+            "sol_socket_scm_credentials",
+            pair(libc::SOL_SOCKET, libc::SCM_CREDENTIALS),
+        ),
+        (
+            "sol_socket_so_timestamp",
+            pair(libc::SOL_SOCKET, libc::SO_TIMESTAMP),
+        ),
+        (
+            "sol_socket_so_timestampns",
+            pair(libc::SOL_SOCKET, libc::SO_TIMESTAMPNS),
+        ),
+        (
+            "ipproto_ip_ip_pktinfo",
+            pair(libc::IPPROTO_IP, libc::IP_PKTINFO),
+        ),
+        (
+            "ipproto_ipv6_ipv6_pktinfo",
+            pair(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO),
+        ),
+        ("header_rights_1fd", header(sockcmsg::unix_rights(&[0]))),
+        (
+            "header_credentials",
+            header(sockcmsg::unix_credentials(&Ucred::default())),
+        ),
+        ("fd_minus_1", int(-1)),
+    ];
+    let mut text = String::from(
+        "# libFuzzer dictionary for the control-buffer targets (parse, libc_walk,\n\
+         # kernel): cmsg_len values, levels, types and headers of 64-bit Linux.\n\
+         # Written by `cargo xtask seeds`.\n",
+    );
+    for (name, bytes) in entries {
+        let escaped: String = bytes.iter().map(|byte| format!("\\x{byte:02x}")).collect();
+        text.push_str(&format!("{name}=\"{escaped}\"\n"));
+    }
+    text
+}
