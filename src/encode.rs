@@ -374,6 +374,26 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    #[cfg_attr(miri, ignore = "allocates 4 GiB, which Miri would really use")]
+    fn a_32_bit_length_field_takes_data_up_to_its_limit_and_no_more() {
+        let layout = Layout::LINUX_32;
+        let max = u32::MAX as usize - 12;
+        // Zeroed and never written: the pages are not touched.
+        let data = vec![0u8; max + 1];
+        let message = |len: usize| ControlMessage::Other {
+            level: 0,
+            kind: 0,
+            data: &data[..len],
+        };
+        assert_eq!(layout.encoded_len(&[message(max)]), Ok(1 << 32));
+        assert_eq!(
+            layout.encoded_len(&[message(max + 1)]),
+            Err(Error::DataTooLong { len: max + 1, max })
+        );
+    }
+
+    #[test]
     fn the_length_field_bounds_the_data() {
         assert_eq!(Layout::LINUX_32.max_data_len(), u32::MAX as usize - 12);
         assert_eq!(L.max_data_len(), usize::MAX - 7 - 16);

@@ -163,3 +163,70 @@ impl From<Error> for std::io::Error {
         std::io::Error::from_raw_os_error(libc::EINVAL)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_message_names_the_numbers_involved() {
+        let cases = [
+            (
+                Error::TruncatedHeader {
+                    offset: 8,
+                    available: 5,
+                    needed: 16,
+                },
+                "control message header at offset 8 is truncated: 5 bytes, a header needs 16",
+            ),
+            (
+                Error::LengthBelowHeader {
+                    offset: 24,
+                    len: 3,
+                    min: 16,
+                },
+                "control message at offset 24 has cmsg_len 3, below the header's 16 bytes",
+            ),
+            (
+                Error::LengthPastEnd {
+                    offset: 0,
+                    len: u64::MAX,
+                    available: 16,
+                },
+                "control message at offset 0 has cmsg_len 18446744073709551615, \
+                 past the end of the buffer (16 bytes remain)",
+            ),
+            (
+                Error::UnexpectedMessage {
+                    level: 41,
+                    kind: 50,
+                    expected_level: 1,
+                    expected_kind: 2,
+                },
+                "control message has level 41 and type 50, expected level 1 and type 2",
+            ),
+            (
+                Error::PartialFd { len: 6 },
+                "SCM_RIGHTS payload of 6 bytes is not a whole number of 4-byte file descriptors",
+            ),
+            (
+                Error::ShortCredentials { len: 8, needed: 12 },
+                "SCM_CREDENTIALS payload of 8 bytes is shorter than struct ucred (12 bytes)",
+            ),
+            (
+                Error::BufferTooSmall {
+                    needed: 24,
+                    available: 8,
+                },
+                "control buffer of 8 bytes is too small for 24 bytes of messages",
+            ),
+            (
+                Error::DataTooLong { len: 7, max: 4 },
+                "control message data of 7 bytes is longer than the 4 bytes a cmsg_len can describe",
+            ),
+        ];
+        for (err, message) in cases {
+            assert_eq!(err.to_string(), message);
+        }
+    }
+}

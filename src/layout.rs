@@ -313,3 +313,31 @@ fn put<const N: usize>(out: &mut [u8], offset: usize, value: [u8; N]) -> Option<
         .copy_from_slice(&value);
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_header_holds_any_length_its_field_is_wide_enough_for() {
+        let mut out = [0xee; 16];
+        let len = (1 << 32) + 16;
+        assert_eq!(Layout::LINUX_64.write_header(&mut out, len, 6, 7), Some(()));
+        assert_eq!(out, [16, 0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0]);
+        let raw = Layout::LINUX_64.read_header(&out).unwrap();
+        assert_eq!((raw.len, raw.level, raw.kind), (len as u64, 6, 7));
+
+        let mut out = [0xee; 12];
+        let widest = u32::MAX as usize;
+        assert_eq!(
+            Layout::LINUX_32.write_header(&mut out, widest, 6, 7),
+            Some(())
+        );
+        assert_eq!(out, [0xff, 0xff, 0xff, 0xff, 6, 0, 0, 0, 7, 0, 0, 0]);
+        assert_eq!(
+            Layout::LINUX_32.write_header(&mut out, widest + 1, 6, 7),
+            None
+        );
+    }
+}

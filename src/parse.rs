@@ -85,7 +85,7 @@ impl<'a> Iterator for Messages<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         // Go walks while a whole header remains and ignores a shorter tail.
-        if self.rest.len() < self.layout.cmsg_len(0) {
+        if self.rest.len() < self.layout.data_offset() {
             return None;
         }
         match self.layout.parse_at(self.rest, self.offset) {
@@ -103,7 +103,7 @@ impl<'a> Iterator for Messages<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let header = self.layout.cmsg_len(0);
+        let header = self.layout.data_offset();
         (0, Some(self.rest.len().checked_div(header).unwrap_or(0)))
     }
 }
@@ -177,7 +177,7 @@ impl Layout {
         rest: &'a [u8],
         offset: usize,
     ) -> Result<(SocketControlMessage<'a>, usize), Error> {
-        let data_offset = self.cmsg_len(0);
+        let data_offset = self.data_offset();
         let raw = self.read_header(rest).ok_or(Error::TruncatedHeader {
             offset,
             available: rest.len(),
@@ -327,6 +327,24 @@ mod tests {
         // An unpadded last message leaves nothing, not a negative rest.
         let (_, rest) = L.parse_one_socket_control_message(&two[..20]).unwrap();
         assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn the_size_hint_counts_the_bare_headers_that_fit() {
+        // A bare header is the shortest message, so the bound is exact for
+        // a buffer of them, and a shorter tail does not count.
+        let bare = ControlMessage::Other {
+            level: 0,
+            kind: 0,
+            data: &[],
+        };
+        let mut buf = L.encode(&[bare; 3]).unwrap();
+        buf.extend([0; 15]);
+        let mut walk = L.messages(&buf);
+        for left in (0..=3).rev() {
+            assert_eq!(walk.size_hint(), (0, Some(left)));
+            walk.next();
+        }
     }
 
     #[test]
