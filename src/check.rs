@@ -448,14 +448,16 @@ fn parse_in(layout: Layout, bytes: &[u8]) {
     }
 
     // Re-encoded, each message comes back as the same bytes at the same
-    // offset (a message takes its cmsg_space, as in the walk).
+    // offset (a message takes its cmsg_space, as in the walk, which ended at
+    // `offset` or at the error).
     let parsed: Vec<ControlMessage<'_>> = walk
         .iter()
         .filter_map(|item| item.ok().map(ControlMessage::from))
         .collect();
-    let encoded = layout
-        .encode(&parsed)
-        .expect("parsed messages fit an encoding");
+    let mut encoded = vec![0; bytes.len().saturating_add(layout.align())];
+    let encoded_len = layout
+        .encode_into(&parsed, &mut encoded)
+        .expect("parsed messages fit an encoding as long as their buffer, padded");
     let mut at = 0usize;
     for msg in walk.iter().filter_map(|item| item.as_ref().ok()) {
         let span = at..at.saturating_add(msg.header.len);
@@ -466,7 +468,7 @@ fn parse_in(layout: Layout, bytes: &[u8]) {
         );
         at = at.saturating_add(layout.cmsg_space(msg.data.len()));
     }
-    assert_eq!(encoded.len(), at, "the re-encoding has another length");
+    assert_eq!(encoded_len, at, "the re-encoding has another length");
 }
 
 /// Checks that a parsed message sits where the walk says: its header at
@@ -733,15 +735,12 @@ fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
         Ok(size),
         "encoded_len is not the sum of the messages' cmsg_space"
     );
-    let buf = layout
-        .encode(&to_encode)
-        .expect("fuzzed messages fit an encoding");
-    assert_eq!(buf.len(), size, "encode's length is not encoded_len");
-    assert_eq!(
-        parse_owned(layout, &buf),
-        msgs,
-        "the encoded messages parse back as others"
-    );
+    let mut appended = vec![0xa5];
+    assert_eq!(layout.encode_to_vec(&to_encode, &mut appended), Ok(size));
+    let (&first, buf) = appended.split_first().expect("one byte was there");
+    assert_eq!(first, 0xa5, "encode_to_vec changed the bytes it appends to");
+    assert_eq!(buf.len(), size, "encode_to_vec's length is not encoded_len");
+    check_parses_back(layout, buf, msgs, "the encoded messages");
     if let Some(last) = msgs.last() {
         let padding = layout
             .cmsg_space(last.data.len())
@@ -749,10 +748,11 @@ fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
         let unpadded = buf
             .get(..size.saturating_sub(padding))
             .expect("the padding is part of the buffer");
-        assert_eq!(
-            parse_owned(layout, unpadded),
+        check_parses_back(
+            layout,
+            unpadded,
             msgs,
-            "without the last message's padding, the messages parse back as others"
+            "without the last message's padding, they",
         );
     }
 
@@ -760,13 +760,14 @@ fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
     assert_eq!(layout.encode_into(&to_encode, &mut dirty), Ok(size));
     assert_eq!(
         dirty.split_last(),
-        Some((&0xa5, buf.as_slice())),
+        Some((&0xa5, buf)),
         "encode_into over a dirty buffer wrote other bytes, or wrote past the messages"
     );
     if let Some(short) = size.checked_sub(1) {
-        let mut small = vec![0xa5; short];
+        let small = dirty.get_mut(..short).expect("a shorter buffer");
+        small.fill(0xa5);
         assert_eq!(
-            layout.encode_into(&to_encode, &mut small),
+            layout.encode_into(&to_encode, small),
             Err(Error::BufferTooSmall {
                 needed: size,
                 available: short
@@ -777,23 +778,22 @@ fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
             "encode_into wrote into a buffer it refused"
         );
     }
-    let mut appended = vec![0xa5];
-    assert_eq!(layout.encode_to_vec(&to_encode, &mut appended), Ok(size));
-    assert_eq!(
-        appended.split_first(),
-        Some((&0xa5, buf.as_slice())),
-        "encode_to_vec did not append the encoding"
-    );
 
-    parse_in(layout, &buf);
+    parse_in(layout, buf);
 }
 
-/// The messages in `buf`, owned; panics if `buf` does not parse.
-fn parse_owned(layout: Layout, buf: &[u8]) -> Vec<OwnedControlMessage> {
-    match layout.parse_socket_control_message(buf) {
-        Ok(msgs) => msgs.into_iter().map(OwnedControlMessage::from).collect(),
-        Err(err) => panic!("an encoded buffer does not parse: {err}"),
-    }
+/// Checks that `buf` parses as `msgs`; `what` names the buffer in the
+/// panic message.
+fn check_parses_back(layout: Layout, buf: &[u8], msgs: &[OwnedControlMessage], what: &str) {
+    let parsed = layout.parse_socket_control_message(buf);
+    let same = parsed.as_ref().is_ok_and(|parsed| {
+        parsed.len() == msgs.len()
+            && parsed.iter().zip(msgs).all(|(got, sent)| {
+                (got.header.level, got.header.kind, got.data)
+                    == (sent.level, sent.kind, sent.data.as_slice())
+            })
+    });
+    assert!(same, "{what} parse back as {parsed:?}, not as {msgs:?}");
 }
 
 #[cfg(test)]
