@@ -465,17 +465,20 @@ fn print_table(rows: &[Row]) {
     }
 }
 
-/// Whether a corpus file is kept by `cmin` whatever its coverage: the seeds
-/// and every input that ever made a target fail.
+/// Whether a corpus file is kept by `cmin --minimize` whatever its
+/// coverage: the seeds and every input that ever made a target fail.
 fn always_kept(path: &Path) -> bool {
     let name = file_name(path);
     name.starts_with("seed-") || name.starts_with("regression-")
 }
 
-/// `cargo xtask cmin`: for each target, the inputs of `corpus/<target>/`
-/// and `fuzz/corpus/<target>/` that add coverage beyond the seeds and
-/// regression files replace the other files of `corpus/<target>/`.
-pub(crate) fn cmin(targets: &[&'static str]) -> Result<(), String> {
+/// `cargo xtask cmin`: for each target, adds to `corpus/<target>/` the
+/// inputs of `fuzz/corpus/<target>/` that reach a feature the committed
+/// corpus does not, and removes nothing. With `minimize`, the committed
+/// corpus is chosen anew instead: seed and regression files, then the
+/// inputs of both folders that add features beyond them (libFuzzer prefers
+/// the smallest), and the other files of `corpus/<target>/` are deleted.
+pub(crate) fn cmin(targets: &[&'static str], minimize: bool) -> Result<(), String> {
     ensure_tools()?;
     let root = root();
     for target in targets {
@@ -485,46 +488,56 @@ pub(crate) fn cmin(targets: &[&'static str]) -> Result<(), String> {
         )?;
         let committed = root.join("corpus").join(target);
         let work = root.join("fuzz/corpus").join(target);
-        let merged = root.join("fuzz/cmin").join(target);
-        if merged.exists() {
-            fs::remove_dir_all(&merged).map_err(|err| format!("{}: {err}", merged.display()))?;
-        }
-        create_dir(&merged)?;
         create_dir(&work)?;
         let before = files(&committed);
-        let kept: Vec<&PathBuf> = before.iter().filter(|path| always_kept(path)).collect();
-        for path in &kept {
-            fs::copy(path, merged.join(file_name(path))).map_err(|err| err.to_string())?;
+        if minimize {
+            let chosen = root.join("fuzz/cmin").join(target);
+            if chosen.exists() {
+                fs::remove_dir_all(&chosen)
+                    .map_err(|err| format!("{}: {err}", chosen.display()))?;
+            }
+            create_dir(&chosen)?;
+            for path in before.iter().filter(|path| always_kept(path)) {
+                fs::copy(path, chosen.join(file_name(path))).map_err(|err| err.to_string())?;
+            }
+            merge(target, &chosen, &[&committed, &work])?;
+            for path in before.iter().filter(|path| !always_kept(path)) {
+                fs::remove_file(path).map_err(|err| format!("{}: {err}", path.display()))?;
+            }
+            for path in files(&chosen).iter().filter(|path| !always_kept(path)) {
+                fs::copy(path, committed.join(file_name(path))).map_err(|err| err.to_string())?;
+            }
+        } else {
+            merge(target, &committed, &[&work])?;
         }
-        // libFuzzer's merge adds to the first folder each input of the
-        // others that reaches a feature the first does not yet reach.
-        let log_path = root.join("fuzz/logs").join(format!("{target}-cmin.log"));
-        create_dir(&root.join("fuzz/logs"))?;
-        let log = fs::File::create(&log_path).map_err(|err| err.to_string())?;
-        run_checked(
-            cargo_fuzz("run", target)
-                .arg(&merged)
-                .arg(&committed)
-                .arg(&work)
-                .args(["--", "-merge=1"])
-                .stdout(Stdio::null())
-                .stderr(log),
-            &format!("merging {target} (log: {})", log_path.display()),
-        )?;
-        for path in before.iter().filter(|path| !always_kept(path)) {
-            fs::remove_file(path).map_err(|err| format!("{}: {err}", path.display()))?;
-        }
-        for path in files(&merged).iter().filter(|path| !always_kept(path)) {
-            fs::copy(path, committed.join(file_name(path))).map_err(|err| err.to_string())?;
-        }
+        let after = files(&committed);
         println!(
-            "corpus/{target}: {} files before, {} after ({} seed and regression files kept)",
+            "corpus/{target}: {} files before, {} after ({} new)",
             before.len(),
-            files(&committed).len(),
-            kept.len()
+            after.len(),
+            after.difference(&before).count()
         );
     }
     Ok(())
+}
+
+/// libFuzzer's `-merge=1`: adds to `into` each input of `from` that reaches
+/// a feature `into` does not yet reach, named by its SHA-1.
+fn merge(target: &str, into: &Path, from: &[&Path]) -> Result<(), String> {
+    let logs = root().join("fuzz/logs");
+    create_dir(&logs)?;
+    let log_path = logs.join(format!("{target}-cmin.log"));
+    let log =
+        fs::File::create(&log_path).map_err(|err| format!("{}: {err}", log_path.display()))?;
+    run_checked(
+        cargo_fuzz("run", target)
+            .arg(into)
+            .args(from)
+            .args(["--", "-merge=1"])
+            .stdout(Stdio::null())
+            .stderr(log),
+        &format!("merging {target} (log: {})", log_path.display()),
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! - `fuzz`: fuzzes every target with the committed corpus and prints a
 //!   table of the results; installs the nightly toolchain and cargo-fuzz
 //!   first if they are missing.
-//! - `cmin`: merges what the fuzzer found into `corpus/`, minimized.
+//! - `cmin`: merges what the fuzzer found into `corpus/` (only what adds
+//!   coverage; `--minimize` also drops what no longer does).
 //! - `seeds`: writes the seed files under `corpus/` and the dictionary,
 //!   from buffers the kernel writes on a live socketpair.
 
@@ -23,10 +24,11 @@ commands:
       corpus, then print runs, runs/s, corpus size, coverage and crashes.
       A crash is minimized and saved as corpus/<target>/regression-<hash>.
       --jobs N runs libFuzzer with -fork=N (N processes per target).
-  cmin [--targets a,b]
+  cmin [--targets a,b] [--minimize]
       Merge the fuzzer's new inputs (fuzz/corpus/<target>/) into
-      corpus/<target>/, keeping only inputs that add coverage. Seed and
-      regression files are always kept.
+      corpus/<target>/: only those that add coverage, and nothing is
+      removed. --minimize chooses the committed corpus anew from both
+      folders instead, always keeping the seed and regression files.
   seeds
       Rewrite the seed-* files under corpus/ (buffers captured from a live
       socketpair, and edge cases) and the dictionary fuzz/cmsg.dict.
@@ -83,14 +85,15 @@ fn number(args: &[String], flag: &str, default: u64) -> Result<u64, String> {
 }
 
 /// Fails on an option that the command does not know, so that a typo is
-/// not silently ignored.
-fn check_options(args: &[String], known: &[&str]) -> Result<(), String> {
+/// not silently ignored. `valued` options take a value, `flags` none.
+fn check_options(args: &[String], valued: &[&str], flags: &[&str]) -> Result<(), String> {
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        if !known.contains(&arg.as_str()) {
+        if valued.contains(&arg.as_str()) {
+            rest.next();
+        } else if !flags.contains(&arg.as_str()) {
             return Err(format!("unknown option {arg:?}\n\n{USAGE}"));
         }
-        rest.next();
     }
     Ok(())
 }
@@ -99,18 +102,19 @@ fn run(args: &[String]) -> Result<(), String> {
     let (command, options) = args.split_first().ok_or(USAGE)?;
     match command.as_str() {
         "fuzz" => {
-            check_options(options, &["--time", "--targets", "--jobs"])?;
+            check_options(options, &["--time", "--targets", "--jobs"], &[])?;
             let targets = targets(option(options, "--targets")?)?;
             let seconds = number(options, "--time", fuzz::DEFAULT_SECONDS)?;
             let jobs = number(options, "--jobs", 1)?.max(1);
             fuzz::fuzz(&targets, seconds, jobs)
         }
         "cmin" => {
-            check_options(options, &["--targets"])?;
-            fuzz::cmin(&targets(option(options, "--targets")?)?)
+            check_options(options, &["--targets"], &["--minimize"])?;
+            let minimize = options.iter().any(|arg| arg == "--minimize");
+            fuzz::cmin(&targets(option(options, "--targets")?)?, minimize)
         }
         "seeds" => {
-            check_options(options, &[])?;
+            check_options(options, &[], &[])?;
             seeds::write_all()
         }
         "help" | "--help" | "-h" => {
@@ -129,5 +133,33 @@ fn main() -> ExitCode {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn options_take_values_flags_do_not_and_typos_fail() {
+        let known = |text: &str| check_options(&args(text), &["--time"], &["--minimize"]);
+        assert!(known("--time 30 --minimize").is_ok());
+        assert!(known("--minimize --time 30").is_ok());
+        assert!(known("--tme 30").is_err());
+        assert_eq!(number(&args("--time 30"), "--time", 60), Ok(30));
+        assert_eq!(number(&args(""), "--time", 60), Ok(60));
+        assert!(number(&args("--time soon"), "--time", 60).is_err());
+        assert!(option(&args("--time"), "--time").is_err());
+    }
+
+    #[test]
+    fn targets_are_checked_against_the_harness() {
+        assert_eq!(targets(Some("kernel,parse")), Ok(vec!["kernel", "parse"]));
+        assert!(targets(Some("pars")).is_err());
+        assert_eq!(targets(None).unwrap().len(), sockcmsg::check::TARGETS.len());
     }
 }
