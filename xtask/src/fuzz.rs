@@ -28,7 +28,7 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 pub(crate) const DICTIONARY: &str = "fuzz/cmsg.dict";
 
 /// The sanitizer a target is built with, and its dictionary.
-fn setup(target: &str) -> (&'static str, Option<&'static str>) {
+pub(crate) fn setup(target: &str) -> (&'static str, Option<&'static str>) {
     match target {
         // Safe Rust only: AddressSanitizer can find nothing there, and it
         // costs more than half the runs per second.
@@ -67,7 +67,7 @@ fn reproduce_command(target: &str, input: &Path) -> String {
 
 /// Runs `command`, failing with `what` if it cannot start or exits
 /// non-zero.
-fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
+pub(crate) fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
     let status = command
         .status()
         .map_err(|err| format!("{what}: cannot start: {err}"))?;
@@ -80,7 +80,7 @@ fn run_checked(command: &mut Command, what: &str) -> Result<(), String> {
 
 /// Installs the nightly toolchain and cargo-fuzz if either is missing, and
 /// says so.
-fn ensure_tools() -> Result<(), String> {
+pub(crate) fn ensure_tools() -> Result<(), String> {
     let toolchains = Command::new("rustup")
         .args(["toolchain", "list"])
         .output()
@@ -118,7 +118,7 @@ fn ensure_tools() -> Result<(), String> {
 }
 
 /// The files directly in `dir` (none if it does not exist).
-fn files(dir: &Path) -> BTreeSet<PathBuf> {
+pub(crate) fn files(dir: &Path) -> BTreeSet<PathBuf> {
     fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -130,13 +130,13 @@ fn files(dir: &Path) -> BTreeSet<PathBuf> {
         .unwrap_or_default()
 }
 
-fn file_name(path: &Path) -> &str {
+pub(crate) fn file_name(path: &Path) -> &str {
     path.file_name()
         .and_then(|name| name.to_str())
         .unwrap_or_default()
 }
 
-fn create_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))
 }
 
