@@ -85,11 +85,6 @@ pub mod strategies;
 #[allow(unsafe_code)]
 mod sys;
 
-// `strategies` names the crate as its users do, so that the crate's own
-// tests can compile it from its source file without the feature.
-#[cfg(feature = "proptest")]
-extern crate self as sockcmsg;
-
 use std::os::fd::RawFd;
 
 pub use credentials::Ucred;

@@ -8,16 +8,14 @@
 //! - [`malformed_buffer`]: buffers that every parser rejects, derived from
 //!   well-formed ones, with where they fail.
 //!
-//! This module uses only the crate's public API, as a user's tests would
-//! (the crate's own property tests compile it from its source file, so that
-//! plain `cargo test` runs them without the feature).
+//! This module uses only the crate's public API, as a user's tests would.
 
 use std::os::fd::RawFd;
 
+use crate::{ControlMessage, Layout, OwnedControlMessage, Ucred};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sockcmsg::{ControlMessage, Layout, OwnedControlMessage, Ucred};
 
 /// The most data a generated message of any level and type carries.
 pub const MAX_DATA_LEN: usize = 512;

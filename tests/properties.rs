@@ -8,19 +8,18 @@
 //! `u128` so that nothing can overflow, and has its own error type, to which
 //! the crate's errors are mapped variant by variant.
 //!
-//! The inputs come from `sockcmsg::strategies`, compiled here from its
-//! source file so that plain `cargo test` runs these tests without the
-//! `proptest` feature. `PROPTEST_CASES` sets the number of cases.
-
-#[path = "../src/strategies.rs"]
-mod strategies;
+//! The inputs come from `sockcmsg::strategies` (the crate's dev-dependency
+//! on itself turns the `proptest` feature on). `PROPTEST_CASES` sets the
+//! number of cases.
 
 use model::{Failure, Msg, Spec};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
+use sockcmsg::strategies::{
+    self, malformed_buffer, message, messages, well_formed_buffer, MalformedBuffer,
+};
 use sockcmsg::{ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage, Ucred};
-use strategies::{malformed_buffer, message, messages, well_formed_buffer, MalformedBuffer};
 
 /// The layouts under test, each with the model's description of it.
 static SPECS: [Spec; 2] = [
