@@ -249,3 +249,140 @@ fn receiving_nothing_waiting_is_would_block() {
     let err = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
 }
+
+/// The kernel as the parser's oracle. On AF_UNIX the kernel skips messages
+/// whose level is not `SOL_SOCKET` but still checks the buffer's structure
+/// by Go's rule, so for any buffer of such messages `sendmsg` must fail
+/// with `EINVAL` exactly when the codec rejects it (`check::kernel` moves
+/// any `SOL_SOCKET` level off and asserts that).
+mod oracle {
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+    use proptest::strategy::ValueTree;
+    use sockcmsg::strategies::{malformed_buffer, well_formed_buffer};
+    use sockcmsg::Layout;
+
+    /// The kernel's `struct cmsghdr` (`__kernel_size_t cmsg_len; int
+    /// cmsg_level; int cmsg_type;`), written from its definition rather
+    /// than by the codec.
+    const HEADER: usize = std::mem::size_of::<usize>() + 8;
+    const ALIGN: usize = std::mem::size_of::<usize>();
+
+    /// How a generated header's `cmsg_len` relates to its data.
+    #[derive(Clone, Copy, Debug)]
+    enum Len {
+        /// `HEADER + data.len()`: well-formed.
+        Exact,
+        /// 0 to `HEADER - 1`: below the header.
+        Below(u8),
+        /// 1 to 8 bytes past the data, usually past the end.
+        Past(u8),
+        /// `2^32 + k` on 64-bit, where a 32-bit reader would wrap.
+        Above4G(u8),
+        /// `usize::MAX - k`, where C's `CMSG_NXTHDR` overflows.
+        NearMax(u8),
+        Any(usize),
+    }
+
+    fn len_value(choice: Len, data_len: usize) -> usize {
+        match choice {
+            Len::Exact => HEADER + data_len,
+            Len::Below(k) => usize::from(k) % HEADER,
+            Len::Past(k) => HEADER + data_len + 1 + usize::from(k % 8),
+            Len::Above4G(k) => {
+                let wrap = if cfg!(target_pointer_width = "64") {
+                    1usize.checked_shl(32).unwrap_or(0)
+                } else {
+                    0
+                };
+                wrap.wrapping_add(HEADER + usize::from(k % 32))
+            }
+            Len::NearMax(k) => usize::MAX - usize::from(k % 16),
+            Len::Any(len) => len,
+        }
+    }
+
+    fn len_choice() -> impl Strategy<Value = Len> {
+        prop_oneof![
+            6 => Just(Len::Exact),
+            1 => any::<u8>().prop_map(Len::Below),
+            1 => any::<u8>().prop_map(Len::Past),
+            1 => any::<u8>().prop_map(Len::Above4G),
+            1 => any::<u8>().prop_map(Len::NearMax),
+            1 => (0usize..256).prop_map(Len::Any),
+        ]
+    }
+
+    /// Buffers of raw headers with levels other than `SOL_SOCKET`, lengths
+    /// from [`Len`], each message padded or not, and a tail of 0 to 15
+    /// bytes.
+    fn raw_buffer() -> impl Strategy<Value = Vec<u8>> {
+        let level = any::<i32>().prop_filter("not SOL_SOCKET", |l| *l != libc::SOL_SOCKET);
+        let message = (
+            len_choice(),
+            level,
+            any::<i32>(),
+            prop::collection::vec(any::<u8>(), 0..40),
+            any::<bool>(),
+        );
+        (
+            prop::collection::vec(message, 0..6),
+            prop::collection::vec(any::<u8>(), 0..16),
+        )
+            .prop_map(|(messages, tail)| {
+                let mut buf = Vec::new();
+                for (len, level, kind, data, padded) in messages {
+                    buf.extend(len_value(len, data.len()).to_ne_bytes());
+                    buf.extend(level.to_ne_bytes());
+                    buf.extend(kind.to_ne_bytes());
+                    buf.extend(&data);
+                    if padded {
+                        buf.resize(buf.len().next_multiple_of(ALIGN), 0);
+                    }
+                }
+                buf.extend(tail);
+                buf
+            })
+    }
+
+    /// Any of the crate's well-formed or malformed buffers, or a raw one.
+    fn any_buffer() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            2 => raw_buffer(),
+            1 => well_formed_buffer(Layout::HOST).prop_map(|buf| buf.bytes),
+            1 => malformed_buffer(Layout::HOST).prop_map(|buf| buf.bytes),
+            1 => (raw_buffer(), any::<Index>()).prop_map(|(mut buf, cut)| {
+                buf.truncate(cut.index(buf.len() + 1));
+                buf
+            }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn sendmsg_fails_with_einval_exactly_when_the_parser_does(buf in any_buffer()) {
+            sockcmsg::check::kernel(&buf);
+        }
+    }
+
+    /// The generator reaches both verdicts often, so the property above
+    /// compares the kernel and the codec on both sides of every rule.
+    #[test]
+    fn the_generated_buffers_are_both_accepted_and_rejected() {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut accepted, mut rejected) = (0, 0);
+        for _ in 0..1000 {
+            let buf = any_buffer().new_tree(&mut runner).unwrap().current();
+            match sockcmsg::parse_socket_control_message(&buf) {
+                Ok(_) => accepted += 1,
+                Err(_) => rejected += 1,
+            }
+        }
+        assert!(
+            accepted > 250 && rejected > 250,
+            "{accepted} accepted, {rejected} rejected"
+        );
+    }
+}
