@@ -541,7 +541,7 @@ fn check_rejection(layout: Layout, rest: &[u8], offset: usize, err: Error) {
 fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
     let on_socket = msg.header.level == layout.sol_socket();
     let is_rights = on_socket && msg.header.kind == layout.scm_rights();
-    let is_credentials = on_socket && msg.header.kind == layout.scm_credentials();
+    let is_credentials = on_socket && Some(msg.header.kind) == layout.scm_credentials();
     let unexpected = |kind| Error::UnexpectedMessage {
         level: msg.header.level,
         kind: msg.header.kind,
@@ -614,7 +614,13 @@ fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
                 !is_credentials,
                 "parse_unix_credentials rejected an SCM_CREDENTIALS message: {err}"
             );
-            assert_eq!(err, unexpected(layout.scm_credentials()));
+            let expected = match layout.scm_credentials() {
+                Some(kind) => unexpected(kind),
+                None => Error::CredentialsUnsupported {
+                    layout: layout.name(),
+                },
+            };
+            assert_eq!(err, expected);
         }
     }
 }

@@ -28,19 +28,29 @@ pub struct Ucred {
 pub(crate) const UCRED_LEN: usize = 12;
 
 impl Layout {
-    /// The credentials in an `SCM_CREDENTIALS` message. See
+    /// The credentials in an `SCM_CREDENTIALS` message. Only Linux has the
+    /// message: other layouts give [`Error::CredentialsUnsupported`]. See
     /// [`parse_unix_credentials`](crate::parse_unix_credentials).
     ///
     /// ```
-    /// use sockcmsg::{Layout, Ucred};
+    /// use sockcmsg::{Error, Layout, Ucred};
     /// let cred = Ucred { pid: 1, uid: 2, gid: 3 };
-    /// let buf = Layout::LINUX_32.unix_credentials(&cred);
+    /// let buf = Layout::LINUX_32.unix_credentials(&cred)?;
     /// let msg = Layout::LINUX_32.messages(&buf).next().unwrap()?;
     /// assert_eq!(Layout::LINUX_32.parse_unix_credentials(&msg)?, cred);
+    /// assert_eq!(
+    ///     Layout::MACOS.parse_unix_credentials(&msg),
+    ///     Err(Error::CredentialsUnsupported { layout: "macos" })
+    /// );
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
     pub fn parse_unix_credentials(&self, msg: &SocketControlMessage<'_>) -> Result<Ucred, Error> {
-        self.expect_type(msg, self.scm_credentials())?;
+        let kind = self
+            .scm_credentials()
+            .ok_or(Error::CredentialsUnsupported {
+                layout: self.name(),
+            })?;
+        self.expect_type(msg, kind)?;
         let short = Error::ShortCredentials {
             len: msg.data.len(),
             needed: UCRED_LEN,

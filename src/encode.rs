@@ -106,18 +106,32 @@ impl OwnedControlMessage {
     /// assert_eq!(msg.data, 7i32.to_ne_bytes());
     /// ```
     pub fn rights(fds: &[RawFd]) -> Self {
-        Self::host(ControlMessage::Rights(fds))
+        let layout = Layout::HOST;
+        let mut data = vec![0; rights_len(fds)];
+        layout.write_fds(&mut data, fds);
+        OwnedControlMessage {
+            level: layout.sol_socket(),
+            kind: layout.scm_rights(),
+            data,
+        }
     }
 
-    /// An `SCM_CREDENTIALS` message of the host's layout carrying `cred`.
+    /// An `SCM_CREDENTIALS` message of the host's layout carrying `cred`
+    /// (Linux only, as the message is).
     ///
     /// ```
     /// use sockcmsg::{OwnedControlMessage, Ucred};
     /// let msg = OwnedControlMessage::credentials(Ucred { pid: 1, uid: 2, gid: 3 });
     /// assert_eq!(msg.data.len(), 12);
     /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     pub fn credentials(cred: Ucred) -> Self {
-        Self::host(ControlMessage::Credentials(cred))
+        let layout = Layout::HOST;
+        OwnedControlMessage {
+            level: layout.sol_socket(),
+            kind: crate::layout::LINUX_SCM_CREDENTIALS,
+            data: layout.ucred_bytes(&cred).to_vec(),
+        }
     }
 
     /// The message as a [`ControlMessage`] to encode.
@@ -136,13 +150,6 @@ impl OwnedControlMessage {
             kind: self.kind,
             data: &self.data,
         }
-    }
-
-    /// `msg` as the host's layout encodes it, without the header.
-    fn host(msg: ControlMessage<'_>) -> Self {
-        let mut data = vec![0; msg.data_len()];
-        let (level, kind) = Layout::HOST.write_data(&mut data, &msg);
-        OwnedControlMessage { level, kind, data }
     }
 }
 
@@ -171,6 +178,7 @@ impl Layout {
     #[inline]
     pub fn encoded_len(&self, msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
         msgs.iter().try_fold(0usize, |total, msg| {
+            self.header_of(msg)?;
             let len = msg.data_len();
             let max = self.max_data_len();
             let too_long = Error::DataTooLong { len, max };
@@ -266,57 +274,72 @@ impl Layout {
     }
 
     /// An `SCM_CREDENTIALS` message carrying `cred`, padded (Go's
-    /// `UnixCredentials`). See [`unix_credentials`](crate::unix_credentials).
+    /// `UnixCredentials`). Only Linux has the message: other layouts give
+    /// [`Error::CredentialsUnsupported`]. See
+    /// [`unix_credentials`](crate::unix_credentials).
     ///
     /// ```
-    /// use sockcmsg::{Layout, Ucred};
-    /// let buf = Layout::LINUX_64.unix_credentials(&Ucred { pid: 1, uid: 2, gid: 3 });
-    /// assert_eq!(buf.len(), 32);
+    /// use sockcmsg::{Error, Layout, Ucred};
+    /// let cred = Ucred { pid: 1, uid: 2, gid: 3 };
+    /// assert_eq!(Layout::LINUX_64.unix_credentials(&cred)?.len(), 32);
+    /// assert_eq!(
+    ///     Layout::FREEBSD_64.unix_credentials(&cred),
+    ///     Err(Error::CredentialsUnsupported { layout: "freebsd-64" })
+    /// );
+    /// # Ok::<(), sockcmsg::Error>(())
     /// ```
-    pub fn unix_credentials(&self, cred: &Ucred) -> Vec<u8> {
-        #[allow(
-            clippy::expect_used,
-            reason = "a 12-byte payload fits every layout's length field"
-        )]
+    pub fn unix_credentials(&self, cred: &Ucred) -> Result<Vec<u8>, Error> {
         self.encode(&[ControlMessage::Credentials(*cred)])
-            .expect("credentials always fit")
     }
 
     /// Writes one message into `slot`, which is exactly its `cmsg_space`.
-    /// `None` only if `slot` has the wrong size or the length does not fit
-    /// the length field, which [`encoded_len`](Self::encoded_len) rules out.
+    /// `None` only if `slot` has the wrong size, the length does not fit the
+    /// length field, or the layout lacks the message's type, which
+    /// [`encoded_len`](Self::encoded_len) rules out.
     #[inline]
     fn write_message(&self, slot: &mut [u8], msg: &ControlMessage<'_>) -> Option<()> {
         let data_len = msg.data_len();
-        // The padding is shorter than the alignment, at most 8 bytes, so one
-        // fixed-size store of the slot's last 8 bytes zeroes it (a memset of
-        // a variable length costs a call); header and data are written over
-        // the rest after.
-        *slot.last_chunk_mut::<8>()? = [0; 8];
+        let (level, kind) = self.header_of(msg).ok()?;
+        let short_padding = self.align() <= 8;
+        if short_padding {
+            // The padding is shorter than the alignment, so one fixed-size
+            // store of the slot's last 8 bytes zeroes it (a memset of a
+            // variable length costs a call); header and data are written
+            // over the rest after.
+            *slot.last_chunk_mut::<8>()? = [0; 8];
+        }
         let (header, rest) = slot.split_at_mut_checked(self.cmsg_len(0))?;
-        let data = rest.get_mut(..data_len)?;
-        let (level, kind) = self.write_data(data, msg);
+        let (data, padding) = rest.split_at_mut_checked(data_len)?;
+        if !short_padding {
+            padding.fill(0);
+        }
+        self.write_data(data, msg);
         self.write_header(header, self.cmsg_len(data_len), level, kind)
     }
 
-    /// Writes the data of `msg` into `out`, which is exactly
-    /// [`ControlMessage::data_len`] long, and returns the message's level
-    /// and type.
+    /// The level and type `msg` is written with.
     #[inline]
-    fn write_data(&self, out: &mut [u8], msg: &ControlMessage<'_>) -> (i32, i32) {
+    fn header_of(&self, msg: &ControlMessage<'_>) -> Result<(i32, i32), Error> {
         match *msg {
-            ControlMessage::Rights(fds) => {
-                self.write_fds(out, fds);
-                (self.sol_socket(), self.scm_rights())
-            }
-            ControlMessage::Credentials(cred) => {
-                out.copy_from_slice(&self.ucred_bytes(&cred));
-                (self.sol_socket(), self.scm_credentials())
-            }
-            ControlMessage::Other { level, kind, data } => {
-                out.copy_from_slice(data);
-                (level, kind)
-            }
+            ControlMessage::Rights(_) => Ok((self.sol_socket(), self.scm_rights())),
+            ControlMessage::Credentials(_) => self
+                .scm_credentials()
+                .map(|kind| (self.sol_socket(), kind))
+                .ok_or(Error::CredentialsUnsupported {
+                    layout: self.name(),
+                }),
+            ControlMessage::Other { level, kind, .. } => Ok((level, kind)),
+        }
+    }
+
+    /// Writes the data of `msg` into `out`, which is exactly
+    /// [`ControlMessage::data_len`] long.
+    #[inline]
+    fn write_data(&self, out: &mut [u8], msg: &ControlMessage<'_>) {
+        match *msg {
+            ControlMessage::Rights(fds) => self.write_fds(out, fds),
+            ControlMessage::Credentials(cred) => out.copy_from_slice(&self.ucred_bytes(&cred)),
+            ControlMessage::Other { data, .. } => out.copy_from_slice(data),
         }
     }
 }
@@ -395,8 +418,17 @@ mod tests {
 
     #[test]
     fn the_length_field_bounds_the_data() {
-        assert_eq!(Layout::LINUX_32.max_data_len(), u32::MAX as usize - 12);
+        // A 4-byte field bounds the length on 64-bit hosts; on 32-bit ones
+        // the padded size must fit a usize first.
+        let linux_32_max = if cfg!(target_pointer_width = "64") {
+            u32::MAX as usize - 12
+        } else {
+            usize::MAX - 3 - 12
+        };
+        assert_eq!(Layout::LINUX_32.max_data_len(), linux_32_max);
         assert_eq!(L.max_data_len(), usize::MAX - 7 - 16);
         assert_eq!(L.cmsg_space(L.max_data_len()), usize::MAX - 7);
+        // No alignment: the field alone bounds it, on any host.
+        assert_eq!(Layout::AIX.max_data_len(), u32::MAX as usize - 12);
     }
 }

@@ -15,11 +15,11 @@ use std::fmt;
 /// ```
 /// use sockcmsg::{parse_socket_control_message, Error};
 ///
-/// // A header claiming 17 bytes, in a 16-byte buffer.
+/// // A bare header (16 bytes on 64-bit Linux) claiming 17 bytes.
 /// let mut buf = sockcmsg::unix_rights(&[]);
 /// buf[0] = 17;
 /// let err = parse_socket_control_message(&buf).unwrap_err();
-/// assert_eq!(err, Error::LengthPastEnd { offset: 0, len: 17, available: 16 });
+/// assert_eq!(err, Error::LengthPastEnd { offset: 0, len: 17, available: buf.len() });
 /// assert_eq!(std::io::Error::from(err).raw_os_error(), Some(libc::EINVAL));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -85,6 +85,12 @@ pub enum Error {
         /// The bytes the buffer has.
         available: usize,
     },
+    /// The layout has no `SCM_CREDENTIALS` message: only Linux's do. (Other
+    /// systems' credentials messages carry other structures.)
+    CredentialsUnsupported {
+        /// The layout's name.
+        layout: &'static str,
+    },
     /// A message to encode carries more data than a `cmsg_len` can describe
     /// (or, with those before it, more than a `usize` can count).
     DataTooLong {
@@ -146,6 +152,9 @@ impl fmt::Display for Error {
                 "control buffer of {available} bytes is too small for \
                  {needed} bytes of messages"
             ),
+            Error::CredentialsUnsupported { layout } => {
+                write!(f, "the {layout} layout has no SCM_CREDENTIALS message")
+            }
             Error::DataTooLong { len, max } => write!(
                 f,
                 "control message data of {len} bytes is longer than the \

@@ -42,7 +42,9 @@ pub struct Layout {
     big_endian: bool,
     sol_socket: i32,
     scm_rights: i32,
-    scm_credentials: i32,
+    /// `SCM_CREDENTIALS`, on Linux only: the other systems' credentials
+    /// messages carry other structures.
+    scm_credentials: Option<i32>,
 }
 
 /// The fields of a header as read from the buffer, before any check.
@@ -53,60 +55,203 @@ pub(crate) struct RawHeader {
     pub(crate) kind: i32,
 }
 
-impl Layout {
-    /// 64-bit Linux with glibc, little-endian (x86_64, aarch64, riscv64, ...).
-    ///
-    /// From `<bits/socket.h>`: `size_t cmsg_len; int cmsg_level; int
-    /// cmsg_type;`, aligned to `sizeof(size_t)`; Go's `Cmsghdr` on
-    /// linux/amd64 is the same.
-    pub const LINUX_64: Layout = Layout {
-        name: "linux-64",
-        header_len: 16,
-        len_offset: 0,
-        len_width: 8,
-        level_offset: 8,
-        kind_offset: 12,
-        align_mask: 7,
-        big_endian: false,
-        sol_socket: 1,
-        scm_rights: 1,
-        scm_credentials: 2,
-    };
+/// Linux's `SOL_SOCKET`, `SCM_RIGHTS` and `SCM_CREDENTIALS`
+/// (`asm-generic/socket.h`, `linux/socket.h`; mips, sparc, alpha and parisc
+/// use other values and have no layout here).
+const LINUX_SOL_SOCKET: i32 = 1;
+const LINUX_SCM_RIGHTS: i32 = 1;
+pub(crate) const LINUX_SCM_CREDENTIALS: i32 = 2;
 
-    /// 32-bit Linux, little-endian (i686, armv7, ...).
-    ///
-    /// From `<bits/socket.h>`: `size_t cmsg_len` is 4 bytes, so the header is
-    /// 12 bytes, aligned to `sizeof(size_t)` = 4.
-    pub const LINUX_32: Layout = Layout {
-        name: "linux-32",
+/// `SOL_SOCKET` everywhere but Linux.
+const BSD_SOL_SOCKET: i32 = 0xffff;
+/// `SCM_RIGHTS` everywhere but illumos/Solaris.
+const BSD_SCM_RIGHTS: i32 = 1;
+
+/// A Linux header with `size_t cmsg_len` (`<bits/socket.h>`): 8 bytes on
+/// 64-bit, 4 on 32-bit, aligned to `sizeof(size_t)`.
+const fn linux(name: &'static str, size_t: usize, big_endian: bool) -> Layout {
+    Layout {
+        name,
+        header_len: size_t.wrapping_add(8),
+        len_offset: 0,
+        len_width: size_t,
+        level_offset: size_t,
+        kind_offset: size_t.wrapping_add(4),
+        align_mask: size_t.wrapping_sub(1),
+        big_endian,
+        sol_socket: LINUX_SOL_SOCKET,
+        scm_rights: LINUX_SCM_RIGHTS,
+        scm_credentials: Some(LINUX_SCM_CREDENTIALS),
+    }
+}
+
+/// musl's 64-bit header: `socklen_t cmsg_len` (4 bytes) beside an `int
+/// __pad1` that makes it as long as the kernel's `size_t`; the pad comes
+/// first on big-endian (`include/sys/socket.h`).
+const fn musl_64(name: &'static str, big_endian: bool) -> Layout {
+    Layout {
+        len_offset: if big_endian { 4 } else { 0 },
+        len_width: 4,
+        ..linux(name, 8, big_endian)
+    }
+}
+
+/// The BSD header, `socklen_t cmsg_len; int cmsg_level; int cmsg_type;`
+/// (12 bytes), shared by macOS, the BSDs, illumos and AIX, which differ in
+/// alignment and constants only.
+const fn socklen(name: &'static str, align: usize, big_endian: bool, scm_rights: i32) -> Layout {
+    Layout {
+        name,
         header_len: 12,
         len_offset: 0,
         len_width: 4,
         level_offset: 4,
         kind_offset: 8,
-        align_mask: 3,
-        big_endian: false,
-        sol_socket: 1,
-        scm_rights: 1,
-        scm_credentials: 2,
-    };
+        align_mask: align.wrapping_sub(1),
+        big_endian,
+        sol_socket: BSD_SOL_SOCKET,
+        scm_rights,
+        scm_credentials: None,
+    }
+}
 
-    /// The layout of the platform this crate was compiled for.
-    #[cfg(all(
-        any(target_os = "linux", target_os = "android"),
-        target_pointer_width = "64",
-        target_endian = "little",
-        not(target_env = "musl")
-    ))]
-    pub const HOST: Layout = Layout::LINUX_64;
+impl Layout {
+    /// 64-bit Linux with glibc, little-endian (x86_64, aarch64, riscv64,
+    /// loongarch64, powerpc64le).
+    ///
+    /// glibc's `<bits/socket.h>`: `size_t cmsg_len; int cmsg_level; int
+    /// cmsg_type;` (16 bytes), `CMSG_ALIGN` to `sizeof(size_t)`; Go's
+    /// `Cmsghdr` on linux/amd64 is the same.
+    pub const LINUX_64: Layout = linux("linux-64", 8, false);
 
-    /// The layout of the platform this crate was compiled for.
-    #[cfg(all(
-        any(target_os = "linux", target_os = "android"),
-        target_pointer_width = "32",
-        target_endian = "little"
-    ))]
-    pub const HOST: Layout = Layout::LINUX_32;
+    /// 64-bit Linux with glibc, big-endian (s390x, powerpc64): as
+    /// [`LINUX_64`](Self::LINUX_64) with big-endian fields.
+    pub const LINUX_64_BE: Layout = linux("linux-64-be", 8, true);
+
+    /// 64-bit Linux with musl, little-endian.
+    ///
+    /// musl's `<sys/socket.h>`: `socklen_t cmsg_len; int __pad1;` then level
+    /// and type, so the length is the first 4 bytes alone: musl's
+    /// `CMSG_NXTHDR` ignores the pad, and its `sendmsg` zeroes it before the
+    /// kernel reads all 8 bytes. So does the encoder here.
+    pub const LINUX_64_MUSL: Layout = musl_64("linux-64-musl", false);
+
+    /// 64-bit Linux with musl, big-endian: `int __pad1; socklen_t cmsg_len;`,
+    /// so the length is bytes 4 to 8.
+    pub const LINUX_64_MUSL_BE: Layout = musl_64("linux-64-musl-be", true);
+
+    /// 32-bit Linux, little-endian (i686, armv7, riscv32, ...).
+    ///
+    /// glibc's `<bits/socket.h>` with a 4-byte `size_t`: a 12-byte header
+    /// aligned to 4. musl's is the same.
+    pub const LINUX_32: Layout = linux("linux-32", 4, false);
+
+    /// macOS, iOS and Apple's other systems.
+    ///
+    /// XNU's `bsd/sys/socket.h`: the 12-byte BSD header, with `CMSG_DATA`
+    /// and `CMSG_SPACE` aligned by `__DARWIN_ALIGN32` (4 bytes, also on
+    /// 64-bit; Go's `cmsgAlignOf` agrees). `SOL_SOCKET` is `0xffff`; there is
+    /// no credentials message.
+    pub const MACOS: Layout = socklen("macos", 4, false, BSD_SCM_RIGHTS);
+
+    /// FreeBSD on 64-bit machines (amd64, arm64).
+    ///
+    /// `sys/sys/socket.h`: the 12-byte BSD header, `_ALIGN` to
+    /// `_ALIGNBYTES + 1` = 8 (`sys/x86/include/_align.h`:
+    /// `sizeof(register_t)`; `sys/arm64/include/_align.h`: `sizeof(long
+    /// long)`), so data starts at 16. Its `SCM_CREDS` carries a `struct
+    /// cmsgcred`, not a `ucred`, and has no typed decoder here.
+    pub const FREEBSD_64: Layout = socklen("freebsd-64", 8, false, BSD_SCM_RIGHTS);
+
+    /// FreeBSD on 32-bit machines (i386, armv7): alignment 4
+    /// (`sys/x86/include/_align.h` with a 4-byte `register_t`,
+    /// `sys/arm/include/_align.h`: `sizeof(int)`).
+    pub const FREEBSD_32: Layout = socklen("freebsd-32", 4, false, BSD_SCM_RIGHTS);
+
+    /// OpenBSD on 64-bit machines (amd64, arm64): `sys/sys/socket.h` with
+    /// `_ALIGNBYTES` = `sizeof(long) - 1` (`arch/*/include/_types.h`), so
+    /// alignment 8.
+    pub const OPENBSD_64: Layout = socklen("openbsd-64", 8, false, BSD_SCM_RIGHTS);
+
+    /// OpenBSD on i386: alignment 4 (`arch/i386/include/_types.h`).
+    pub const OPENBSD_32: Layout = socklen("openbsd-32", 4, false, BSD_SCM_RIGHTS);
+
+    /// OpenBSD on 32-bit arm: alignment 8, as Go's `cmsgAlignOf` ("NetBSD
+    /// and OpenBSD armv7 require 64-bit alignment") and the `libc` crate
+    /// have it.
+    pub const OPENBSD_ARM: Layout = socklen("openbsd-arm", 8, false, BSD_SCM_RIGHTS);
+
+    /// NetBSD on amd64: `sys/sys/socket.h`'s `__CMSG_ALIGN` with
+    /// `__ALIGNBYTES` = 7.
+    pub const NETBSD_64: Layout = socklen("netbsd-64", 8, false, BSD_SCM_RIGHTS);
+
+    /// NetBSD on aarch64: `__ALIGNBYTES` is `sizeof(__int128_t) - 1`
+    /// (`sys/arch/arm/include/cdefs.h`), so alignment 16 and data at 16;
+    /// Go's `cmsgAlignOf` agrees ("NetBSD aarch64 requires 128-bit
+    /// alignment").
+    pub const NETBSD_AARCH64: Layout = socklen("netbsd-aarch64", 16, false, BSD_SCM_RIGHTS);
+
+    /// NetBSD on i386: alignment 4.
+    pub const NETBSD_32: Layout = socklen("netbsd-32", 4, false, BSD_SCM_RIGHTS);
+
+    /// NetBSD on 32-bit arm: alignment 8 (`sys/arch/arm/include/cdefs.h`:
+    /// `sizeof(long long)` under the EABI; Go's `cmsgAlignOf` agrees).
+    pub const NETBSD_ARM: Layout = socklen("netbsd-arm", 8, false, BSD_SCM_RIGHTS);
+
+    /// DragonFly BSD on x86_64 since its 2019 ABI change: alignment
+    /// `sizeof(long)` = 8 (`cpu/alignbytes.h`). Older kernels aligned to 4,
+    /// which Go checks for at run time.
+    pub const DRAGONFLY: Layout = socklen("dragonfly", 8, false, BSD_SCM_RIGHTS);
+
+    /// illumos and Solaris on x86_64.
+    ///
+    /// `usr/src/uts/common/sys/socket.h`: the 12-byte BSD header, headers
+    /// and data aligned to 4 (`_CMSG_HDR_ALIGNMENT` is 8 only on SPARC,
+    /// which has no layout here); `SCM_RIGHTS` is `0x1010`.
+    pub const ILLUMOS: Layout = socklen("illumos", 4, false, 0x1010);
+
+    /// AIX on ppc64, big-endian: the 12-byte BSD header with no alignment
+    /// at all (Go's `cmsgAlignOf`: "There is no alignment on AIX"; the
+    /// `libc` crate's `CMSG_SPACE` is the header plus the data).
+    pub const AIX: Layout = socklen("aix", 1, true, BSD_SCM_RIGHTS);
+
+    /// Every layout above, for tools and tests that cover them all.
+    ///
+    /// ```
+    /// use sockcmsg::Layout;
+    /// assert!(Layout::ALL.contains(&Layout::HOST));
+    /// assert!(Layout::ALL.iter().all(|layout| layout.align().is_power_of_two()));
+    /// ```
+    pub const ALL: [Layout; 18] = [
+        Layout::LINUX_64,
+        Layout::LINUX_64_BE,
+        Layout::LINUX_64_MUSL,
+        Layout::LINUX_64_MUSL_BE,
+        Layout::LINUX_32,
+        Layout::MACOS,
+        Layout::FREEBSD_64,
+        Layout::FREEBSD_32,
+        Layout::OPENBSD_64,
+        Layout::OPENBSD_32,
+        Layout::OPENBSD_ARM,
+        Layout::NETBSD_64,
+        Layout::NETBSD_AARCH64,
+        Layout::NETBSD_32,
+        Layout::NETBSD_ARM,
+        Layout::DRAGONFLY,
+        Layout::ILLUMOS,
+        Layout::AIX,
+    ];
+
+    /// The layout of the platform this crate was compiled for, chosen by
+    /// `target_os`, `target_arch`, `target_pointer_width`, `target_endian`
+    /// and `target_env`.
+    ///
+    /// ```
+    /// # #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+    /// assert_eq!(sockcmsg::Layout::HOST, sockcmsg::Layout::LINUX_64);
+    /// ```
+    pub const HOST: Layout = host();
 
     /// A short name for the layout, such as `"linux-64"`.
     ///
@@ -202,7 +347,7 @@ impl Layout {
         self.scm_rights
     }
 
-    pub(crate) const fn scm_credentials(&self) -> i32 {
+    pub(crate) const fn scm_credentials(&self) -> Option<i32> {
         self.scm_credentials
     }
 
@@ -300,6 +445,82 @@ impl Layout {
     }
 }
 
+/// The compile target's layout; a target without one fails to build here
+/// rather than parse with the wrong rules.
+const fn host() -> Layout {
+    if cfg!(any(
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "mips32r6",
+        target_arch = "mips64r6",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    )) {
+        unsupported()
+    } else if cfg!(any(target_os = "linux", target_os = "android")) {
+        match (
+            cfg!(target_pointer_width = "64"),
+            cfg!(target_endian = "big"),
+            cfg!(target_env = "musl"),
+        ) {
+            (true, false, false) => Layout::LINUX_64,
+            (true, true, false) => Layout::LINUX_64_BE,
+            (true, false, true) => Layout::LINUX_64_MUSL,
+            (true, true, true) => Layout::LINUX_64_MUSL_BE,
+            (false, false, _) => Layout::LINUX_32,
+            (false, true, _) => unsupported(),
+        }
+    } else if cfg!(target_vendor = "apple") {
+        Layout::MACOS
+    } else if cfg!(target_os = "freebsd") {
+        if cfg!(target_pointer_width = "64") {
+            Layout::FREEBSD_64
+        } else {
+            Layout::FREEBSD_32
+        }
+    } else if cfg!(target_os = "openbsd") {
+        if cfg!(target_arch = "arm") {
+            Layout::OPENBSD_ARM
+        } else if cfg!(target_pointer_width = "64") {
+            Layout::OPENBSD_64
+        } else {
+            Layout::OPENBSD_32
+        }
+    } else if cfg!(target_os = "netbsd") {
+        if cfg!(target_arch = "aarch64") {
+            Layout::NETBSD_AARCH64
+        } else if cfg!(target_arch = "arm") {
+            Layout::NETBSD_ARM
+        } else if cfg!(target_pointer_width = "64") {
+            Layout::NETBSD_64
+        } else {
+            Layout::NETBSD_32
+        }
+    } else if cfg!(target_os = "dragonfly") {
+        Layout::DRAGONFLY
+    } else if cfg!(all(
+        any(target_os = "illumos", target_os = "solaris"),
+        target_arch = "x86_64"
+    )) {
+        Layout::ILLUMOS
+    } else if cfg!(target_os = "aix") {
+        Layout::AIX
+    } else {
+        unsupported()
+    }
+}
+
+/// Stops the build on a target whose layout or constants are not known
+/// here (Linux on mips, sparc, alpha or parisc, where `SOL_SOCKET` is
+/// `0xffff`; 32-bit big-endian Linux; other systems).
+#[allow(
+    clippy::panic,
+    reason = "evaluated at compile time only: a build error, never a run-time panic"
+)]
+const fn unsupported() -> Layout {
+    panic!("sockcmsg has no cmsghdr layout for this target")
+}
+
 /// `N` bytes of `bytes` at `offset`, or `None` if they are not all there.
 #[inline]
 fn field<const N: usize>(bytes: &[u8], offset: usize) -> Option<[u8; N]> {
@@ -339,5 +560,81 @@ mod tests {
             Layout::LINUX_32.write_header(&mut out, widest + 1, 6, 7),
             None
         );
+    }
+
+    #[test]
+    fn musl_reads_the_length_from_its_32_bit_field_alone() {
+        // cmsg_len 20, then non-zero padding where glibc's size_t would
+        // continue, then SOL_SOCKET / SCM_RIGHTS and one fd.
+        let mut le = vec![20, 0, 0, 0, 0xaa, 0xbb, 0xcc, 0xdd, 1, 0, 0, 0, 1, 0, 0, 0];
+        le.extend(9i32.to_le_bytes());
+        let msgs = Layout::LINUX_64_MUSL
+            .parse_socket_control_message(&le)
+            .unwrap();
+        assert_eq!((msgs[0].header.len, msgs[0].data), (20, &le[16..]));
+        assert!(Layout::LINUX_64.parse_socket_control_message(&le).is_err());
+
+        let mut be = vec![0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 1];
+        be.extend(9i32.to_be_bytes());
+        let msgs = Layout::LINUX_64_MUSL_BE
+            .parse_socket_control_message(&be)
+            .unwrap();
+        assert_eq!(
+            Layout::LINUX_64_MUSL_BE
+                .parse_unix_rights(&msgs[0])
+                .unwrap(),
+            [9]
+        );
+    }
+
+    #[test]
+    fn musl_encodes_its_padding_as_zeros() {
+        let mut out = [0xee; 16];
+        Layout::LINUX_64_MUSL
+            .write_header(&mut out, 20, 1, 1)
+            .unwrap();
+        assert_eq!(out, [20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+        Layout::LINUX_64_MUSL_BE
+            .write_header(&mut out, 20, 1, 1)
+            .unwrap();
+        assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn a_bsd_length_between_header_and_data_offset_is_rejected() {
+        // Go accepts cmsg_len 12 to 15 here (at least SizeofCmsghdr) and
+        // then slices b[16:len], which panics; the codec asks for the data
+        // offset.
+        for layout in [
+            Layout::FREEBSD_64,
+            Layout::OPENBSD_64,
+            Layout::NETBSD_AARCH64,
+        ] {
+            for len in 12..layout.cmsg_len(0) {
+                let mut buf = vec![0; 32];
+                buf[..4].copy_from_slice(&(len as u32).to_le_bytes());
+                assert_eq!(
+                    layout.parse_socket_control_message(&buf),
+                    Err(crate::Error::LengthBelowHeader {
+                        offset: 0,
+                        len: len as u64,
+                        min: layout.cmsg_len(0),
+                    }),
+                    "{} with cmsg_len {len}",
+                    layout.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_layout_is_listed_once_under_its_own_name() {
+        for (i, layout) in Layout::ALL.iter().enumerate() {
+            let same_name = Layout::ALL
+                .iter()
+                .filter(|other| other.name() == layout.name());
+            assert_eq!(same_name.count(), 1, "{}", layout.name());
+            assert!(!Layout::ALL[..i].contains(layout), "{}", layout.name());
+        }
     }
 }

@@ -150,8 +150,15 @@ pub fn unix_rights(fds: &[RawFd]) -> Vec<u8> {
 /// let buf = sockcmsg::unix_credentials(&Ucred { pid: 1, uid: 0, gid: 0 });
 /// assert_eq!(buf.len(), sockcmsg::cmsg_space(12));
 /// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn unix_credentials(cred: &Ucred) -> Vec<u8> {
-    Layout::HOST.unix_credentials(cred)
+    #[allow(
+        clippy::expect_used,
+        reason = "Linux has SCM_CREDENTIALS and a 12-byte payload fits any cmsg_len"
+    )]
+    Layout::HOST
+        .unix_credentials(cred)
+        .expect("Linux encodes credentials")
 }
 
 /// Iterates over the messages in `buf` without allocating. It yields the
@@ -255,6 +262,7 @@ pub fn fds<'a>(msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
 /// assert_eq!(sockcmsg::parse_unix_credentials(&msgs[0])?, cred);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn parse_unix_credentials(msg: &SocketControlMessage<'_>) -> Result<Ucred, Error> {
     Layout::HOST.parse_unix_credentials(msg)
 }

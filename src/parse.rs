@@ -222,7 +222,7 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{unix_rights, ControlMessage};
+    use crate::ControlMessage;
 
     const L: Layout = Layout::LINUX_64;
 
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn fields_are_read_from_unaligned_buffers() {
-        let aligned = unix_rights(&[3, 4]);
+        let aligned = L.unix_rights(&[3, 4]).unwrap();
         for shift in 1..8 {
             let mut shifted = vec![0xaa; shift];
             shifted.extend(&aligned);

@@ -75,7 +75,9 @@ fn answer(request: &str) -> String {
                 uid: next().parse().expect("uid"),
                 gid: next().parse().expect("gid"),
             };
-            hex(&LAYOUT.unix_credentials(&cred))
+            hex(&LAYOUT
+                .unix_credentials(&cred)
+                .expect("Linux has credentials"))
         }
         "S" => {
             let n: usize = args.trim().parse().expect("length");

@@ -11,6 +11,31 @@ use sockcmsg::socket::{self, ControlBuffer, SocketKind};
 
 static COUNTING: Mutex<()> = Mutex::new(());
 
+/// Control buffer sizes and the fds (of 3 sent) the kernel installs into
+/// each: as many whole 4-byte fds as fit after the header, padding
+/// included, so a cmsg_space(4) buffer (24 bytes on 64-bit) receives 2.
+#[cfg(target_pointer_width = "64")]
+const TRUNCATION: [(usize, usize); 7] = [
+    (16, 0),
+    (19, 0),
+    (20, 1),
+    (24, 2),
+    (27, 2),
+    (28, 3),
+    (64, 3),
+];
+/// The same with the 12-byte header of 32-bit processes.
+#[cfg(target_pointer_width = "32")]
+const TRUNCATION: [(usize, usize); 7] = [
+    (12, 0),
+    (15, 0),
+    (16, 1),
+    (19, 1),
+    (20, 2),
+    (24, 3),
+    (64, 3),
+];
+
 fn open_fds() -> usize {
     // The directory handle itself is one of the entries, every time.
     std::fs::read_dir("/proc/self/fd")
@@ -25,17 +50,7 @@ fn truncated_control_buffers_install_what_fits_and_leak_nothing() {
     {
         let file = File::open("/dev/null").unwrap();
         let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
-        // The kernel writes whole fds into the padding too: a
-        // cmsg_space(4) buffer (24 bytes) receives 2.
-        for (size, installed) in [
-            (16, 0),
-            (19, 0),
-            (20, 1),
-            (24, 2),
-            (27, 2),
-            (28, 3),
-            (64, 3),
-        ] {
+        for (size, installed) in TRUNCATION {
             socket::send(tx.as_fd(), b"x", &[file.as_fd(); 3], None).unwrap();
             let mut control = ControlBuffer::with_len(size);
             let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();

@@ -21,46 +21,99 @@ use sockcmsg::strategies::{
 };
 use sockcmsg::{ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage, Ucred};
 
-/// The layouts under test, each with the model's description of it.
-static SPECS: [Spec; 2] = [
-    // <bits/socket.h> on 64-bit Linux: size_t cmsg_len; int cmsg_level;
-    // int cmsg_type; aligned to sizeof(size_t).
-    Spec {
-        layout: Layout::LINUX_64,
-        header_len: 16,
-        align: 8,
-        len_width: 8,
-        sol_socket: 1,
-        scm_rights: 1,
-        scm_credentials: 2,
-    },
-    // The same on 32-bit Linux, where size_t is 4 bytes.
-    Spec {
-        layout: Layout::LINUX_32,
-        header_len: 12,
-        align: 4,
-        len_width: 4,
-        sol_socket: 1,
-        scm_rights: 1,
-        scm_credentials: 2,
-    },
+/// The layouts under test, each with the model's description of it, from
+/// the platform's C header (and Go's `cmsgAlignOf` for the alignment).
+static SPECS: [Spec; 18] = [
+    // glibc <bits/socket.h>: size_t cmsg_len; int cmsg_level; int
+    // cmsg_type; CMSG_ALIGN to sizeof(size_t).
+    linux(Layout::LINUX_64, 16, 0, 8, false),
+    linux(Layout::LINUX_64_BE, 16, 0, 8, true),
+    // musl <sys/socket.h>: socklen_t cmsg_len beside int __pad1, the pad
+    // first on big-endian; CMSG_ALIGN to sizeof(size_t).
+    linux(Layout::LINUX_64_MUSL, 16, 0, 4, false),
+    linux(Layout::LINUX_64_MUSL_BE, 16, 4, 4, true),
+    // 32-bit: size_t is 4 bytes.
+    linux(Layout::LINUX_32, 12, 0, 4, false),
+    // socklen_t cmsg_len; int cmsg_level; int cmsg_type; with SOL_SOCKET
+    // 0xffff: XNU __DARWIN_ALIGN32.
+    bsd(Layout::MACOS, 4, false, 1),
+    // FreeBSD _ALIGNBYTES: register_t / long long on 64-bit, int on 32-bit.
+    bsd(Layout::FREEBSD_64, 8, false, 1),
+    bsd(Layout::FREEBSD_32, 4, false, 1),
+    // OpenBSD _ALIGNBYTES: long; int on i386; 8 on arm (Go, libc).
+    bsd(Layout::OPENBSD_64, 8, false, 1),
+    bsd(Layout::OPENBSD_32, 4, false, 1),
+    bsd(Layout::OPENBSD_ARM, 8, false, 1),
+    // NetBSD __ALIGNBYTES: 7 on amd64, __int128 on aarch64, 3 on i386,
+    // long long on earm.
+    bsd(Layout::NETBSD_64, 8, false, 1),
+    bsd(Layout::NETBSD_AARCH64, 16, false, 1),
+    bsd(Layout::NETBSD_32, 4, false, 1),
+    bsd(Layout::NETBSD_ARM, 8, false, 1),
+    // DragonFly since 2019: long.
+    bsd(Layout::DRAGONFLY, 8, false, 1),
+    // illumos x86: 4-byte alignment, SCM_RIGHTS 0x1010.
+    bsd(Layout::ILLUMOS, 4, false, 0x1010),
+    // AIX: no alignment, big-endian.
+    bsd(Layout::AIX, 1, true, 1),
 ];
+
+/// A Linux layout: the length field at `len_offset`, `len_width` bytes
+/// wide, level and type in the last 8 bytes, alignment `sizeof(size_t)`.
+const fn linux(
+    layout: Layout,
+    header_len: u128,
+    len_offset: usize,
+    len_width: usize,
+    big_endian: bool,
+) -> Spec {
+    Spec {
+        layout,
+        header_len,
+        align: header_len - 8,
+        len_offset,
+        len_width,
+        big_endian,
+        sol_socket: 1,
+        scm_rights: 1,
+        scm_credentials: Some(2),
+    }
+}
+
+/// A 12-byte BSD layout, with `SOL_SOCKET` 0xffff and no `SCM_CREDENTIALS`.
+const fn bsd(layout: Layout, align: u128, big_endian: bool, scm_rights: i32) -> Spec {
+    Spec {
+        layout,
+        header_len: 12,
+        align,
+        len_offset: 0,
+        len_width: 4,
+        big_endian,
+        sol_socket: 0xffff,
+        scm_rights,
+        scm_credentials: None,
+    }
+}
 
 /// The reference model: Go's rules, written from the spec.
 mod model {
-    /// A platform's `struct cmsghdr`: `cmsg_len` (`len_width` bytes), then
-    /// `int cmsg_level`, then `int cmsg_type`, little-endian; messages
-    /// aligned to `align`.
+    /// A platform's `struct cmsghdr`: `cmsg_len` (`len_width` bytes at
+    /// `len_offset`), then `int cmsg_level` and `int cmsg_type` as the last
+    /// 8 bytes of the header, all in one byte order; messages aligned to
+    /// `align`.
     #[derive(Clone, Copy, Debug)]
     pub struct Spec {
         /// The crate's layout for the same platform, which is under test.
         pub layout: sockcmsg::Layout,
         pub header_len: u128,
         pub align: u128,
+        pub len_offset: usize,
         pub len_width: usize,
+        pub big_endian: bool,
         pub sol_socket: i32,
         pub scm_rights: i32,
-        pub scm_credentials: i32,
+        /// Linux only.
+        pub scm_credentials: Option<i32>,
     }
 
     /// A parsed message: its header, and where its data lies in the buffer.
@@ -104,6 +157,7 @@ mod model {
             len: u128,
             needed: u128,
         },
+        CredentialsUnsupported,
     }
 
     impl Failure {
@@ -183,24 +237,40 @@ mod model {
                     len: wide(len),
                     needed: wide(needed),
                 },
+                Error::CredentialsUnsupported { .. } => Failure::CredentialsUnsupported,
                 other => panic!("a decoder returned an encoder's error: {other:?}"),
             }
         }
     }
 
-    /// Bytes as a little-endian number.
-    fn little_endian(bytes: &[u8]) -> u128 {
-        bytes
-            .iter()
-            .rev()
-            .fold(0, |acc, &byte| acc << 8 | u128::from(byte))
-    }
-
-    fn int_at(bytes: &[u8], at: usize) -> i32 {
-        i32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
-    }
-
     impl Spec {
+        /// Bytes as a number in the layout's byte order.
+        fn number(&self, bytes: &[u8]) -> u128 {
+            let from_high = |acc: u128, &byte: &u8| acc << 8 | u128::from(byte);
+            if self.big_endian {
+                bytes.iter().fold(0, from_high)
+            } else {
+                bytes.iter().rev().fold(0, from_high)
+            }
+        }
+
+        /// The low `width` bytes of `n` in the layout's byte order.
+        fn bytes_of(&self, n: u128, width: usize) -> Vec<u8> {
+            let mut bytes = n.to_le_bytes()[..width].to_vec();
+            if self.big_endian {
+                bytes.reverse();
+            }
+            bytes
+        }
+
+        fn int_at(&self, bytes: &[u8], at: usize) -> i32 {
+            self.number(&bytes[at..at + 4]) as u32 as i32
+        }
+
+        fn level_offset(&self) -> usize {
+            self.header_len as usize - 8
+        }
+
         pub fn align_up(&self, n: u128) -> u128 {
             n.div_ceil(self.align) * self.align
         }
@@ -220,28 +290,29 @@ mod model {
 
         /// `cmsg_len`, level and type of the header at the start of `bytes`.
         pub fn read_header(&self, bytes: &[u8]) -> (u128, i32, i32) {
-            let width = self.len_width;
+            let len_at = self.len_offset;
+            let level_at = self.level_offset();
             (
-                little_endian(&bytes[..width]),
-                int_at(bytes, width),
-                int_at(bytes, width + 4),
+                self.number(&bytes[len_at..len_at + self.len_width]),
+                self.int_at(bytes, level_at),
+                self.int_at(bytes, level_at + 4),
             )
         }
 
         /// Writes the low `len_width` bytes of `len` as the length field of
         /// the header at the start of `bytes`.
         pub fn write_len(&self, bytes: &mut [u8], len: u128) {
-            let le = len.to_le_bytes();
-            bytes[..self.len_width].copy_from_slice(&le[..self.len_width]);
+            let at = self.len_offset;
+            bytes[at..at + self.len_width].copy_from_slice(&self.bytes_of(len, self.len_width));
         }
 
         /// A header, padded with zeros to `data_offset` bytes.
         pub fn header(&self, len: u128, level: i32, kind: i32) -> Vec<u8> {
             let mut header = vec![0; self.data_offset() as usize];
             self.write_len(&mut header, len);
-            let width = self.len_width;
-            header[width..width + 4].copy_from_slice(&level.to_le_bytes());
-            header[width + 4..width + 8].copy_from_slice(&kind.to_le_bytes());
+            let at = self.level_offset();
+            header[at..at + 4].copy_from_slice(&self.bytes_of(u128::from(level as u32), 4));
+            header[at + 4..at + 8].copy_from_slice(&self.bytes_of(u128::from(kind as u32), 4));
             header
         }
 
@@ -259,8 +330,18 @@ mod model {
         }
 
         /// The data of an `SCM_RIGHTS` message carrying `fds`.
-        pub fn fd_bytes(fds: &[i32]) -> Vec<u8> {
-            fds.iter().flat_map(|fd| fd.to_le_bytes()).collect()
+        pub fn fd_bytes(&self, fds: &[i32]) -> Vec<u8> {
+            fds.iter()
+                .flat_map(|&fd| self.bytes_of(u128::from(fd as u32), 4))
+                .collect()
+        }
+
+        /// The data of an `SCM_CREDENTIALS` message: pid, uid, gid.
+        pub fn ucred_bytes(&self, pid: i32, uid: u32, gid: u32) -> Vec<u8> {
+            [u128::from(pid as u32), u128::from(uid), u128::from(gid)]
+                .into_iter()
+                .flat_map(|field| self.bytes_of(field, 4))
+                .collect()
         }
 
         /// Go's walk: while a whole header remains, a length below the
@@ -338,7 +419,7 @@ mod model {
             }
             Ok((0..data.len())
                 .step_by(4)
-                .map(|at| int_at(data, at))
+                .map(|at| self.int_at(data, at))
                 .collect())
         }
 
@@ -349,14 +430,17 @@ mod model {
             kind: i32,
             data: &[u8],
         ) -> Result<(i32, u32, u32), Failure> {
-            self.expect(level, kind, self.scm_credentials)?;
+            let expected_kind = self
+                .scm_credentials
+                .ok_or(Failure::CredentialsUnsupported)?;
+            self.expect(level, kind, expected_kind)?;
             if data.len() < 12 {
                 return Err(Failure::ShortCredentials {
                     len: data.len() as u128,
                     needed: 12,
                 });
             }
-            let field = |at| int_at(data, at);
+            let field = |at| self.int_at(data, at);
             Ok((field(0), field(4) as u32, field(8) as u32))
         }
 
@@ -553,7 +637,7 @@ fn header_soup(spec: Spec) -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![Just(spec.sol_socket), any::<i32>()],
         prop_oneof![
             Just(spec.scm_rights),
-            Just(spec.scm_credentials),
+            Just(spec.scm_credentials.unwrap_or(2)),
             any::<i32>()
         ],
         vec(any::<u8>(), 0..=24),
@@ -765,26 +849,35 @@ proptest! {
         })
     ) {
         let layout = spec.layout;
-        let fd_bytes = Spec::fd_bytes(&fds);
+        let fd_bytes = spec.fd_bytes(&fds);
         let rights = spec.encode([(spec.sol_socket, spec.scm_rights, fd_bytes.as_slice())]);
         prop_assert_eq!(layout.unix_rights(&fds).unwrap(), rights.clone());
         prop_assert_eq!(layout.encode(&[ControlMessage::Rights(&fds)]).unwrap(), rights);
         prop_assert_eq!(ControlMessage::Rights(&fds).data_len(), fd_bytes.len());
-        prop_assert_eq!(OwnedControlMessage::rights(&fds).data, fd_bytes);
 
         let cred = Ucred { pid, uid, gid };
-        let cred_bytes: Vec<u8> = [pid.to_le_bytes(), uid.to_le_bytes(), gid.to_le_bytes()].concat();
-        let credentials = spec.encode([(spec.sol_socket, spec.scm_credentials, cred_bytes.as_slice())]);
-        prop_assert_eq!(layout.unix_credentials(&cred), credentials.clone());
-        prop_assert_eq!(layout.encode(&[ControlMessage::Credentials(cred)]).unwrap(), credentials);
-        prop_assert_eq!(OwnedControlMessage::credentials(cred).data, cred_bytes);
+        let cred_bytes = spec.ucred_bytes(pid, uid, gid);
+        let credentials = spec
+            .scm_credentials
+            .map(|kind| spec.encode([(spec.sol_socket, kind, cred_bytes.as_slice())]))
+            .ok_or(Failure::CredentialsUnsupported);
+        let encoded = layout.unix_credentials(&cred).map_err(Failure::from);
+        prop_assert_eq!(&encoded, &credentials);
+        let encoded = layout.encode(&[ControlMessage::Credentials(cred)]).map_err(Failure::from);
+        prop_assert_eq!(&encoded, &credentials);
+
+        // The owned constructors are the host's.
+        if layout == Layout::HOST {
+            prop_assert_eq!(OwnedControlMessage::rights(&fds).data, fd_bytes);
+            prop_assert_eq!(OwnedControlMessage::credentials(cred).data, cred_bytes);
+        }
     }
 
     #[test]
     fn typed_decoders_follow_their_rules_for_any_payload(
         (spec, (level, kind, data)) in select(SPECS.as_slice()).prop_flat_map(|spec| (Just(spec), (
             prop_oneof![Just(spec.sol_socket), any::<i32>()],
-            prop_oneof![Just(spec.scm_rights), Just(spec.scm_credentials), any::<i32>()],
+            prop_oneof![Just(spec.scm_rights), Just(spec.scm_credentials.unwrap_or(2)), any::<i32>()],
             prop_oneof![vec(any::<u8>(), 0..=32), message().prop_map(|msg| msg.data)],
         )))
     ) {
