@@ -295,6 +295,14 @@ pub const MOVED_LEVEL: i32 = i32::MAX;
 /// fails with `EINVAL` exactly when the codec rejects the buffer; with the
 /// levels moved, the kernel checks only the lengths, by the same rules.
 ///
+/// One documented difference: a 32-bit process on a 64-bit kernel goes
+/// through the kernel's compat path (`cmsghdr_from_user_compat_to_kern` in
+/// `net/compat.c`), which reads a header wherever one byte remains after
+/// the last message and so also rejects a short tail (and a buffer of
+/// nothing but one), where Go and the native path ignore it. Whether the
+/// running kernel does is found once, on a probe buffer, and every buffer
+/// is then held to that rule.
+///
 /// Each thread keeps one socketpair and reads back every datagram it sends.
 /// Buffers longer than [`KERNEL_MAX_CONTROL`] are skipped.
 ///
@@ -339,11 +347,49 @@ pub fn kernel(bytes: &[u8]) {
     let einval = sent
         .as_ref()
         .is_err_and(|err| err.raw_os_error() == Some(libc::EINVAL));
+    let rejected = codec.is_err() || (has_short_tail(&control) && kernel_rejects_short_tails());
     assert!(
-        (codec.is_ok() && sent.is_ok()) || (codec.is_err() && einval),
+        (!rejected && sent.is_ok()) || (rejected && einval),
         "the codec says {codec:?} and sendmsg says {sent:?} about the control buffer \
          {control:02x?} (levels moved off SOL_SOCKET)"
     );
+}
+
+/// Whether bytes remain after the aligned end of the last message of a
+/// buffer the codec accepts: a tail shorter than a header, which the walk
+/// ignores.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn has_short_tail(control: &[u8]) -> bool {
+    let layout = Layout::HOST;
+    let Ok(msgs) = layout.parse_socket_control_message(control) else {
+        return false;
+    };
+    let end = msgs.last().map_or(0, |last| {
+        let data_at = offset_in(control, last.data).expect("parsed data lies in the buffer");
+        let header_at = data_at.saturating_sub(layout.cmsg_len(0));
+        header_at.saturating_add(layout.cmsg_align(last.header.len))
+    });
+    end < control.len()
+}
+
+/// Whether the kernel rejects a control buffer that is nothing but a short
+/// tail, as its compat path for 32-bit processes does: asked once.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn kernel_rejects_short_tails() -> bool {
+    use std::os::fd::AsFd;
+    use std::sync::OnceLock;
+
+    static REJECTS: OnceLock<bool> = OnceLock::new();
+    *REJECTS.get_or_init(|| {
+        let (sender, _receiver) = crate::socket::socketpair(crate::socket::SocketKind::Datagram)
+            .expect("a Unix datagram socketpair for the probe");
+        let sent = crate::socket::send_control(sender.as_fd(), b"x", &[0]);
+        match sent {
+            Ok(_) => false,
+            Err(err) if err.raw_os_error() == Some(libc::EINVAL) => true,
+            Err(err) => panic!("sendmsg of a 1-byte control buffer: {err}"),
+        }
+    })
 }
 
 /// Sets the level of every `SOL_SOCKET` header in `buf` to [`MOVED_LEVEL`],
@@ -855,6 +901,9 @@ mod tests {
 
     #[test]
     fn levels_move_only_up_to_the_first_invalid_header() {
+        // The host's struct cmsghdr: a size_t length, then level and type.
+        let word = std::mem::size_of::<usize>();
+        let (header, level_at) = (word + 8, word);
         let sol_socket = |len: usize| {
             encode(&[ControlMessage::Other {
                 level: libc::SOL_SOCKET,
@@ -864,30 +913,41 @@ mod tests {
             .unwrap()
         };
         let mut buf = sol_socket(8);
+        let second = buf.len();
         let mut bad = sol_socket(0);
         bad[0] = 1; // below the header
         buf.extend(&bad);
+        let third = buf.len();
         buf.extend(sol_socket(0));
         move_levels_off_sol_socket(&mut buf);
-        let level_at =
-            |offset: usize| i32::from_ne_bytes(buf[offset + 8..offset + 12].try_into().unwrap());
-        assert_eq!(level_at(0), MOVED_LEVEL);
-        assert_eq!(level_at(24), libc::SOL_SOCKET);
-        assert_eq!(level_at(40), libc::SOL_SOCKET);
+        let level_in = |offset: usize| {
+            let at = offset + level_at;
+            i32::from_ne_bytes(buf[at..at + 4].try_into().unwrap())
+        };
+        assert_eq!(second, header + 8);
+        assert_eq!(level_in(0), MOVED_LEVEL);
+        assert_eq!(level_in(second), libc::SOL_SOCKET);
+        assert_eq!(level_in(third), libc::SOL_SOCKET);
         // Everything else is as it was.
-        assert_eq!(&buf[..8], &cmsg_len(8).to_ne_bytes());
-        assert_eq!(&buf[12..16], &9i32.to_ne_bytes());
+        assert_eq!(&buf[..word], &(header + 8).to_ne_bytes());
+        assert_eq!(&buf[level_at + 4..header], &9i32.to_ne_bytes());
     }
 
     #[test]
     fn glibc_walks_an_unpadded_last_message_by_its_own_rule() {
         use crate::sys::libc_walk::walk;
 
+        // The host's struct cmsghdr: a size_t length, then level and type;
+        // one fd makes a message of header + 4 bytes, padded to a word.
+        let word = std::mem::size_of::<usize>();
+        let header = word + 8;
+        let unpadded = header + 4;
         let one = unix_rights(&[3]);
+        assert_eq!(one.len(), unpadded.next_multiple_of(word));
         // The first message is never dropped: CMSG_FIRSTHDR checks no length.
-        let first_unpadded = walk(&one[..20]).unwrap();
+        let first_unpadded = walk(&one[..unpadded]).unwrap();
         assert_eq!(first_unpadded.len(), 1);
-        assert_eq!(first_unpadded[0].data, 16..20);
+        assert_eq!(first_unpadded[0].data, header..unpadded);
 
         let mut two = one.clone();
         two.extend(&one);
@@ -897,7 +957,8 @@ mod tests {
         } else {
             2
         };
-        assert_eq!(walk(&two[..44]).unwrap().len(), kept);
-        libc_walk(&two[..44]);
+        let second_unpadded = one.len() + unpadded;
+        assert_eq!(walk(&two[..second_unpadded]).unwrap().len(), kept);
+        libc_walk(&two[..second_unpadded]);
     }
 }
