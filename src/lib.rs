@@ -330,3 +330,8 @@ pub fn encode_to_vec(msgs: &[ControlMessage<'_>], out: &mut Vec<u8>) -> Result<u
 pub fn encode(msgs: &[ControlMessage<'_>]) -> Result<Vec<u8>, Error> {
     Layout::HOST.encode(msgs)
 }
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
