@@ -102,6 +102,7 @@ pub use sys::socket;
 /// ```
 /// assert_eq!(sockcmsg::cmsg_len(4), sockcmsg::cmsg_len(0) + 4);
 /// ```
+#[inline]
 pub const fn cmsg_len(data_len: usize) -> usize {
     Layout::HOST.cmsg_len(data_len)
 }
@@ -114,6 +115,7 @@ pub const fn cmsg_len(data_len: usize) -> usize {
 /// let buf = vec![0u8; sockcmsg::cmsg_space(3 * 4)];
 /// assert!(buf.len() >= sockcmsg::cmsg_len(12));
 /// ```
+#[inline]
 pub const fn cmsg_space(data_len: usize) -> usize {
     Layout::HOST.cmsg_space(data_len)
 }
@@ -132,6 +134,7 @@ pub const fn cmsg_space(data_len: usize) -> usize {
 /// let buf = sockcmsg::unix_rights(&[0]);
 /// assert_eq!(buf.len(), sockcmsg::cmsg_space(4));
 /// ```
+#[inline]
 pub fn unix_rights(fds: &[RawFd]) -> Vec<u8> {
     #[allow(
         clippy::expect_used,
@@ -151,6 +154,7 @@ pub fn unix_rights(fds: &[RawFd]) -> Vec<u8> {
 /// assert_eq!(buf.len(), sockcmsg::cmsg_space(12));
 /// ```
 #[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
 pub fn unix_credentials(cred: &Ucred) -> Vec<u8> {
     #[allow(
         clippy::expect_used,
@@ -173,6 +177,7 @@ pub fn unix_credentials(cred: &Ucred) -> Vec<u8> {
 /// assert_eq!(kinds, [libc::SCM_RIGHTS]);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn messages(buf: &[u8]) -> Messages<'_> {
     Layout::HOST.messages(buf)
 }
@@ -190,6 +195,7 @@ pub fn messages(buf: &[u8]) -> Messages<'_> {
 /// assert!(sockcmsg::parse_socket_control_message(&buf).is_err());
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn parse_socket_control_message(buf: &[u8]) -> Result<Vec<SocketControlMessage<'_>>, Error> {
     Layout::HOST.parse_socket_control_message(buf)
 }
@@ -213,6 +219,7 @@ pub fn parse_socket_control_message(buf: &[u8]) -> Result<Vec<SocketControlMessa
 /// assert!(sockcmsg::parse_one_socket_control_message(rest).is_err());
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn parse_one_socket_control_message(
     buf: &[u8],
 ) -> Result<(SocketControlMessage<'_>, &[u8]), Error> {
@@ -233,6 +240,7 @@ pub fn parse_one_socket_control_message(
 /// assert_eq!(sockcmsg::parse_unix_rights(&msgs[0])?, [3, -1]);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn parse_unix_rights(msg: &SocketControlMessage<'_>) -> Result<Vec<RawFd>, Error> {
     Layout::HOST.parse_unix_rights(msg)
 }
@@ -246,6 +254,7 @@ pub fn parse_unix_rights(msg: &SocketControlMessage<'_>) -> Result<Vec<RawFd>, E
 /// assert!(sockcmsg::fds(&msg)?.eq([3, 4]));
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn fds<'a>(msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
     Layout::HOST.fds(msg)
 }
@@ -263,6 +272,7 @@ pub fn fds<'a>(msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
 pub fn parse_unix_credentials(msg: &SocketControlMessage<'_>) -> Result<Ucred, Error> {
     Layout::HOST.parse_unix_credentials(msg)
 }
@@ -277,6 +287,7 @@ pub fn parse_unix_credentials(msg: &SocketControlMessage<'_>) -> Result<Ucred, E
 /// assert_eq!(sockcmsg::encoded_len(&msgs)?, sockcmsg::cmsg_space(4) + sockcmsg::cmsg_space(8));
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn encoded_len(msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
     Layout::HOST.encoded_len(msgs)
 }
@@ -299,6 +310,7 @@ pub fn encoded_len(msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
 /// ));
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn encode_into(msgs: &[ControlMessage<'_>], buf: &mut [u8]) -> Result<usize, Error> {
     Layout::HOST.encode_into(msgs, buf)
 }
@@ -312,6 +324,7 @@ pub fn encode_into(msgs: &[ControlMessage<'_>], buf: &mut [u8]) -> Result<usize,
 /// assert_eq!(sockcmsg::parse_socket_control_message(&out)?.len(), 2);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn encode_to_vec(msgs: &[ControlMessage<'_>], out: &mut Vec<u8>) -> Result<usize, Error> {
     Layout::HOST.encode_to_vec(msgs, out)
 }
@@ -327,6 +340,7 @@ pub fn encode_to_vec(msgs: &[ControlMessage<'_>], out: &mut Vec<u8>) -> Result<u
 /// assert_eq!(buf, expected);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+#[inline]
 pub fn encode(msgs: &[ControlMessage<'_>]) -> Result<Vec<u8>, Error> {
     Layout::HOST.encode(msgs)
 }

@@ -73,11 +73,10 @@ pub struct SocketControlMessage<'a> {
 #[derive(Clone, Debug)]
 pub struct Messages<'a> {
     layout: Layout,
-    buf: &'a [u8],
-    /// Where the next header starts; past the end once the walk is over.
-    /// Only this index is carried from one message to the next, which
-    /// keeps the walk's critical path to a load, an align and an add.
-    offset: usize,
+    /// The unread part of the buffer; empty once the walk is over.
+    rest: &'a [u8],
+    /// The whole buffer's length, for error offsets.
+    total: usize,
 }
 
 impl<'a> Iterator for Messages<'a> {
@@ -85,33 +84,44 @@ impl<'a> Iterator for Messages<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        // `offset` passes the end after an unpadded last message or an error.
-        let rest = self.buf.get(self.offset..)?;
         // Go walks while a whole header remains and ignores a shorter tail.
-        if rest.len() < self.layout.data_offset() {
+        if self.rest.len() < self.layout.data_offset() {
             return None;
         }
-        match self.layout.parse_at(rest, self.offset) {
+        let offset = self.total.wrapping_sub(self.rest.len());
+        match self.layout.parse_at(self.rest, offset) {
             Ok((msg, next)) => {
-                // `next` is at most `rest.len()` plus the alignment, and
-                // `offset + rest.len()` is a slice length: no wrap.
-                self.offset = self.offset.wrapping_add(next);
+                self.rest = match self.rest.get(next..) {
+                    Some(rest) => rest,
+                    None => ended(),
+                };
                 Some(Ok(msg))
             }
             Err(err) => {
-                self.offset = usize::MAX;
+                self.rest = ended();
                 Some(Err(err))
             }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let rest = self.buf.len().saturating_sub(self.offset);
         (
             0,
-            Some(rest.checked_div(self.layout.data_offset()).unwrap_or(0)),
+            Some(
+                self.rest
+                    .len()
+                    .checked_div(self.layout.data_offset())
+                    .unwrap_or(0),
+            ),
         )
     }
+}
+
+/// The rest of a walk that is over. Cold, so that the step stays a branch
+/// instead of a conditional move on the walk's critical path.
+#[cold]
+fn ended<'a>() -> &'a [u8] {
+    &[]
 }
 
 impl std::iter::FusedIterator for Messages<'_> {}
@@ -128,11 +138,12 @@ impl Layout {
     /// assert_eq!(Layout::LINUX_32.parse_unix_rights(&msg)?, [3]);
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
+    #[inline]
     pub fn messages<'a>(&self, buf: &'a [u8]) -> Messages<'a> {
         Messages {
             layout: *self,
-            buf,
-            offset: 0,
+            rest: buf,
+            total: buf.len(),
         }
     }
 
