@@ -850,7 +850,7 @@ fn check_parses_back(layout: Layout, buf: &[u8], msgs: &[OwnedControlMessage], w
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{cmsg_len, encode, unix_credentials, unix_rights};
+    use crate::{encode, unix_credentials, unix_rights};
 
     fn other(level: i32, kind: i32, data: &[u8]) -> OwnedControlMessage {
         OwnedControlMessage {
