@@ -38,8 +38,12 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
+use std::os::fd::RawFd;
+
+use crate::credentials::UCRED_LEN;
 use crate::{
-    Cmsghdr, ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage, Ucred,
+    Cmsghdr, ControlMessage, Error, Fds, Layout, Messages, OwnedControlMessage,
+    SocketControlMessage, Ucred,
 };
 
 /// A function that checks one fuzz input, panicking on a broken invariant.
@@ -81,7 +85,13 @@ pub const TARGETS: &[(&str, Check)] = &[
 /// - [`parse_unix_rights`](crate::parse_unix_rights), [`fds`](crate::fds)
 ///   and [`parse_unix_credentials`](crate::parse_unix_credentials) accept
 ///   exactly the messages they should, and what they return encodes back
-///   to the message.
+///   to the message with [`unix_rights`](crate::unix_rights) and
+///   [`unix_credentials`](crate::unix_credentials).
+/// - Every error's message names the offsets and lengths it carries, and
+///   the error converts to `EINVAL`.
+///
+/// The functions are the crate root's, which are [`Layout::HOST`]'s
+/// methods; other layouts' are checked with the same invariants.
 ///
 /// ```
 /// let mut buf = sockcmsg::unix_rights(&[3]);
@@ -90,21 +100,28 @@ pub const TARGETS: &[(&str, Check)] = &[
 /// sockcmsg::check::parse(&buf);
 /// ```
 pub fn parse(bytes: &[u8]) {
-    parse_in(Layout::HOST, bytes);
+    // The answer is for roundtrip, which compares it with what it encoded.
+    let _ = parse_in(Layout::HOST, bytes);
 }
 
 /// Builds messages from `bytes` ([`roundtrip_messages`]), encodes them and
 /// parses them back.
 ///
-/// - The same messages come back, and the buffer is the sum of their
-///   `cmsg_space`s, which [`encoded_len`](crate::encoded_len) also gives.
+/// - The same messages come back (each parsed one, made a
+///   [`ControlMessage`] `From` it, is the one encoded), and the buffer is
+///   the sum of their `cmsg_space`s, which
+///   [`encoded_len`](crate::encoded_len) also gives.
 /// - They also come back with the last message's padding cut off (its
-///   `cmsg_len` instead of its `cmsg_space`).
+///   `cmsg_len` instead of its `cmsg_space`): made
+///   [`OwnedControlMessage`]s `From` the parsed ones, they are the
+///   messages built from `bytes`.
 /// - [`encode_into`](crate::encode_into) writes the same bytes over a dirty
 ///   buffer (so padding is zeroed) and nothing past them, refuses a buffer
 ///   one byte short without touching it, and
 ///   [`encode_to_vec`](crate::encode_to_vec) appends the same bytes.
 /// - The encoded buffer passes [`parse`].
+///
+/// As in [`parse`], the functions are the crate root's.
 ///
 /// ```
 /// use sockcmsg::{check, OwnedControlMessage, Ucred};
@@ -123,7 +140,8 @@ pub fn roundtrip(bytes: &[u8]) {
 /// `fuzz_target!(|msgs: Vec<OwnedControlMessage>| ...)` would get.
 ///
 /// ```
-/// let msgs = sockcmsg::check::roundtrip_messages(&[1, 0, 1, 7, 0, 0, 0]);
+/// // One message follows (1), rights (0), an fd (7), 4 bytes of fds (4).
+/// let msgs = sockcmsg::check::roundtrip_messages(&[1, 0, 7, 0, 0, 0, 4]);
 /// assert_eq!(msgs, [sockcmsg::OwnedControlMessage::rights(&[7])]);
 /// ```
 pub fn roundtrip_messages(bytes: &[u8]) -> Vec<OwnedControlMessage> {
@@ -134,12 +152,15 @@ pub fn roundtrip_messages(bytes: &[u8]) -> Vec<OwnedControlMessage> {
 /// The bytes that [`roundtrip_messages`] reads as `msgs`: seeds for the
 /// `roundtrip` target.
 ///
-/// This writes `arbitrary`'s format by hand: each element of a collection
-/// is preceded by a byte whose low bit says that one follows, integers are
-/// little-endian, and the first byte of a message chooses rights (0),
-/// credentials (1) or any other message (2). Rights and credentials are
-/// written as such, so that mutating them keeps them valid; anything else
-/// as level, type and data.
+/// This writes the format of `OwnedControlMessage`'s `Arbitrary` impl by
+/// hand. From the front: for each message a byte whose low bit says that
+/// one follows, then a byte that chooses rights (0), credentials (1) or any
+/// other message (2), then its fds, its credentials, or its level, type
+/// and data, integers little-endian. From the back, the last read first:
+/// the length in bytes of each message's fds or data, in the 1, 2, 4 or 8
+/// bytes that `Unstructured::arbitrary_len` takes for what is left when it
+/// reads it. Rights and credentials are written as such, so that mutating
+/// them keeps them valid; anything else as level, type and data.
 ///
 /// ```
 /// use sockcmsg::{check, OwnedControlMessage};
@@ -147,48 +168,93 @@ pub fn roundtrip_messages(bytes: &[u8]) -> Vec<OwnedControlMessage> {
 ///     OwnedControlMessage::rights(&[3]),
 ///     OwnedControlMessage { level: 41, kind: 50, data: vec![1, 2, 3] },
 /// ];
-/// assert_eq!(check::roundtrip_messages(&check::roundtrip_input(&msgs)), msgs);
+/// let input = check::roundtrip_input(&msgs);
+/// assert_eq!(input.len(), 2 + 4 + 2 + 8 + 3 + 2);
+/// assert_eq!(check::roundtrip_messages(&input), msgs);
 /// ```
 pub fn roundtrip_input(msgs: &[OwnedControlMessage]) -> Vec<u8> {
     const MORE: u8 = 1;
-    const END: u8 = 0;
-    let mut out = Vec::new();
+    const RIGHTS: u8 = 0;
+    const CREDENTIALS: u8 = 1;
+    const OTHER: u8 = 2;
+    let layout = Layout::HOST;
+    // What is read from the front, in order, and each length read from the
+    // back, with the number of front bytes read before it.
+    let mut front = Vec::new();
+    let mut lengths: Vec<(usize, usize)> = Vec::new();
     for msg in msgs {
-        out.push(MORE);
+        front.push(MORE);
         let parsed = SocketControlMessage {
             header: Cmsghdr {
-                len: crate::cmsg_len(msg.data.len()),
+                len: layout.cmsg_len(msg.data.len()),
                 level: msg.level,
                 kind: msg.kind,
             },
             data: &msg.data,
         };
-        if let Ok(fds) = crate::parse_unix_rights(&parsed) {
-            out.push(0);
+        if let Ok(fds) = layout.parse_unix_rights(&parsed) {
+            front.push(RIGHTS);
+            lengths.push((front.len(), msg.data.len()));
             for fd in fds {
-                out.push(MORE);
-                out.extend(fd.to_le_bytes());
+                front.extend(fd.to_le_bytes());
             }
-            out.push(END);
-        } else if let Some(Ucred { pid, uid, gid }) = crate::parse_unix_credentials(&parsed)
+        } else if let Some(Ucred { pid, uid, gid }) = layout
+            .parse_unix_credentials(&parsed)
             .ok()
-            .filter(|_| msg.data.len() == crate::credentials::UCRED_LEN)
+            .filter(|_| msg.data.len() == UCRED_LEN)
         {
-            out.push(1);
-            out.extend(pid.to_le_bytes());
-            out.extend(uid.to_le_bytes());
-            out.extend(gid.to_le_bytes());
+            front.push(CREDENTIALS);
+            front.extend(pid.to_le_bytes());
+            front.extend(uid.to_le_bytes());
+            front.extend(gid.to_le_bytes());
         } else {
-            out.push(2);
-            out.extend(msg.level.to_le_bytes());
-            out.extend(msg.kind.to_le_bytes());
-            for &byte in &msg.data {
-                out.extend([MORE, byte]);
-            }
-            out.push(END);
+            front.push(OTHER);
+            front.extend(msg.level.to_le_bytes());
+            front.extend(msg.kind.to_le_bytes());
+            lengths.push((front.len(), msg.data.len()));
+            front.extend(&msg.data);
         }
     }
-    out
+    // The innermost length is read last, when only the front bytes after
+    // it and its own bytes are left; each one further out has the inner
+    // ones' bytes left besides.
+    let mut back = Vec::new();
+    for &(read_after, len) in lengths.iter().rev() {
+        let left = front
+            .len()
+            .saturating_sub(read_after)
+            .saturating_add(back.len());
+        back.extend(length_bytes(left, len));
+    }
+    front.extend(back);
+    front
+}
+
+/// The bytes at the end of the input that `Unstructured::arbitrary_len`
+/// reads as `len` when `left` other bytes remain: 1, 2, 4 or 8 of them, the
+/// fewest whose range reaches `left`; of those it reads, big-endian, only
+/// as many as `left` needs, and takes the number modulo `left + 1`.
+fn length_bytes(left: usize, len: usize) -> Vec<u8> {
+    let left = u64::try_from(left).expect("a usize fits a u64");
+    let width = if left <= u8::MAX.into() {
+        1
+    } else if left <= u16::MAX.into() {
+        2
+    } else if left <= u32::MAX.into() {
+        4
+    } else {
+        8
+    };
+    let significant = u64::BITS.saturating_sub(left.leading_zeros()).div_ceil(8);
+    let len = u64::try_from(len)
+        .expect("a usize fits a u64")
+        .to_be_bytes();
+    let skipped = len
+        .len()
+        .saturating_sub(usize::try_from(significant).expect("at most 8"));
+    let mut bytes = len.get(skipped..).unwrap_or_default().to_vec();
+    bytes.resize(width, 0);
+    bytes
 }
 
 /// Walks `bytes` with glibc's `CMSG_FIRSTHDR`/`CMSG_NXTHDR` over an aligned
@@ -431,95 +497,258 @@ pub fn move_levels_off_sol_socket(buf: &mut [u8]) {
     }
 }
 
-fn parse_in(layout: Layout, bytes: &[u8]) {
-    let header_len = layout.cmsg_len(0);
-    let mut messages = layout.messages(bytes);
-    let walk: Vec<Result<SocketControlMessage<'_>, Error>> = messages.by_ref().collect();
-    assert_eq!(
-        messages.next(),
-        None,
-        "messages() yielded more after ending"
-    );
-    let upper_bound = layout.messages(bytes).size_hint().1;
-    assert!(
-        upper_bound.is_some_and(|bound| walk.len() <= bound),
-        "messages() yielded {} items, more than its size_hint {upper_bound:?}",
-        walk.len()
-    );
-    match layout.parse_socket_control_message(bytes) {
-        Ok(msgs) => assert!(
-            msgs.len() == walk.len()
-                && walk
-                    .iter()
-                    .zip(&msgs)
-                    .all(|(item, msg)| item.as_ref() == Ok(msg)),
-            "parse_socket_control_message and messages() give other messages"
-        ),
-        Err(err) => assert_eq!(
-            walk.last(),
-            Some(&Err(err)),
-            "parse_socket_control_message and messages() end in other errors"
-        ),
-    }
-    check_one_at_a_time(layout, bytes, &walk);
+/// The codec's functions for one layout, as the checks call them: on the
+/// host's layout the crate-root functions, which are Go's API and must
+/// answer exactly as `Layout::HOST`'s methods do, so that every invariant
+/// holds them (and, through them, those methods) to the same answers; on
+/// any other layout the layout's methods.
+///
+/// In place, not beside the methods: a fuzz target inlines each call, so
+/// calling both would put a second copy of the codec's branches in every
+/// run's coverage, and libFuzzer's cost per run grows with the branches
+/// it hits.
+#[derive(Clone, Copy)]
+struct Codec {
+    layout: Layout,
+}
 
-    // Where the walk says the next header starts.
-    let mut offset = 0usize;
-    let mut ended_in_error = false;
-    for item in &walk {
-        assert!(!ended_in_error, "messages() went on after an error");
-        let rest = bytes.get(offset..).unwrap_or_default();
-        assert!(
-            rest.len() >= header_len,
-            "the walk read a header at offset {offset} with only {} bytes left",
-            rest.len()
-        );
-        match item {
-            Ok(msg) => {
-                check_placement(layout, bytes, offset, msg);
-                check_typed(layout, msg);
-                offset = offset.saturating_add(layout.cmsg_space(msg.data.len()));
-            }
-            Err(err) => {
-                check_rejection(layout, rest, offset, *err);
-                ended_in_error = true;
-            }
+impl Codec {
+    fn new(layout: Layout) -> Codec {
+        Codec { layout }
+    }
+
+    fn is_host(self) -> bool {
+        self.layout == Layout::HOST
+    }
+
+    fn messages(self, buf: &[u8]) -> Messages<'_> {
+        if self.is_host() {
+            crate::messages(buf)
+        } else {
+            self.layout.messages(buf)
         }
     }
-    if !ended_in_error {
-        assert!(
-            bytes.len().saturating_sub(offset) < header_len,
-            "the walk stopped at offset {offset} of {} bytes with a whole header left",
-            bytes.len()
-        );
+
+    fn parse_socket_control_message(
+        self,
+        buf: &[u8],
+    ) -> Result<Vec<SocketControlMessage<'_>>, Error> {
+        if self.is_host() {
+            crate::parse_socket_control_message(buf)
+        } else {
+            self.layout.parse_socket_control_message(buf)
+        }
     }
 
-    // Re-encoded, each header comes back as the same bytes. Its data needs
-    // no re-encoding: it is the slice of `bytes` that check_placement found
-    // at the right place, and the roundtrip target checks that the encoder
-    // copies data as it is.
-    let mut scratch = [0u8; 32];
-    let header = scratch
-        .get_mut(..header_len)
-        .expect("a header is at most 32 bytes");
-    let mut at = 0usize;
-    for msg in walk.iter().filter_map(|item| item.as_ref().ok()) {
-        layout
-            .write_header(header, msg.header.len, msg.header.level, msg.header.kind)
-            .expect("a parsed header's length fits its field");
-        assert_eq!(
-            bytes.get(at..at.saturating_add(header_len)),
-            Some(&header[..]),
-            "re-encoding the header at offset {at} does not reproduce its bytes"
-        );
-        at = at.saturating_add(layout.cmsg_space(msg.data.len()));
+    fn parse_one_socket_control_message(
+        self,
+        buf: &[u8],
+    ) -> Result<(SocketControlMessage<'_>, &[u8]), Error> {
+        if self.is_host() {
+            crate::parse_one_socket_control_message(buf)
+        } else {
+            self.layout.parse_one_socket_control_message(buf)
+        }
+    }
+
+    fn parse_unix_rights(self, msg: &SocketControlMessage<'_>) -> Result<Vec<RawFd>, Error> {
+        if self.is_host() {
+            crate::parse_unix_rights(msg)
+        } else {
+            self.layout.parse_unix_rights(msg)
+        }
+    }
+
+    fn fds<'a>(self, msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
+        if self.is_host() {
+            crate::fds(msg)
+        } else {
+            self.layout.fds(msg)
+        }
+    }
+
+    fn parse_unix_credentials(self, msg: &SocketControlMessage<'_>) -> Result<Ucred, Error> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.is_host() {
+            return crate::parse_unix_credentials(msg);
+        }
+        self.layout.parse_unix_credentials(msg)
+    }
+
+    fn unix_rights(self, fds: &[RawFd]) -> Result<Vec<u8>, Error> {
+        if self.is_host() {
+            Ok(crate::unix_rights(fds))
+        } else {
+            self.layout.unix_rights(fds)
+        }
+    }
+
+    fn unix_credentials(self, cred: &Ucred) -> Result<Vec<u8>, Error> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.is_host() {
+            return Ok(crate::unix_credentials(cred));
+        }
+        self.layout.unix_credentials(cred)
+    }
+
+    fn encoded_len(self, msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
+        if self.is_host() {
+            crate::encoded_len(msgs)
+        } else {
+            self.layout.encoded_len(msgs)
+        }
+    }
+
+    fn encode_into(self, msgs: &[ControlMessage<'_>], buf: &mut [u8]) -> Result<usize, Error> {
+        if self.is_host() {
+            crate::encode_into(msgs, buf)
+        } else {
+            self.layout.encode_into(msgs, buf)
+        }
+    }
+
+    fn encode_to_vec(self, msgs: &[ControlMessage<'_>], out: &mut Vec<u8>) -> Result<usize, Error> {
+        if self.is_host() {
+            crate::encode_to_vec(msgs, out)
+        } else {
+            self.layout.encode_to_vec(msgs, out)
+        }
     }
 }
 
+/// Checks every parse of `bytes` with `layout` (see [`parse`]) and returns
+/// `parse_socket_control_message`'s answer, for [`roundtrip`] to compare.
+///
+/// One pass over the walk checks each message against the other parsers,
+/// the bytes (its header re-encoded) and the typed decoders, so that each
+/// message is read no more often than the invariants need. On the host's layout the
+/// functions checked are the crate root's ([`Codec`]).
+fn parse_in(layout: Layout, bytes: &[u8]) -> Result<Vec<SocketControlMessage<'_>>, Error> {
+    let codec = Codec::new(layout);
+    let header_len = layout.cmsg_len(0);
+    let parsed = codec.parse_socket_control_message(bytes);
+    let mut walk = codec.messages(bytes);
+    let upper_bound = walk.size_hint().1;
+
+    let mut count = 0usize;
+    // Where the walk says the next header starts.
+    let mut offset = 0usize;
+    // What parse_one leaves, as a caller that walks with it goes on from.
+    let mut rest = bytes;
+    let mut failed = None;
+    let mut header = [0u8; 32];
+    let mut errors = ErrorKinds::default();
+    for item in walk.by_ref() {
+        assert!(failed.is_none(), "messages() went on after an error");
+        let here = bytes.get(offset..).unwrap_or_default();
+        assert!(
+            here.len() >= header_len,
+            "the walk read a header at offset {offset} with only {} bytes left",
+            here.len()
+        );
+        assert!(
+            offset_in(bytes, rest) == Some(offset) && rest.len() == here.len(),
+            "parse_one's rest does not start at offset {offset}, where messages() reads a header"
+        );
+        let one = codec.parse_one_socket_control_message(rest);
+        match item {
+            Ok(msg) => {
+                assert!(
+                    parsed
+                        .as_ref()
+                        .map_or(true, |msgs| msgs.get(count) == Some(&msg)),
+                    "parse_socket_control_message and messages() give other messages"
+                );
+                assert!(
+                    one.is_ok_and(|(one, _)| one == msg),
+                    "parse_one_socket_control_message at offset {offset} gives {one:?}, \
+                     messages() {msg:?}"
+                );
+                check_placement(layout, bytes, offset, &msg);
+                let raw = here
+                    .get(..msg.header.len)
+                    .expect("check_placement: the message lies in the buffer");
+                check_header(layout, raw, &msg, &mut header);
+                check_typed(codec, raw, &msg, &mut errors);
+                offset = offset.saturating_add(layout.cmsg_space(msg.data.len()));
+                rest = one.map_or_else(|_| &[][..], |(_, next)| next);
+            }
+            Err(err) => {
+                assert_eq!(
+                    parsed.as_ref().err(),
+                    Some(&err),
+                    "parse_socket_control_message and messages() end in other errors"
+                );
+                assert_eq!(
+                    one.map(drop).map_err(|one| at_offset(one, offset)),
+                    Err(err),
+                    "parse_one_socket_control_message at offset {offset} and messages() \
+                     fail with other errors"
+                );
+                check_rejection(layout, here, offset, err);
+                errors.note(err);
+                failed = Some(err);
+            }
+        }
+        count = count.saturating_add(1);
+    }
+    assert_eq!(walk.next(), None, "messages() yielded more after ending");
+    assert!(
+        upper_bound.is_some_and(|bound| count <= bound),
+        "messages() yielded {count} items, more than its size_hint {upper_bound:?}"
+    );
+    match (&parsed, failed) {
+        (Ok(msgs), None) => {
+            assert_eq!(
+                msgs.len(),
+                count,
+                "parse_socket_control_message and messages() give other messages"
+            );
+            let tail = bytes.get(offset..).unwrap_or_default();
+            assert!(
+                tail.len() < header_len,
+                "the walk stopped at offset {offset} of {} bytes with a whole header left",
+                bytes.len()
+            );
+            assert!(
+                rest.len() == tail.len()
+                    && (rest.is_empty() || offset_in(bytes, rest) == Some(offset)),
+                "parse_one's last rest is not the tail that messages() leaves at offset {offset}"
+            );
+            let truncated = Error::TruncatedHeader {
+                offset: 0,
+                available: rest.len(),
+                needed: header_len,
+            };
+            assert_eq!(
+                codec.parse_one_socket_control_message(rest).err(),
+                Some(truncated),
+                "parse_one on fewer bytes than a header"
+            );
+            errors.note(truncated);
+        }
+        (Err(_), Some(_)) => {}
+        _ => panic!(
+            "parse_socket_control_message gives {parsed:?} where messages() ends with {failed:?}"
+        ),
+    }
+    errors.check_texts();
+    parsed
+}
+
 /// Checks that a parsed message sits where the walk says: its header at
-/// `offset` in `bytes`, its data right after, all of it inside `bytes`.
+/// `offset` in `bytes`, which is a multiple of the alignment, its data
+/// right after, all of it inside `bytes`.
 fn check_placement(layout: Layout, bytes: &[u8], offset: usize, msg: &SocketControlMessage<'_>) {
     let header_len = layout.cmsg_len(0);
+    let align = layout.align();
+    assert!(
+        offset.checked_rem(align) == Some(0)
+            && layout.header_len().checked_next_multiple_of(align) == Some(header_len),
+        "the message at offset {offset} is not aligned to {align}, or its data does not start \
+         at the header's {} bytes aligned",
+        layout.header_len()
+    );
     assert_eq!(
         offset_in(bytes, msg.data),
         Some(offset.saturating_add(header_len)),
@@ -537,6 +766,32 @@ fn check_placement(layout: Layout, bytes: &[u8], offset: usize, msg: &SocketCont
         "the message at offset {offset} was accepted with cmsg_len {} in {} bytes",
         msg.header.len,
         bytes.len()
+    );
+}
+
+/// Checks that re-encoding a parsed message's header reproduces the bytes
+/// it was read from, the start of `raw`; `scratch` is room for a header.
+///
+/// The data needs no re-encoding: it is the slice of `raw` after the
+/// header (as check_placement found), and [`roundtrip`] checks that the
+/// encoder copies data as it is.
+fn check_header(
+    layout: Layout,
+    raw: &[u8],
+    msg: &SocketControlMessage<'_>,
+    scratch: &mut [u8; 32],
+) {
+    let header_len = layout.cmsg_len(0);
+    let header = scratch
+        .get_mut(..header_len)
+        .expect("a header is at most 32 bytes");
+    layout
+        .write_header(header, msg.header.len, msg.header.level, msg.header.kind)
+        .expect("a parsed header's length fits its field");
+    assert!(
+        raw.get(..header_len) == Some(&header[..]),
+        "re-encoding the header {:?} does not reproduce its bytes",
+        msg.header
     );
 }
 
@@ -573,7 +828,182 @@ fn check_rejection(layout: Layout, rest: &[u8], offset: usize, err: Error) {
         }
         other => panic!("the walk failed with {other:?}, which names no broken length"),
     }
-    // Every rejection is EINVAL, as in Go.
+    // The rejected length, taken as a data length, is any number up to
+    // u64::MAX: cmsg_len and cmsg_space of it saturate at usize::MAX
+    // instead of wrapping, and cmsg_space is otherwise the aligned
+    // cmsg_len.
+    let claimed = usize::try_from(raw.len).unwrap_or(usize::MAX);
+    let (len, space) = (layout.cmsg_len(claimed), layout.cmsg_space(claimed));
+    let align = layout.align();
+    assert!(
+        len >= claimed
+            && space >= len
+            && (space == usize::MAX
+                || (space.checked_rem(align) == Some(0)
+                    && space
+                        .checked_sub(len)
+                        .is_some_and(|padding| padding < align))),
+        "cmsg_len({claimed}) is {len} and cmsg_space({claimed}) is {space}"
+    );
+}
+
+/// An error's message, written into a fixed buffer: a `String` would cost
+/// the fuzzer the branches of allocating and growing it in every run.
+struct Message {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Message {
+    fn of(err: Error) -> Message {
+        use std::fmt::Write;
+
+        let mut message = Message {
+            bytes: [0; 256],
+            len: 0,
+        };
+        write!(message, "{err}").expect("an error's message fits in 256 bytes");
+        message
+    }
+
+    fn text(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for Message {
+    fn write_str(&mut self, part: &str) -> std::fmt::Result {
+        let end = self.len.checked_add(part.len()).ok_or(std::fmt::Error)?;
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(part.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Which of `values` are numbers in `text`, where a number is a run of
+/// digits and a '-' right before it its sign. One pass over the bytes, one
+/// comparison each: every branch and comparison here is paid for in every
+/// fuzz run.
+fn named_in(text: &[u8], values: [Option<i128>; 4]) -> [bool; 4] {
+    let mut named = [false; 4];
+    let mut note = |number: Option<i128>, negative: bool| {
+        if let Some(number) = number {
+            let number = if negative {
+                number.saturating_neg()
+            } else {
+                number
+            };
+            for (named, value) in named.iter_mut().zip(values) {
+                *named |= value == Some(number);
+            }
+        }
+    };
+    let mut number: Option<i128> = None;
+    let mut negative = false;
+    for &byte in text {
+        if byte.is_ascii_digit() {
+            let digit = i128::from(byte.wrapping_sub(b'0'));
+            number = Some(number.unwrap_or(0).saturating_mul(10).saturating_add(digit));
+        } else {
+            note(number.take(), negative);
+            negative = byte == b'-';
+        }
+    }
+    note(number, negative);
+    named
+}
+
+/// The errors a check met, the first of each kind, whose messages
+/// [`check_error_text`] checks once the check is done: formatting every
+/// error of a buffer of many messages (each fails both typed decoders)
+/// would cost more than all the other checks together, while one of each
+/// kind still checks every message that the input reaches.
+#[derive(Default)]
+struct ErrorKinds(Vec<Error>);
+
+impl ErrorKinds {
+    fn note(&mut self, err: Error) {
+        let kind = std::mem::discriminant(&err);
+        if !self
+            .0
+            .iter()
+            .any(|seen| std::mem::discriminant(seen) == kind)
+        {
+            self.0.push(err);
+        }
+    }
+
+    fn check_texts(&self) {
+        for &err in &self.0 {
+            check_error_text(err);
+        }
+    }
+}
+
+/// Checks that an error's message names every number it carries (offsets,
+/// lengths, levels, types) and, for a layout's error, the layout, so that
+/// a person reading it sees what was rejected and where; and that it
+/// converts to `EINVAL`, as Go answers every rejection.
+fn check_error_text(err: Error) {
+    let wide = |n: usize| i128::try_from(n).expect("a usize fits an i128");
+    let carried: [Option<i128>; 4] = match err {
+        Error::TruncatedHeader {
+            offset,
+            available,
+            needed,
+        } => [
+            Some(wide(offset)),
+            Some(wide(available)),
+            Some(wide(needed)),
+            None,
+        ],
+        Error::LengthBelowHeader { offset, len, min } => {
+            [Some(wide(offset)), Some(len.into()), Some(wide(min)), None]
+        }
+        Error::LengthPastEnd {
+            offset,
+            len,
+            available,
+        } => [
+            Some(wide(offset)),
+            Some(len.into()),
+            Some(wide(available)),
+            None,
+        ],
+        Error::UnexpectedMessage {
+            level,
+            kind,
+            expected_level,
+            expected_kind,
+        } => [level, kind, expected_level, expected_kind].map(|n| Some(n.into())),
+        Error::PartialFd { len } => [Some(wide(len)), None, None, None],
+        Error::ShortCredentials { len, needed } => {
+            [Some(wide(len)), Some(wide(needed)), None, None]
+        }
+        Error::BufferTooSmall { needed, available } => {
+            [Some(wide(needed)), Some(wide(available)), None, None]
+        }
+        Error::CredentialsUnsupported { .. } => [None; 4],
+        Error::DataTooLong { len, max } => [Some(wide(len)), Some(wide(max)), None, None],
+    };
+    let message = Message::of(err);
+    let text = message.text();
+    for (value, named) in carried.into_iter().zip(named_in(text, carried)) {
+        assert!(
+            value.is_none() || named,
+            "the message of {err:?} does not name {value:?}: {err}"
+        );
+    }
+    if let Error::CredentialsUnsupported { layout } = err {
+        assert!(
+            text.windows(layout.len())
+                .any(|word| word == layout.as_bytes()),
+            "the message of {err:?} does not name the layout: {err}"
+        );
+    }
     assert_eq!(
         std::io::Error::from(err).raw_os_error(),
         Some(libc::EINVAL),
@@ -581,10 +1011,12 @@ fn check_rejection(layout: Layout, rest: &[u8], offset: usize, err: Error) {
     );
 }
 
-/// Checks the typed decoders on one message: each accepts exactly the
-/// messages of its type with a valid payload, reports the reason for the
-/// others, and returns what encodes back to the message.
-fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
+/// Checks the typed decoders on one message, whose header and data are
+/// `raw`: each accepts exactly the messages of its type with a valid
+/// payload, reports the reason for the others, and returns what encodes
+/// back to the message (with `unix_rights` and `unix_credentials`).
+fn check_typed(codec: Codec, raw: &[u8], msg: &SocketControlMessage<'_>, errors: &mut ErrorKinds) {
+    let layout = codec.layout;
     let on_socket = msg.header.level == layout.sol_socket();
     let is_rights = on_socket && msg.header.kind == layout.scm_rights();
     let is_credentials = on_socket && Some(msg.header.kind) == layout.scm_credentials();
@@ -595,8 +1027,8 @@ fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
         expected_kind: kind,
     };
 
-    let rights = layout.parse_unix_rights(msg);
-    let iterated = layout.fds(msg);
+    let rights = codec.parse_unix_rights(msg);
+    let iterated = codec.fds(msg);
     assert!(
         match (&rights, iterated) {
             (Ok(fds), Ok(iterated)) =>
@@ -609,20 +1041,20 @@ fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
     match rights {
         Ok(fds) => {
             assert!(is_rights, "parse_unix_rights accepted {:?}", msg.header);
+            let encoded = codec
+                .unix_rights(&fds)
+                .expect("the fds of a parsed message fit a message");
             assert!(
-                fds.len().saturating_mul(4) == msg.data.len()
-                    && fds
-                        .iter()
-                        .zip(msg.data.chunks_exact(4))
-                        .all(|(&fd, bytes)| layout.i32_bytes(fd) == bytes),
+                encoded.get(..raw.len()) == Some(raw),
                 "the fds parse_unix_rights returned do not encode back to the message"
             );
         }
-        Err(Error::PartialFd { len }) => {
+        Err(err @ Error::PartialFd { len }) => {
             assert!(
                 is_rights && len == msg.data.len() && len % 4 != 0,
-                "{rights:?}"
+                "{err:?}"
             );
+            errors.note(err);
         }
         Err(err) => {
             assert!(
@@ -630,10 +1062,11 @@ fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
                 "parse_unix_rights rejected an SCM_RIGHTS message: {err}"
             );
             assert_eq!(err, unexpected(layout.scm_rights()));
+            errors.note(err);
         }
     }
 
-    let credentials = layout.parse_unix_credentials(msg);
+    let credentials = codec.parse_unix_credentials(msg);
     match credentials {
         Ok(cred) => {
             assert!(
@@ -641,19 +1074,25 @@ fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
                 "parse_unix_credentials accepted {:?}",
                 msg.header
             );
-            // Bytes past the struct are ignored, as in Go.
-            assert_eq!(
-                Some(&layout.ucred_bytes(&cred)[..]),
-                msg.data.get(..crate::credentials::UCRED_LEN),
+            let encoded = codec
+                .unix_credentials(&cred)
+                .expect("a layout that decodes credentials encodes them");
+            // Bytes past the struct are ignored, as in Go, so the encoding
+            // is the message only when it has none.
+            let data = encoded.get(layout.cmsg_len(0)..layout.cmsg_len(UCRED_LEN));
+            assert!(
+                data.is_some()
+                    && data == msg.data.get(..UCRED_LEN)
+                    && (msg.data.len() > UCRED_LEN || encoded.get(..raw.len()) == Some(raw)),
                 "the credentials parse_unix_credentials returned do not encode back to the message"
             );
         }
-        Err(Error::ShortCredentials { len, needed }) => {
+        Err(err @ Error::ShortCredentials { len, needed }) => {
             assert!(
-                is_credentials && len == msg.data.len() && len < needed,
-                "{credentials:?}"
+                is_credentials && len == msg.data.len() && len < needed && needed == UCRED_LEN,
+                "{err:?}"
             );
-            assert_eq!(needed, crate::credentials::UCRED_LEN);
+            errors.note(err);
         }
         Err(err) => {
             assert!(
@@ -667,69 +1106,9 @@ fn check_typed(layout: Layout, msg: &SocketControlMessage<'_>) {
                 },
             };
             assert_eq!(err, expected);
+            errors.note(err);
         }
     }
-}
-
-/// Checks that `parse_one_socket_control_message`, called on each rest as a
-/// caller walks with it, gives the messages and error of `walk` (with error
-/// offsets counted from the start of `bytes`), that each rest starts at the
-/// aligned end of its message, and that an input shorter than a header is
-/// an error.
-fn check_one_at_a_time(
-    layout: Layout,
-    bytes: &[u8],
-    walk: &[Result<SocketControlMessage<'_>, Error>],
-) {
-    let header_len = layout.cmsg_len(0);
-    let mut rest = bytes;
-    let mut expected = walk.iter();
-    while rest.len() >= header_len {
-        let offset = bytes.len().saturating_sub(rest.len());
-        let one = layout.parse_one_socket_control_message(rest);
-        let same = match (one, expected.next()) {
-            (Ok((msg, _)), Some(Ok(walked))) => msg == *walked,
-            (Err(err), Some(Err(walked))) => at_offset(err, offset) == *walked,
-            _ => false,
-        };
-        assert!(
-            same,
-            "parse_one_socket_control_message at offset {offset} gives {one:?}, \
-             messages() another answer"
-        );
-        let Ok((msg, next)) = one else {
-            return;
-        };
-        let next_at = offset.saturating_add(layout.cmsg_space(msg.data.len()));
-        if next.is_empty() {
-            assert!(
-                next_at >= bytes.len(),
-                "parse_one returned an empty rest at offset {next_at} of {}",
-                bytes.len()
-            );
-        } else {
-            assert_eq!(
-                offset_in(bytes, next),
-                Some(next_at),
-                "parse_one's rest does not start at the message's aligned end"
-            );
-        }
-        rest = next;
-    }
-    assert_eq!(
-        expected.next(),
-        None,
-        "messages() went on where parse_one stops"
-    );
-    assert_eq!(
-        layout.parse_one_socket_control_message(rest).err(),
-        Some(Error::TruncatedHeader {
-            offset: 0,
-            available: rest.len(),
-            needed: header_len
-        }),
-        "parse_one on fewer bytes than a header"
-    );
 }
 
 /// `err` with its header offset moved by `by`, for an error that
@@ -771,6 +1150,7 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
 }
 
 fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
+    let codec = Codec::new(layout);
     let to_encode: Vec<ControlMessage<'_>> = msgs
         .iter()
         .map(OwnedControlMessage::as_control_message)
@@ -782,16 +1162,56 @@ fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
         })
         .expect("fuzzed messages are far from usize::MAX bytes");
     assert_eq!(
-        layout.encoded_len(&to_encode),
+        codec.encoded_len(&to_encode),
         Ok(size),
         "encoded_len is not the sum of the messages' cmsg_space"
     );
+
     let mut appended = vec![0xa5];
-    assert_eq!(layout.encode_to_vec(&to_encode, &mut appended), Ok(size));
+    assert_eq!(
+        codec.encode_to_vec(&to_encode, &mut appended),
+        Ok(size),
+        "encode_to_vec's length"
+    );
     let (&first, buf) = appended.split_first().expect("one byte was there");
     assert_eq!(first, 0xa5, "encode_to_vec changed the bytes it appends to");
     assert_eq!(buf.len(), size, "encode_to_vec's length is not encoded_len");
-    check_parses_back(layout, buf, msgs, "the encoded messages");
+
+    let dirty_bytes = vec![0xa5; size.saturating_add(1)];
+    let mut dirty = dirty_bytes.clone();
+    if let Some(short) = size.checked_sub(1) {
+        let small = dirty.get_mut(..short).expect("a shorter buffer");
+        let refused = codec.encode_into(&to_encode, small);
+        let too_small = Error::BufferTooSmall {
+            needed: size,
+            available: short,
+        };
+        assert_eq!(refused, Err(too_small), "encode_into one byte short");
+        check_error_text(too_small);
+        assert!(
+            dirty_bytes.get(..short) == Some(small),
+            "encode_into wrote into a buffer it refused"
+        );
+    }
+    assert_eq!(codec.encode_into(&to_encode, &mut dirty), Ok(size));
+    assert_eq!(
+        dirty.split_last(),
+        Some((&0xa5, buf)),
+        "encode_into over a dirty buffer wrote other bytes than encode_to_vec, or wrote past \
+         the messages"
+    );
+
+    // Each message comes back as the ControlMessage it was encoded from...
+    let parsed = parse_in(layout, buf);
+    assert!(
+        parsed.as_ref().is_ok_and(|parsed| parsed
+            .iter()
+            .map(|&msg| ControlMessage::from(msg))
+            .eq(to_encode.iter().copied())),
+        "the encoded messages parse back as {parsed:?}, not as {msgs:?}"
+    );
+    // ... and, without the last message's padding, as the owned message
+    // it was made from.
     if let Some(last) = msgs.last() {
         let padding = layout
             .cmsg_space(last.data.len())
@@ -799,52 +1219,15 @@ fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
         let unpadded = buf
             .get(..size.saturating_sub(padding))
             .expect("the padding is part of the buffer");
-        check_parses_back(
-            layout,
-            unpadded,
-            msgs,
-            "without the last message's padding, they",
-        );
-    }
-
-    let mut dirty = vec![0xa5; size.saturating_add(1)];
-    assert_eq!(layout.encode_into(&to_encode, &mut dirty), Ok(size));
-    assert_eq!(
-        dirty.split_last(),
-        Some((&0xa5, buf)),
-        "encode_into over a dirty buffer wrote other bytes, or wrote past the messages"
-    );
-    if let Some(short) = size.checked_sub(1) {
-        let small = dirty.get_mut(..short).expect("a shorter buffer");
-        small.fill(0xa5);
+        let owned: Result<Vec<OwnedControlMessage>, Error> = codec
+            .parse_socket_control_message(unpadded)
+            .map(|parsed| parsed.into_iter().map(OwnedControlMessage::from).collect());
         assert_eq!(
-            layout.encode_into(&to_encode, small),
-            Err(Error::BufferTooSmall {
-                needed: size,
-                available: short
-            })
-        );
-        assert!(
-            small.iter().all(|&byte| byte == 0xa5),
-            "encode_into wrote into a buffer it refused"
+            owned.as_deref(),
+            Ok(msgs),
+            "without the last message's padding, the encoded messages parse back as others"
         );
     }
-
-    parse_in(layout, buf);
-}
-
-/// Checks that `buf` parses as `msgs`; `what` names the buffer in the
-/// panic message.
-fn check_parses_back(layout: Layout, buf: &[u8], msgs: &[OwnedControlMessage], what: &str) {
-    let parsed = layout.parse_socket_control_message(buf);
-    let same = parsed.as_ref().is_ok_and(|parsed| {
-        parsed.len() == msgs.len()
-            && parsed.iter().zip(msgs).all(|(got, sent)| {
-                (got.header.level, got.header.kind, got.data)
-                    == (sent.level, sent.kind, sent.data.as_slice())
-            })
-    });
-    assert!(same, "{what} parse back as {parsed:?}, not as {msgs:?}");
 }
 
 #[cfg(test)]
@@ -877,10 +1260,112 @@ mod tests {
                 other(i32::MIN, -1, &[]),
                 other(0, 0, &[0xff; 300]),
             ],
+            // Lengths in 4, 2, 1 and 1 bytes, as more or less is left when
+            // each is read.
+            vec![
+                other(1, 2, &[7; 65_536]),
+                OwnedControlMessage::rights(&[5; 64]),
+                other(3, 4, &[8; 200]),
+                other(5, 6, &[]),
+            ],
         ];
         for msgs in lists {
             assert_eq!(roundtrip_messages(&roundtrip_input(&msgs)), msgs);
         }
+    }
+
+    #[test]
+    fn each_length_takes_the_bytes_arbitrary_len_reads_for_what_is_left() {
+        for (left, len, bytes) in [
+            (0, 0, &[0][..]),
+            (3, 3, &[3]),
+            (255, 200, &[200]),
+            (256, 200, &[0, 200]),
+            (300, 258, &[1, 2]),
+            (65_535, 65_535, &[0xff, 0xff]),
+            (65_536, 7, &[0, 0, 7, 0]),
+        ] {
+            assert_eq!(length_bytes(left, len), bytes, "{len} of {left}");
+        }
+        // And arbitrary agrees: the length is the last bytes it reads.
+        for left in [0, 1, 255, 256, 65_535, 65_536] {
+            let mut input = vec![0; left];
+            input.extend(length_bytes(left, left));
+            let read = Unstructured::new(&input).arbitrary_len::<u8>().unwrap();
+            assert_eq!(read, left);
+        }
+    }
+
+    #[test]
+    fn error_messages_name_what_each_error_carries() {
+        for err in [
+            Error::TruncatedHeader {
+                offset: 1,
+                available: 2,
+                needed: 16,
+            },
+            Error::LengthBelowHeader {
+                offset: 8,
+                len: 3,
+                min: 12,
+            },
+            Error::LengthPastEnd {
+                offset: 0,
+                len: u64::MAX,
+                available: 40,
+            },
+            Error::UnexpectedMessage {
+                level: -1,
+                kind: 9,
+                expected_level: 1,
+                expected_kind: 2,
+            },
+            Error::PartialFd { len: 5 },
+            Error::ShortCredentials { len: 4, needed: 12 },
+            Error::BufferTooSmall {
+                needed: 24,
+                available: 23,
+            },
+            Error::CredentialsUnsupported { layout: "macos" },
+            Error::DataTooLong { len: 9, max: 8 },
+        ] {
+            check_error_text(err);
+        }
+    }
+
+    #[test]
+    fn numbers_are_whole_runs_of_digits_with_their_sign() {
+        let values = [Some(16), Some(-1), Some(4), None];
+        assert_eq!(
+            named_in(b"at offset 16 level -1 (4 bytes)", values),
+            [true, true, true, false]
+        );
+        // 1 and 6 are not 16, 1 is not -1, 45 is not 4; a number may end
+        // the text.
+        assert_eq!(
+            named_in(b"offsets 1 and 6, level 1, 45", values),
+            [false; 4]
+        );
+        assert_eq!(
+            named_in(b"cmsg_len 18446744073709551615", [Some(u64::MAX.into()); 4]),
+            [true; 4]
+        );
+    }
+
+    #[test]
+    fn the_first_error_of_each_kind_is_kept_for_its_text() {
+        let mut errors = ErrorKinds::default();
+        for len in [5, 6] {
+            errors.note(Error::PartialFd { len });
+        }
+        errors.note(Error::ShortCredentials { len: 4, needed: 12 });
+        assert_eq!(
+            errors.0,
+            [
+                Error::PartialFd { len: 5 },
+                Error::ShortCredentials { len: 4, needed: 12 }
+            ]
+        );
     }
 
     #[test]

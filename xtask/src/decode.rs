@@ -865,7 +865,7 @@ verdict
         assert_eq!(
             decode_roundtrip(linux_64(), &bytes),
             "\
-13 bytes of roundtrip input: 1 message
+11 bytes of roundtrip input: 1 message
   level SOL_SOCKET (1), type SCM_RIGHTS (1), 8 bytes
 
 encoded by Layout::encode:
