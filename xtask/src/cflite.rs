@@ -82,8 +82,8 @@ fn check_and_replay(target: &str, root: &Path, out: &Path, seeds: &Path) -> Resu
     let dictionary = out.join(format!("{target}.dict"));
     let mut replay = Command::new(&binary);
     replay.arg("-runs=0");
-    match (setup(target), dictionary.exists()) {
-        ((_, Some(expected)), true) => {
+    match (setup(target).dictionary, dictionary.exists()) {
+        (Some(expected), true) => {
             let read =
                 |path: &Path| fs::read(path).map_err(|err| format!("{}: {err}", path.display()));
             if read(&dictionary)? != read(&root.join(expected))? {
@@ -92,8 +92,8 @@ fn check_and_replay(target: &str, root: &Path, out: &Path, seeds: &Path) -> Resu
             replay.arg(format!("-dict={}", dictionary.display()));
             found.push_str(&format!(", {} ({expected})", file_name(&dictionary)));
         }
-        ((_, None), false) => found.push_str(", no dictionary"),
-        ((_, expected), present) => {
+        (None, false) => found.push_str(", no dictionary"),
+        (expected, present) => {
             return Err(format!(
                 "{} is {}there; cargo xtask fuzz uses {}",
                 dictionary.display(),
