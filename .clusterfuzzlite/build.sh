@@ -30,7 +30,7 @@ for source in fuzz/fuzz_targets/*.rs; do
     case "$target" in
         # Its input is arbitrary's format, not a control buffer, as for
         # `cargo xtask fuzz`.
-        roundtrip) ;;
+        roundtrip | roundtrip_any_layout) ;;
         *) cp fuzz/cmsg.dict "$OUT/$target.dict" ;;
     esac
 done

@@ -12,6 +12,8 @@
 //! |---|---|---|
 //! | `parse` | [`parse`] | a control buffer |
 //! | `roundtrip` | [`roundtrip`] | messages in `arbitrary`'s format ([`roundtrip_messages`]) |
+//! | `parse_any_layout` | [`parse_any_layout`] | a byte that picks a [`Layout`] ([`pick_layout`]), then a control buffer |
+//! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format |
 //! | `libc_walk` | [`libc_walk`] | a control buffer |
 //! | `kernel` | [`kernel`] | a control buffer |
 //!
@@ -60,6 +62,8 @@ pub type Check = fn(&[u8]);
 pub const TARGETS: &[(&str, Check)] = &[
     ("parse", parse),
     ("roundtrip", roundtrip),
+    ("parse_any_layout", parse_any_layout),
+    ("roundtrip_any_layout", roundtrip_any_layout),
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     ("libc_walk", libc_walk),
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -133,6 +137,109 @@ pub fn parse(bytes: &[u8]) {
 /// ```
 pub fn roundtrip(bytes: &[u8]) {
     roundtrip_in(Layout::HOST, &roundtrip_messages(bytes));
+}
+
+/// [`parse`] for every layout: the first byte picks one of
+/// [`Layout::ALL`] ([`pick_layout`]), the rest is a control buffer of that
+/// layout, checked with the same invariants through the layout's methods.
+///
+/// ```
+/// use sockcmsg::{check, Layout};
+/// let buf = Layout::NETBSD_AARCH64.unix_rights(&[3])?;
+/// check::parse_any_layout(&check::any_layout_input(Layout::NETBSD_AARCH64, &buf));
+/// # Ok::<(), sockcmsg::Error>(())
+/// ```
+pub fn parse_any_layout(bytes: &[u8]) {
+    let (layout, buf) = pick_layout(bytes);
+    let _ = parse_in(layout, buf);
+}
+
+/// [`roundtrip`] for every layout: the first byte picks one of
+/// [`Layout::ALL`] ([`pick_layout`]), the rest makes messages as for
+/// [`roundtrip`], and they are encoded and parsed with that layout. A
+/// rights message is made the picked layout's (its `SOL_SOCKET` and
+/// `SCM_RIGHTS`), so that the typed checks see each layout's values.
+///
+/// ```
+/// use sockcmsg::{check, Layout, OwnedControlMessage};
+/// let input = check::roundtrip_input(&[OwnedControlMessage::rights(&[3, 4])]);
+/// check::roundtrip_any_layout(&check::any_layout_input(Layout::AIX, &input));
+/// ```
+pub fn roundtrip_any_layout(bytes: &[u8]) {
+    let (layout, input) = pick_layout(bytes);
+    let host_rights = (Layout::HOST.sol_socket(), Layout::HOST.scm_rights());
+    let msgs: Vec<OwnedControlMessage> = roundtrip_messages(input)
+        .into_iter()
+        .map(|mut msg| {
+            if (msg.level, msg.kind) == host_rights {
+                msg.level = layout.sol_socket();
+                msg.kind = layout.scm_rights();
+            }
+            msg
+        })
+        .collect();
+    roundtrip_in(layout, &msgs);
+}
+
+/// The layout that the first byte of `bytes` picks, [`Layout::ALL`]
+/// modulo its length, and the bytes after it. An empty input picks the
+/// first layout.
+///
+/// ```
+/// use sockcmsg::{check, Layout};
+/// assert_eq!(check::pick_layout(&[4, 9]), (Layout::ALL[4], &[9][..]));
+/// assert_eq!(check::pick_layout(&[18]), (Layout::ALL[0], &[][..]));
+/// ```
+pub fn pick_layout(bytes: &[u8]) -> (Layout, &[u8]) {
+    let (&first, rest) = bytes.split_first().unwrap_or((&0, bytes));
+    let index = usize::from(first)
+        .checked_rem(Layout::ALL.len())
+        .unwrap_or_default();
+    (
+        Layout::ALL.get(index).copied().unwrap_or(Layout::HOST),
+        rest,
+    )
+}
+
+/// `bytes` behind the byte that makes [`pick_layout`] pick `layout`: a
+/// seed for the `*_any_layout` targets.
+///
+/// ```
+/// use sockcmsg::{check, Layout};
+/// let input = check::any_layout_input(Layout::MACOS, &[1, 2]);
+/// assert_eq!(check::pick_layout(&input), (Layout::MACOS, &[1, 2][..]));
+/// ```
+pub fn any_layout_input(layout: Layout, bytes: &[u8]) -> Vec<u8> {
+    let index = Layout::ALL
+        .iter()
+        .position(|known| *known == layout)
+        .expect("every layout is in Layout::ALL");
+    let mut input = vec![u8::try_from(index).expect("fewer than 256 layouts")];
+    input.extend(bytes);
+    input
+}
+
+/// `buf` with the `cmsg_len` of its first header set to `len`, written as
+/// `layout` stores it (width, place, byte order; a pad beside it zeroed):
+/// for building malformed buffers. `None` if `buf` is shorter than a
+/// header or `len` does not fit the layout's length field.
+///
+/// ```
+/// use sockcmsg::{check, Error, Layout};
+/// let layout = Layout::FREEBSD_64;
+/// let buf = layout.unix_rights(&[3])?;
+/// // 12 bytes: sizeof(struct cmsghdr), but data starts at 16.
+/// let short = check::with_cmsg_len(layout, &buf, 12).unwrap();
+/// assert!(matches!(layout.parse_socket_control_message(&short), Err(Error::LengthBelowHeader { .. })));
+/// assert_eq!(check::with_cmsg_len(layout, &buf, 1 << 32), None); // a 32-bit field
+/// # Ok::<(), sockcmsg::Error>(())
+/// ```
+pub fn with_cmsg_len(layout: Layout, buf: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = buf.to_vec();
+    let header = layout.read_header(buf)?;
+    let slot = out.get_mut(..layout.data_offset())?;
+    layout.write_header(slot, len, header.level, header.kind)?;
+    Some(out)
 }
 
 /// The messages [`roundtrip`] encodes for `bytes`: `arbitrary`'s

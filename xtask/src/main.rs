@@ -61,7 +61,8 @@ commands:
       to temporary folders, check what it put in OUT, and replay each
       target's seed corpus with the binary it built (-runs=0).
 
-targets: parse, roundtrip, libc_walk, kernel";
+targets: parse, roundtrip, parse_any_layout, roundtrip_any_layout, libc_walk,
+kernel";
 
 /// The repository's top folder.
 fn root() -> PathBuf {

@@ -55,6 +55,9 @@ pub(crate) fn write_all() -> Result<(), String> {
         write_seeds(target, &buffers)?;
     }
     write_seeds("roundtrip", &messages)?;
+    let (buffers, messages) = any_layout_seeds()?;
+    write_seeds("parse_any_layout", &buffers)?;
+    write_seeds("roundtrip_any_layout", &messages)?;
     let dictionary = root().join(DICTIONARY);
     fs::write(&dictionary, dictionary_text())
         .map_err(|err| format!("{}: {err}", dictionary.display()))?;
@@ -208,6 +211,118 @@ fn edge_cases() -> Vec<Seed> {
         .collect()
 }
 
+/// The seeds of `parse_any_layout` and `roundtrip_any_layout`: for each
+/// layout, behind the byte that picks it, its own buffers at the edges of
+/// the rules and message lists.
+fn any_layout_seeds() -> Result<(Vec<Seed>, Vec<Seed>), String> {
+    let mut buffers = Vec::new();
+    let mut messages = Vec::new();
+    for layout in Layout::ALL {
+        let name = layout.name();
+        for (case, buf) in
+            layout_edge_cases(layout).map_err(|err| format!("encoding the {name} seeds: {err}"))?
+        {
+            buffers.push((
+                format!("{name}-{case}"),
+                check::any_layout_input(layout, &buf),
+            ));
+        }
+        let other = |data: &[u8]| OwnedControlMessage {
+            level: libc::IPPROTO_IPV6,
+            kind: libc::IPV6_PKTINFO,
+            data: data.to_vec(),
+        };
+        let lists = [
+            ("rights-1fd", vec![OwnedControlMessage::rights(&[0])]),
+            (
+                "credentials-rights-other",
+                vec![
+                    OwnedControlMessage::credentials(Ucred::default()),
+                    OwnedControlMessage::rights(&[0, 1, 2]),
+                    other(&[1, 2, 3]),
+                ],
+            ),
+            (
+                "one-byte-to-eight-bytes",
+                (1..=8).map(|n| other(&vec![0x5a; n])).collect(),
+            ),
+        ];
+        for (case, msgs) in lists {
+            let input = check::roundtrip_input(&msgs);
+            messages.push((
+                format!("{name}-{case}"),
+                check::any_layout_input(layout, &input),
+            ));
+        }
+    }
+    Ok((buffers, messages))
+}
+
+/// `layout`'s buffers at the edges of its rules, built with its encoder.
+fn layout_edge_cases(layout: Layout) -> Result<Vec<(&'static str, Vec<u8>)>, sockcmsg::Error> {
+    let data_offset = layout.cmsg_len(0);
+    let rights = layout.unix_rights(&[0])?;
+    let other = |data: &[u8]| {
+        layout.encode(&[ControlMessage::Other {
+            level: libc::IPPROTO_IPV6,
+            kind: libc::IPV6_PKTINFO,
+            data,
+        }])
+    };
+    let joined = |parts: &[&[u8]]| parts.concat();
+    let three = other(&[1, 2, 3])?;
+    let mut cases = vec![
+        ("rights-1fd", rights.clone()),
+        ("rights-3fds", layout.unix_rights(&[0, 1, 2])?),
+        ("two", joined(&[&three, &rights])),
+        (
+            "unpadded-last",
+            joined(&[&rights, &three[..layout.cmsg_len(3)]]),
+        ),
+        (
+            "short-tail",
+            joined(&[&rights, &vec![0xee; data_offset - 1]]),
+        ),
+        (
+            "partial-fd",
+            layout.encode(&[ControlMessage::Other {
+                level: 0,
+                kind: 0,
+                data: &[1; 5],
+            }])?,
+        ),
+    ];
+    if let Ok(cred) = layout.unix_credentials(&Ucred {
+        pid: 1,
+        uid: 0,
+        gid: 0,
+    }) {
+        cases.push(("credentials", joined(&[&cred, &rights])));
+    }
+    // An empty message's header with its length rewritten.
+    let empty = other(&[])?;
+    let mut lengths = vec![
+        ("len-0", 0),
+        ("len-below-data", data_offset - 1),
+        ("len-data-offset", data_offset),
+        ("len-past-the-end", data_offset + 1),
+        ("len-u32-max", u32::MAX as usize),
+        ("len-u64-max", usize::MAX),
+        ("len-2-pow-32-plus-data-offset", (1 << 32) + data_offset),
+    ];
+    if layout.header_len() < data_offset {
+        // sizeof(struct cmsghdr), short of the data on the 64-bit BSDs.
+        lengths.push(("len-header", layout.header_len()));
+    }
+    for (case, len) in lengths {
+        // A length that does not fit a 32-bit field is no seed there.
+        if let Some(buf) = check::with_cmsg_len(layout, &empty, len) {
+            cases.push((case, buf));
+        }
+    }
+    Ok(cases)
+}
+
 /// Message lists for `roundtrip` that no buffer above holds.
 fn extra_messages() -> Vec<(String, Vec<OwnedControlMessage>)> {
     let other = |level, kind, data: &[u8]| OwnedControlMessage {
@@ -301,10 +416,19 @@ fn dictionary_text() -> String {
             header(sockcmsg::unix_credentials(&Ucred::default())),
         ),
         ("fd_minus_1", int(-1)),
+        // For parse_any_layout: the BSDs' SOL_SOCKET and illumos's
+        // SCM_RIGHTS, and big-endian lengths and values.
+        ("bsd_sol_socket", int(0xffff)),
+        ("illumos_scm_rights", int(0x1010)),
+        ("be_len_header", 16u64.to_be_bytes().to_vec()),
+        ("be_len_12", 12u32.to_be_bytes().to_vec()),
+        ("be_bsd_sol_socket", 0xffff_i32.to_be_bytes().to_vec()),
+        ("be_one", 1i32.to_be_bytes().to_vec()),
     ];
     let mut text = String::from(
-        "# libFuzzer dictionary for the control-buffer targets (parse, libc_walk,\n\
-         # kernel): cmsg_len values, levels, types and headers of 64-bit Linux.\n\
+        "# libFuzzer dictionary for the control-buffer targets (parse,\n\
+         # parse_any_layout, libc_walk, kernel): cmsg_len values, levels, types\n\
+         # and headers of 64-bit Linux, and a few values of the other layouts.\n\
          # Written by `cargo xtask seeds`.\n",
     );
     for (name, bytes) in entries {
