@@ -744,6 +744,7 @@ fn parse_in(layout: Layout, bytes: &[u8]) -> Result<Vec<SocketControlMessage<'_>
     let mut rest = bytes;
     let mut failed = None;
     let mut header = [0u8; 32];
+    let kept = kept_bytes(layout);
     let mut errors = ErrorKinds::default();
     for item in walk.by_ref() {
         assert!(failed.is_none(), "messages() went on after an error");
@@ -775,8 +776,8 @@ fn parse_in(layout: Layout, bytes: &[u8]) -> Result<Vec<SocketControlMessage<'_>
                 let raw = here
                     .get(..msg.header.len)
                     .expect("check_placement: the message lies in the buffer");
-                check_header(layout, raw, &msg, &mut header);
-                check_typed(codec, raw, &msg, &mut errors);
+                check_header(layout, raw, &msg, &kept, &mut header);
+                check_typed(codec, raw, &msg, &kept, &mut errors);
                 offset = offset.saturating_add(layout.cmsg_space(msg.data.len()));
                 rest = one.map_or_else(|_| &[][..], |(_, next)| next);
             }
@@ -877,7 +878,8 @@ fn check_placement(layout: Layout, bytes: &[u8], offset: usize, msg: &SocketCont
 }
 
 /// Checks that re-encoding a parsed message's header reproduces the bytes
-/// it was read from, the start of `raw`; `scratch` is room for a header.
+/// it was read from, the start of `raw`, with the header's padding zeroed
+/// (`kept`, from [`kept_bytes`]). `scratch` is room for a header.
 ///
 /// The data needs no re-encoding: it is the slice of `raw` after the
 /// header (as check_placement found), and [`roundtrip`] checks that the
@@ -886,6 +888,7 @@ fn check_header(
     layout: Layout,
     raw: &[u8],
     msg: &SocketControlMessage<'_>,
+    kept: &[u8; 32],
     scratch: &mut [u8; 32],
 ) {
     let header_len = layout.cmsg_len(0);
@@ -895,11 +898,47 @@ fn check_header(
     layout
         .write_header(header, msg.header.len, msg.header.level, msg.header.kind)
         .expect("a parsed header's length fits its field");
+    let raw = raw.get(..header_len).expect("a parsed header lies in raw");
     assert!(
-        raw.get(..header_len) == Some(&header[..]),
-        "re-encoding the header {:?} does not reproduce its bytes",
+        reencodes(header, raw, kept),
+        "re-encoding the header {:?} gives {header:02x?}, not the bytes it was read from, \
+         {raw:02x?}, with the padding zeroed",
         msg.header
     );
+}
+
+/// Which bytes of a message survive re-encoding, as 0xff, and which the
+/// encoder zeroes, as 0: the header's padding, which the parser ignores
+/// whatever it holds (the pad beside musl's 32-bit length; on the 64-bit
+/// BSDs, the 4 bytes between the 12-byte header and the data). Bytes past
+/// these 32 are data, kept.
+fn kept_bytes(layout: Layout) -> [u8; 32] {
+    let mut kept = [0xff; 32];
+    let header = kept
+        .get_mut(..layout.cmsg_len(0))
+        .expect("a header is at most 32 bytes");
+    // All ones in every field (and zeroes in the padding), the length's
+    // being 4 or 8 bytes wide.
+    let widest = [usize::MAX, usize::try_from(u32::MAX).unwrap_or(usize::MAX)];
+    assert!(
+        widest
+            .into_iter()
+            .any(|len| layout.write_header(header, len, -1, -1).is_some()),
+        "{} has a length field of 4 or 8 bytes",
+        layout.name()
+    );
+    kept
+}
+
+/// Whether `encoded` starts with the bytes of `raw` that survive
+/// re-encoding (`kept`), and zeroes where `raw` had padding.
+fn reencodes(encoded: &[u8], raw: &[u8], kept: &[u8; 32]) -> bool {
+    encoded.len() >= raw.len()
+        && encoded
+            .iter()
+            .zip(raw)
+            .enumerate()
+            .all(|(at, (&byte, &read))| byte == read & kept.get(at).copied().unwrap_or(u8::MAX))
 }
 
 /// Checks that an error reports the header at `offset`, whose bytes start
@@ -1121,8 +1160,15 @@ fn check_error_text(err: Error) {
 /// Checks the typed decoders on one message, whose header and data are
 /// `raw`: each accepts exactly the messages of its type with a valid
 /// payload, reports the reason for the others, and returns what encodes
-/// back to the message (with `unix_rights` and `unix_credentials`).
-fn check_typed(codec: Codec, raw: &[u8], msg: &SocketControlMessage<'_>, errors: &mut ErrorKinds) {
+/// back to the message (with `unix_rights` and `unix_credentials`), its
+/// header's padding zeroed (`kept`).
+fn check_typed(
+    codec: Codec,
+    raw: &[u8],
+    msg: &SocketControlMessage<'_>,
+    kept: &[u8; 32],
+    errors: &mut ErrorKinds,
+) {
     let layout = codec.layout;
     let on_socket = msg.header.level == layout.sol_socket();
     let is_rights = on_socket && msg.header.kind == layout.scm_rights();
@@ -1152,7 +1198,7 @@ fn check_typed(codec: Codec, raw: &[u8], msg: &SocketControlMessage<'_>, errors:
                 .unix_rights(&fds)
                 .expect("the fds of a parsed message fit a message");
             assert!(
-                encoded.get(..raw.len()) == Some(raw),
+                reencodes(&encoded, raw, kept),
                 "the fds parse_unix_rights returned do not encode back to the message"
             );
         }
@@ -1190,7 +1236,7 @@ fn check_typed(codec: Codec, raw: &[u8], msg: &SocketControlMessage<'_>, errors:
             assert!(
                 data.is_some()
                     && data == msg.data.get(..UCRED_LEN)
-                    && (msg.data.len() > UCRED_LEN || encoded.get(..raw.len()) == Some(raw)),
+                    && (msg.data.len() > UCRED_LEN || reencodes(&encoded, raw, kept)),
                 "the credentials parse_unix_credentials returned do not encode back to the message"
             );
         }
@@ -1473,6 +1519,21 @@ mod tests {
                 Error::ShortCredentials { len: 4, needed: 12 }
             ]
         );
+    }
+
+    #[test]
+    fn header_padding_is_not_part_of_the_reencoded_bytes() {
+        // The pad beside musl's length (bytes 4..8) and the 4 bytes
+        // between FreeBSD's 12-byte header and its data, filled.
+        for (layout, padding) in [(Layout::LINUX_64_MUSL, 4..8), (Layout::FREEBSD_64, 12..16)] {
+            let mut buf = layout.unix_rights(&[3]).unwrap();
+            buf[padding].fill(0xee);
+            assert_eq!(
+                layout.parse_unix_rights(&layout.parse_socket_control_message(&buf).unwrap()[0]),
+                Ok(vec![3])
+            );
+            parse_any_layout(&any_layout_input(layout, &buf));
+        }
     }
 
     #[test]

@@ -494,8 +494,13 @@ fn thousands(n: u64) -> String {
 }
 
 fn print_table(rows: &[Row]) {
+    // As wide as the longest target name.
+    let width = rows
+        .iter()
+        .map(|row| row.target.len())
+        .fold("target".len(), usize::max);
     println!(
-        "{:<10} {:>6} {:>14} {:>10} {:>18} {:>6} {:>7} {:>11} {:>8}",
+        "{:<width$} {:>6} {:>14} {:>10} {:>18} {:>6} {:>7} {:>11} {:>8}",
         "target",
         "time",
         "runs",
@@ -508,7 +513,7 @@ fn print_table(rows: &[Row]) {
     );
     for row in rows {
         println!(
-            "{:<10} {:>5}s {:>14} {:>10} {:>18} {:>6} {:>7} {:>11} {:>8}",
+            "{:<width$} {:>5}s {:>14} {:>10} {:>18} {:>6} {:>7} {:>11} {:>8}",
             row.target,
             row.seconds.round(),
             thousands(row.runs),
