@@ -1,50 +1,123 @@
-//! `cargo xtask decode`: one control buffer laid out for a person triaging
-//! a fuzz finding.
+//! `cargo xtask decode`: one fuzz target's input laid out for a person
+//! triaging a fuzz finding.
 //!
-//! Each header is shown at its offset with its `cmsg_len`, level and type
-//! (by name where the layout's platform has one), then its payload (the
-//! fds or the credentials, else hex), its padding, and any bytes the walk
-//! ignores or never reaches. The verdict follows: each parse function's
-//! answer, a rejection by its `Error` variant and message, and what Go 1.19
-//! does with the same bytes.
+//! A control buffer (the input of `parse`, `libc_walk` and `kernel`, and of
+//! `parse_any_layout` after the byte that picks its layout) is shown header
+//! by header at its offsets: each `cmsg_len`, level and type (by name where
+//! the layout's platform has one), the payload (the fds or the
+//! credentials, else hex), the padding, and any bytes the walk ignores or
+//! never reaches. The verdict follows: each parse function's answer, a
+//! rejection by its `Error` variant and message, and what Go 1.19 does
+//! with the same bytes. An input of `roundtrip` or `roundtrip_any_layout`
+//! is shown as the messages the target makes of it, then their encoding,
+//! decoded.
 //!
-//! Everything about the bytes comes from the crate's own parse functions:
-//! the walk is `Layout::messages`, offsets are where its slices lie in the
+//! Everything about the bytes comes from the crate's own functions: the
+//! walk is `Layout::messages`, offsets are where its slices lie in the
 //! input, payloads are `parse_unix_rights` and `parse_unix_credentials`,
-//! and `parse_one_socket_control_message` answers for x/sys/unix. This
-//! module adds only the names of levels and types, and Go's behaviour.
+//! `parse_one_socket_control_message` answers for x/sys/unix, and
+//! `check::pick_layout` and `check::roundtrip_messages` read the fuzz
+//! targets' inputs. This module adds only the names of levels and types,
+//! and Go's behaviour.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use sockcmsg::{
     check, Cmsghdr, ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage, Ucred,
 };
 
-/// A header layout that `--layout` accepts, with the names its platform
-/// gives to levels and message types.
-pub(crate) struct KnownLayout {
-    pub(crate) layout: Layout,
+/// The layout called `name`: the [`Layout::name`] of one of
+/// [`Layout::ALL`], or `host` for `Layout::HOST`.
+fn layout_named(name: &str) -> Result<Layout, String> {
+    let wanted = if name == "host" {
+        Layout::HOST.name()
+    } else {
+        name
+    };
+    Layout::ALL
+        .into_iter()
+        .find(|layout| layout.name() == wanted)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Layout::ALL.iter().map(Layout::name).collect();
+            format!(
+                "no layout {name:?}; the layouts are host, {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// The names a platform's headers give to levels and message types.
+struct PlatformNames {
     /// Level names by value.
     levels: &'static [(i32, &'static str)],
     /// Type names by level and value.
     kinds: &'static [(i32, i32, &'static str)],
 }
 
-/// The layouts `--layout` accepts, by [`Layout::name`]; `host` names
-/// whichever of them is `Layout::HOST`. Each new `Layout` constant gets a
-/// line here with its platform's names.
-pub(crate) const LAYOUTS: &[KnownLayout] = &[
-    KnownLayout {
-        layout: Layout::LINUX_64,
-        levels: LINUX_LEVELS,
-        kinds: LINUX_KINDS,
-    },
-    KnownLayout {
-        layout: Layout::LINUX_32,
-        levels: LINUX_LEVELS,
-        kinds: LINUX_KINDS,
-    },
-];
+impl PlatformNames {
+    fn level(&self, level: i32) -> String {
+        let name = self
+            .levels
+            .iter()
+            .find(|(value, _)| *value == level)
+            .map(|(_, name)| *name);
+        named(name, level)
+    }
+
+    fn kind(&self, level: i32, kind: i32) -> String {
+        let name = self
+            .kinds
+            .iter()
+            .find(|(at_level, value, _)| (*at_level, *value) == (level, kind))
+            .map(|(_, _, name)| *name);
+        named(name, kind)
+    }
+}
+
+/// `SOL_SOCKET (1)` for a known value, the bare number otherwise.
+fn named(name: Option<&str>, value: i32) -> String {
+    match name {
+        Some(name) => format!("{name} ({value})"),
+        None => value.to_string(),
+    }
+}
+
+/// The names of `layout`'s platform, or `None` for a layout not sorted
+/// into a platform here yet (a test fails on it; the layout is still
+/// decoded, with bare numbers).
+fn platform_names(layout: Layout) -> Option<&'static PlatformNames> {
+    match layout {
+        Layout::LINUX_64
+        | Layout::LINUX_64_BE
+        | Layout::LINUX_64_MUSL
+        | Layout::LINUX_64_MUSL_BE
+        | Layout::LINUX_32 => Some(&LINUX),
+        Layout::MACOS => Some(&MACOS),
+        Layout::FREEBSD_64 | Layout::FREEBSD_32 => Some(&FREEBSD),
+        Layout::OPENBSD_64 | Layout::OPENBSD_32 | Layout::OPENBSD_ARM => Some(&OPENBSD),
+        Layout::NETBSD_64 | Layout::NETBSD_AARCH64 | Layout::NETBSD_32 | Layout::NETBSD_ARM => {
+            Some(&NETBSD)
+        }
+        Layout::DRAGONFLY => Some(&DRAGONFLY),
+        Layout::ILLUMOS => Some(&ILLUMOS),
+        Layout::AIX => Some(&AIX),
+        _ => None,
+    }
+}
+
+/// The names used for `layout`: its platform's, or none at all.
+fn names(layout: Layout) -> &'static PlatformNames {
+    const UNNAMED: PlatformNames = PlatformNames {
+        levels: &[],
+        kinds: &[],
+    };
+    platform_names(layout).unwrap_or(&UNNAMED)
+}
+
+const LINUX: PlatformNames = PlatformNames {
+    levels: LINUX_LEVELS,
+    kinds: LINUX_KINDS,
+};
 
 /// Linux's levels that carry control messages: `SOL_SOCKET` from
 /// `<asm-generic/socket.h>`, the protocols from `<linux/in.h>`, `SOL_ALG`
@@ -97,51 +170,218 @@ const LINUX_KINDS: &[(i32, i32, &str)] = &[
     (282, 2, "TLS_GET_RECORD_TYPE"),
 ];
 
-/// The layout called `name`: a [`Layout::name`] or `host`.
-pub(crate) fn layout_named(name: &str) -> Result<&'static KnownLayout, String> {
-    let wanted = if name == "host" {
-        Layout::HOST.name()
-    } else {
-        name
-    };
-    LAYOUTS
+/// `SOL_SOCKET` on every platform but Linux: `0xffff` in the
+/// `<sys/socket.h>` of macOS, each BSD, illumos and AIX.
+const BSD_SOL_SOCKET: i32 = 0xffff;
+
+/// The levels of every platform but Linux: `SOL_SOCKET`, and the IANA
+/// protocol numbers that each `<netinet/in.h>` gives the protocol levels.
+/// Types at the protocol levels differ by platform and are left as
+/// numbers.
+const BSD_LEVELS: &[(i32, &str)] = &[
+    (0, "IPPROTO_IP"),
+    (6, "IPPROTO_TCP"),
+    (17, "IPPROTO_UDP"),
+    (41, "IPPROTO_IPV6"),
+    (BSD_SOL_SOCKET, "SOL_SOCKET"),
+];
+
+/// XNU's `bsd/sys/socket.h` ("Socket"-level control message types, the
+/// public ones).
+const MACOS: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[
+        (BSD_SOL_SOCKET, 1, "SCM_RIGHTS"),
+        (BSD_SOL_SOCKET, 2, "SCM_TIMESTAMP"),
+        (BSD_SOL_SOCKET, 3, "SCM_CREDS"),
+        (BSD_SOL_SOCKET, 4, "SCM_TIMESTAMP_MONOTONIC"),
+    ],
+};
+
+/// FreeBSD's `sys/sys/socket.h`.
+const FREEBSD: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[
+        (BSD_SOL_SOCKET, 1, "SCM_RIGHTS"),
+        (BSD_SOL_SOCKET, 2, "SCM_TIMESTAMP"),
+        (BSD_SOL_SOCKET, 3, "SCM_CREDS"),
+        (BSD_SOL_SOCKET, 4, "SCM_BINTIME"),
+        (BSD_SOL_SOCKET, 5, "SCM_REALTIME"),
+        (BSD_SOL_SOCKET, 6, "SCM_MONOTONIC"),
+        (BSD_SOL_SOCKET, 7, "SCM_TIME_INFO"),
+    ],
+};
+
+/// OpenBSD's `sys/sys/socket.h`.
+const OPENBSD: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[
+        (BSD_SOL_SOCKET, 1, "SCM_RIGHTS"),
+        (BSD_SOL_SOCKET, 4, "SCM_TIMESTAMP"),
+    ],
+};
+
+/// NetBSD's `sys/sys/socket.h` (0x02 and 0x04 are retired, unnamed there).
+const NETBSD: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[
+        (BSD_SOL_SOCKET, 1, "SCM_RIGHTS"),
+        (BSD_SOL_SOCKET, 8, "SCM_TIMESTAMP"),
+        (BSD_SOL_SOCKET, 0x10, "SCM_CREDS"),
+    ],
+};
+
+/// DragonFly's `sys/sys/socket.h`.
+const DRAGONFLY: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[
+        (BSD_SOL_SOCKET, 1, "SCM_RIGHTS"),
+        (BSD_SOL_SOCKET, 2, "SCM_TIMESTAMP"),
+        (BSD_SOL_SOCKET, 3, "SCM_CREDS"),
+    ],
+};
+
+/// illumos's `usr/src/uts/common/sys/socket.h`, where the types share
+/// their numbers with the socket options.
+const ILLUMOS: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[
+        (BSD_SOL_SOCKET, 0x1010, "SCM_RIGHTS"),
+        (BSD_SOL_SOCKET, 0x1012, "SCM_UCRED"),
+        (BSD_SOL_SOCKET, 0x1013, "SCM_TIMESTAMP"),
+    ],
+};
+
+/// AIX, whose headers are not public: `SCM_RIGHTS` as the `libc` crate
+/// and Go have it.
+const AIX: PlatformNames = PlatformNames {
+    levels: BSD_LEVELS,
+    kinds: &[(BSD_SOL_SOCKET, 1, "SCM_RIGHTS")],
+};
+
+/// What a fuzz target's input holds after the layout byte, if it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Content {
+    /// A control buffer.
+    Buffer,
+    /// Messages in `arbitrary`'s format (`check::roundtrip_messages`).
+    Messages,
+}
+
+/// How a fuzz target reads its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct InputFormat {
+    /// The first byte picks the layout (`check::pick_layout`); otherwise
+    /// the target uses the host's, and `--layout` may name another.
+    layout_byte: bool,
+    content: Content,
+}
+
+/// Each fuzz target of `check::TARGETS` by name, with how it reads its
+/// input (a test checks that none is missing).
+const TARGET_INPUTS: &[(&str, InputFormat)] = &[
+    (
+        "parse",
+        InputFormat {
+            layout_byte: false,
+            content: Content::Buffer,
+        },
+    ),
+    (
+        "roundtrip",
+        InputFormat {
+            layout_byte: false,
+            content: Content::Messages,
+        },
+    ),
+    (
+        "parse_any_layout",
+        InputFormat {
+            layout_byte: true,
+            content: Content::Buffer,
+        },
+    ),
+    (
+        "roundtrip_any_layout",
+        InputFormat {
+            layout_byte: true,
+            content: Content::Messages,
+        },
+    ),
+    (
+        "libc_walk",
+        InputFormat {
+            layout_byte: false,
+            content: Content::Buffer,
+        },
+    ),
+    (
+        "kernel",
+        InputFormat {
+            layout_byte: false,
+            content: Content::Buffer,
+        },
+    ),
+];
+
+fn input_format(target: &str) -> Result<InputFormat, String> {
+    TARGET_INPUTS
         .iter()
-        .find(|known| known.layout.name() == wanted)
+        .find(|(name, _)| *name == target)
+        .map(|(_, format)| *format)
         .ok_or_else(|| {
-            let names: Vec<&str> = LAYOUTS.iter().map(|known| known.layout.name()).collect();
+            let names: Vec<&str> = TARGET_INPUTS.iter().map(|(name, _)| *name).collect();
             format!(
-                "no layout {name:?}; the layouts are host, {}",
+                "no fuzz target {target:?}; the targets are {}",
                 names.join(", ")
             )
         })
 }
 
-impl KnownLayout {
-    fn level(&self, level: i32) -> String {
-        let name = self
-            .levels
-            .iter()
-            .find(|(value, _)| *value == level)
-            .map(|(_, name)| *name);
-        named(name, level)
+/// An input of the fuzz target `target`, decoded as that target reads it:
+/// with the layout named `layout_name` (default `host`), or, for the
+/// `*_any_layout` targets, the one its first byte picks.
+pub(crate) fn decode_input(
+    target: &str,
+    layout_name: Option<&str>,
+    bytes: &[u8],
+) -> Result<String, String> {
+    let format = input_format(target)?;
+    let (layout, content, mut out) = if format.layout_byte {
+        if let Some(name) = layout_name {
+            return Err(format!(
+                "--layout {name} does not apply to {target}: its input's first byte picks the layout"
+            ));
+        }
+        let (layout, content) = check::pick_layout(bytes);
+        let what = match format.content {
+            Content::Buffer => "the buffer",
+            Content::Messages => "the roundtrip input",
+        };
+        let picked = match bytes.first() {
+            Some(byte) => format!(
+                "the first byte, {byte:02x}, picks layout {}; {what} below is the {} after it",
+                layout.name(),
+                bytes_title(content.len())
+            ),
+            None => format!("empty, which picks layout {}", layout.name()),
+        };
+        let intro = format!("{target} input, {}: {picked}\n\n", bytes_title(bytes.len()));
+        (layout, content, intro)
+    } else {
+        let layout = layout_named(layout_name.unwrap_or("host"))?;
+        (layout, bytes, String::new())
+    };
+    match format.content {
+        Content::Buffer => out.push_str(&decode(layout, content)),
+        Content::Messages if format.layout_byte => out.push_str(&decode_messages(
+            layout,
+            content.len(),
+            &any_layout_messages(layout, content),
+        )),
+        Content::Messages => out.push_str(&decode_roundtrip(layout, content)),
     }
-
-    fn kind(&self, level: i32, kind: i32) -> String {
-        let name = self
-            .kinds
-            .iter()
-            .find(|(at_level, value, _)| (*at_level, *value) == (level, kind))
-            .map(|(_, _, name)| *name);
-        named(name, kind)
-    }
-}
-
-/// `SOL_SOCKET (1)` for a known value, the bare number otherwise.
-fn named(name: Option<&str>, value: i32) -> String {
-    match name {
-        Some(name) => format!("{name} ({value})"),
-        None => value.to_string(),
-    }
+    Ok(out)
 }
 
 /// Bytes typed as hex, two digits each, whitespace ignored (so that
@@ -180,7 +420,7 @@ pub(crate) fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
 enum Payload {
     /// `SCM_RIGHTS` (the decoder accepted the level and type).
     Rights(Result<Vec<i32>, Error>),
-    /// `SCM_CREDENTIALS`.
+    /// `SCM_CREDENTIALS` (Linux layouts only).
     Credentials(Result<Ucred, Error>),
     /// Any other level or type: shown as bytes.
     Other,
@@ -193,7 +433,11 @@ impl Payload {
             rights => return Payload::Rights(rights),
         }
         match layout.parse_unix_credentials(msg) {
-            Err(Error::UnexpectedMessage { .. }) => Payload::Other,
+            // The other systems' credentials carry other structures, which
+            // neither the crate nor Go decodes.
+            Err(Error::UnexpectedMessage { .. } | Error::CredentialsUnsupported { .. }) => {
+                Payload::Other
+            }
             credentials => Payload::Credentials(credentials),
         }
     }
@@ -206,15 +450,16 @@ enum Part {
     Header(Cmsghdr),
     /// The data of the message whose header is at `header_at`.
     Data { header_at: usize, payload: Payload },
-    /// Padding after a message's data: `wanted` bytes, fewer where the
+    /// Padding after a header (where data starts past its end: the 64-bit
+    /// BSDs) or after a message's data: `wanted` bytes, fewer where the
     /// buffer ends first (an unpadded last message).
     Padding { wanted: usize },
     /// The header at which the walk failed.
     RejectedHeader(Error),
     /// What follows a rejected header: no parser reads it.
     Unread,
-    /// Fewer bytes than a header after the last message: the walk ignores
-    /// them.
+    /// Fewer bytes than `cmsg_len(0)` after the last message: the walk
+    /// ignores them.
     Tail,
 }
 
@@ -252,7 +497,8 @@ fn stretch(bytes: &[u8], start: usize, len: usize) -> &[u8] {
 /// Cuts `bytes` where the crate's walk finds headers, data and padding,
 /// and asks each parse function for its answer.
 fn cut(layout: Layout, bytes: &[u8]) -> Decoded<'_> {
-    let header_len = layout.cmsg_len(0);
+    let header_len = layout.header_len();
+    let data_offset = layout.cmsg_len(0);
     let mut sections = Vec::new();
     let mut push = |offset: usize, len: usize, part: Part| {
         sections.push(Section {
@@ -268,9 +514,13 @@ fn cut(layout: Layout, bytes: &[u8]) -> Decoded<'_> {
         match item {
             Ok(msg) => {
                 let data_at = offset_in(bytes, msg.data);
-                let header_at = data_at - header_len;
+                let header_at = data_at - data_offset;
                 let data_len = msg.data.len();
                 push(header_at, header_len, Part::Header(msg.header));
+                if data_offset > header_len {
+                    let wanted = data_offset - header_len;
+                    push(header_at + header_len, wanted, Part::Padding { wanted });
+                }
                 push(
                     data_at,
                     data_len,
@@ -288,6 +538,8 @@ fn cut(layout: Layout, bytes: &[u8]) -> Decoded<'_> {
                 walk = walk.map(|count| count + 1);
             }
             Err(err) => {
+                // The walk reads a header only where `data_offset` bytes
+                // remain, so the whole header is there.
                 push(at, header_len, Part::RejectedHeader(err));
                 let unread_at = at + header_len;
                 if unread_at < bytes.len() {
@@ -389,7 +641,7 @@ const UCRED_LEN: usize = 12;
 /// The bytes of one fd in an `SCM_RIGHTS` payload.
 const FD_LEN: usize = 4;
 
-fn show_section(out: &mut String, known: &KnownLayout, section: &Section<'_>) {
+fn show_section(out: &mut String, layout: Layout, section: &Section<'_>) {
     let Section {
         offset,
         bytes,
@@ -399,6 +651,7 @@ fn show_section(out: &mut String, known: &KnownLayout, section: &Section<'_>) {
     match part {
         Part::Header(header) => {
             hex_rows(out, offset, "header", &len, bytes);
+            let names = names(layout);
             row(
                 out,
                 None,
@@ -406,8 +659,8 @@ fn show_section(out: &mut String, known: &KnownLayout, section: &Section<'_>) {
                 &format!(
                     "cmsg_len {}, level {}, type {}",
                     header.len,
-                    known.level(header.level),
-                    known.kind(header.level, header.kind)
+                    names.level(header.level),
+                    names.kind(header.level, header.kind)
                 ),
             );
         }
@@ -447,36 +700,239 @@ fn show_section(out: &mut String, known: &KnownLayout, section: &Section<'_>) {
         }
         Part::Unread => hex_rows(out, offset, "unread", &len, bytes),
         Part::Tail => {
-            let title = format!("{len}, shorter than a header, ignored");
+            let shorter = if bytes.len() < layout.header_len() {
+                "shorter than a header".to_owned()
+            } else {
+                format!(
+                    "shorter than a header and its padding ({} bytes)",
+                    layout.cmsg_len(0)
+                )
+            };
+            let title = format!("{len}, {shorter}, ignored");
             hex_rows(out, offset, "tail", &title, bytes);
         }
     }
 }
 
-/// What Go 1.19 answers where the crate returns `err`: `syscall`'s
-/// functions, and x/sys/unix's `ParseOneSocketControlMessage`.
-fn go_answer(layout: Layout, err: &Error) -> String {
-    match *err {
+/// The layout whose header Go 1.19 (`syscall`, x/sys/unix) reads where the
+/// C library's is `layout`. Go calls no C library on Linux: its `Cmsghdr`
+/// is the kernel's, whose `cmsg_len` is 8 bytes, so on musl it takes
+/// musl's pad as part of the length. Everywhere else Go's `Cmsghdr` and
+/// `cmsgAlignOf` are the layout's own (the README's Layouts table).
+fn go_layout(layout: Layout) -> Layout {
+    match layout {
+        Layout::LINUX_64_MUSL => Layout::LINUX_64,
+        Layout::LINUX_64_MUSL_BE => Layout::LINUX_64_BE,
+        other => other,
+    }
+}
+
+/// What a Go 1.19 function does with the same input.
+#[derive(Debug)]
+enum GoAnswer {
+    /// It answers as the crate does.
+    Same,
+    /// It succeeds with another answer than the crate's.
+    Other(String),
+    /// It returns `EINVAL`.
+    Einval,
+    /// It panics, with the runtime's message.
+    Panics(String),
+    /// It reads a header from fewer bytes: an `unsafe.Pointer` cast has no
+    /// bounds check.
+    ReadsPastEnd { header_len: usize, available: usize },
+    /// It is not called: Go's walk returned no message, or panicked.
+    NotCalled { walk_panicked: bool },
+    /// It is called on other messages than the crate's.
+    OnOtherMessages,
+    /// There is no model of Go for this error here.
+    Unknown(Error),
+}
+
+impl fmt::Display for GoAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GoAnswer::Same => f.write_str("the same"),
+            GoAnswer::Other(answer) => write!(f, "Ok, {answer}"),
+            GoAnswer::Einval => f.write_str("EINVAL"),
+            GoAnswer::Panics(message) => write!(f, "panics: {message}"),
+            GoAnswer::ReadsPastEnd {
+                header_len,
+                available,
+            } => write!(
+                f,
+                "reads a {header_len}-byte header from {available} bytes, past the end of the slice"
+            ),
+            GoAnswer::NotCalled {
+                walk_panicked: false,
+            } => f.write_str("not called: ParseSocketControlMessage returned no message"),
+            GoAnswer::NotCalled {
+                walk_panicked: true,
+            } => f.write_str("not called: ParseSocketControlMessage panicked"),
+            GoAnswer::OnOtherMessages => {
+                f.write_str("not compared: ParseSocketControlMessage returned other messages")
+            }
+            GoAnswer::Unknown(err) => write!(f, "not known for {err:?}"),
+        }
+    }
+}
+
+/// What Go does where the crate, reading `layout`'s headers, returns
+/// `err`. Go's header check is `socketControlMessageHeaderAndData`'s
+/// `h.Len < SizeofCmsghdr || uint64(h.Len) > uint64(len(b))`, then it
+/// slices `b[cmsgAlignOf(SizeofCmsghdr):h.Len]`.
+fn go_error(layout: Layout, err: Error) -> GoAnswer {
+    match err {
+        // The crate's least length is where data starts; Go's is
+        // SizeofCmsghdr. Between the two (12 to 15 on the 64-bit BSDs) Go's
+        // check passes and its slice starts past its end.
+        Error::LengthBelowHeader { len, .. }
+            if usize::try_from(len).is_ok_and(|len| len >= layout.header_len()) =>
+        {
+            GoAnswer::Panics(format!(
+                "slice bounds out of range [{}:{len}]",
+                layout.cmsg_len(0)
+            ))
+        }
         Error::LengthBelowHeader { .. }
         | Error::LengthPastEnd { .. }
         | Error::ShortCredentials { .. }
-        | Error::UnexpectedMessage { .. } => "EINVAL".to_owned(),
+        | Error::UnexpectedMessage { .. } => GoAnswer::Einval,
         // `fds := make([]int, len(m.Data)>>2)`, then a store for every fd
         // started, the partial one included.
         Error::PartialFd { len } => {
             let whole = len / FD_LEN;
-            format!("panics: index out of range [{whole}] with length {whole}")
+            GoAnswer::Panics(format!("index out of range [{whole}] with length {whole}"))
         }
         // `(*Cmsghdr)(unsafe.Pointer(&b[0]))`: `b[0]` of an empty slice.
         Error::TruncatedHeader { available: 0, .. } => {
-            "panics: index out of range [0] with length 0".to_owned()
+            GoAnswer::Panics("index out of range [0] with length 0".to_owned())
         }
         // The same cast on a shorter slice: unsafe.Pointer has no bounds.
-        Error::TruncatedHeader { available, .. } => format!(
-            "reads a {}-byte header from {available} bytes, past the end of the slice",
-            layout.header_len()
-        ),
-        other => format!("not known for {other:?}"),
+        Error::TruncatedHeader { available, .. } if available < layout.header_len() => {
+            GoAnswer::ReadsPastEnd {
+                header_len: layout.header_len(),
+                available,
+            }
+        }
+        other => GoAnswer::Unknown(other),
+    }
+}
+
+/// Go's answer where the crate answered `answer`: the same, or
+/// [`go_error`] of the error.
+fn go_same_or<T>(layout: Layout, answer: Result<T, &Error>) -> GoAnswer {
+    answer.map_or_else(|err| go_error(layout, *err), |_| GoAnswer::Same)
+}
+
+/// Go's answer to a parse function.
+struct GoVerdict {
+    answer: GoAnswer,
+    /// The layout Go reads the headers with ([`go_layout`]), where it is
+    /// not the crate's and that changes what is parsed.
+    read_as: Option<Layout>,
+}
+
+impl fmt::Display for GoVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.answer)?;
+        match self.read_as {
+            Some(layout) => write!(
+                f,
+                " (Go reads the kernel's header, as in {}: musl's pad is part of its cmsg_len)",
+                layout.name()
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+impl GoVerdict {
+    /// Go's `answer`, where the crate's function returns `ours` with
+    /// `layout` and `go` with [`go_layout`].
+    fn of<T: PartialEq>(
+        layout: Layout,
+        ours: &Result<T, Error>,
+        go: &Result<T, Error>,
+        answer: GoAnswer,
+    ) -> GoVerdict {
+        let go_layout = go_layout(layout);
+        GoVerdict {
+            answer,
+            read_as: (go_layout != layout && ours != go).then_some(go_layout),
+        }
+    }
+}
+
+/// What Go's `syscall.ParseSocketControlMessage` does with `bytes`.
+fn go_walk(layout: Layout, bytes: &[u8]) -> GoVerdict {
+    let go_layout = go_layout(layout);
+    let ours = layout.parse_socket_control_message(bytes);
+    let go = go_layout.parse_socket_control_message(bytes);
+    let answer = match &go {
+        Ok(msgs) if ours.as_ref() == Ok(msgs) => GoAnswer::Same,
+        Ok(msgs) => GoAnswer::Other(counted(msgs.len(), "message", "messages")),
+        Err(err) => go_error(go_layout, *err),
+    };
+    GoVerdict::of(layout, &ours, &go, answer)
+}
+
+/// What Go's x/sys/unix `ParseOneSocketControlMessage` does with `bytes`.
+fn go_parse_one(layout: Layout, bytes: &[u8]) -> GoVerdict {
+    let go_layout = go_layout(layout);
+    let ours = layout.parse_one_socket_control_message(bytes);
+    let go = go_layout.parse_one_socket_control_message(bytes);
+    let answer = match &go {
+        Ok(parsed) if ours.as_ref() == Ok(parsed) => GoAnswer::Same,
+        Ok((_, rest)) => GoAnswer::Other(rest_text(
+            (!rest.is_empty()).then(|| offset_in(bytes, rest)),
+        )),
+        Err(err @ Error::TruncatedHeader { available, .. })
+            if *available >= go_layout.header_len() =>
+        {
+            go_on_header_before_data(go_layout, bytes, *err)
+        }
+        Err(err) => go_error(go_layout, *err),
+    };
+    GoVerdict::of(layout, &ours, &go, answer)
+}
+
+/// What Go does with `bytes`, which hold a whole `struct cmsghdr` but end
+/// before data would start (12 to 15 bytes on the 64-bit BSDs), where the
+/// crate returns `err` (`TruncatedHeader`): Go reads the header and checks
+/// its length as anywhere else.
+fn go_on_header_before_data(layout: Layout, bytes: &[u8], err: Error) -> GoAnswer {
+    let Some(len) = cmsg_len_field(layout, bytes) else {
+        return GoAnswer::Unknown(err);
+    };
+    if usize::try_from(len).is_ok_and(|len| len >= layout.header_len() && len <= bytes.len()) {
+        GoAnswer::Panics(format!(
+            "slice bounds out of range [{}:{len}]",
+            layout.cmsg_len(0)
+        ))
+    } else {
+        GoAnswer::Einval
+    }
+}
+
+/// The `cmsg_len` of the header at the start of `bytes`, as the crate
+/// reads it. The crate reads no header from fewer bytes than where data
+/// starts, so it reads a copy padded with zeroes to that length.
+fn cmsg_len_field(layout: Layout, bytes: &[u8]) -> Option<u64> {
+    let mut padded = bytes.to_vec();
+    padded.resize(bytes.len().max(layout.cmsg_len(0)), 0);
+    match layout.parse_one_socket_control_message(&padded) {
+        Ok((msg, _)) => u64::try_from(msg.header.len).ok(),
+        Err(Error::LengthBelowHeader { len, .. } | Error::LengthPastEnd { len, .. }) => Some(len),
+        Err(_) => None,
+    }
+}
+
+/// Where `parse_one_socket_control_message`'s rest starts, in words.
+fn rest_text(rest_at: Option<usize>) -> String {
+    match rest_at {
+        Some(rest_at) => format!("the message at 0, the rest from {rest_at}"),
+        None => "the message at 0, no rest".to_owned(),
     }
 }
 
@@ -497,16 +953,9 @@ fn verdict<T>(
     writeln!(out, "    {go}").expect("writing to a String cannot fail");
 }
 
-/// Go's answer where the crate answered `answer`: the same, or
-/// [`go_answer`] to the error.
-fn go_same_or<T>(layout: Layout, answer: Result<T, &Error>) -> String {
-    answer.map_or_else(|err| go_answer(layout, err), |_| "the same".to_owned())
-}
-
-/// The whole decoding of `bytes` with `known`'s layout, as printed by
-/// `cargo xtask decode`.
-pub(crate) fn decode(known: &KnownLayout, bytes: &[u8]) -> String {
-    let layout = known.layout;
+/// The whole decoding of the control buffer `bytes` with `layout`, as
+/// printed by `cargo xtask decode`.
+fn decode(layout: Layout, bytes: &[u8]) -> String {
     let decoded = cut(layout, bytes);
     let mut out = String::new();
     writeln!(
@@ -520,28 +969,31 @@ pub(crate) fn decode(known: &KnownLayout, bytes: &[u8]) -> String {
     )
     .expect("writing to a String cannot fail");
     for section in &decoded.sections {
-        show_section(&mut out, known, section);
+        show_section(&mut out, layout, section);
     }
     row(&mut out, Some(bytes.len()), "end", "");
 
     out.push_str("\nverdict\n");
     let walk = decoded.walk.as_ref();
+    let go_walk = go_walk(layout, bytes);
     verdict(
         &mut out,
         "parse_socket_control_message",
         walk,
         |count| counted(**count, "message", "messages"),
-        format!(
-            "Go 1.19 syscall.ParseSocketControlMessage: {}",
-            go_same_or(layout, walk)
-        ),
+        format!("Go 1.19 syscall.ParseSocketControlMessage: {go_walk}"),
     );
-    // A Go program gets no message at all where the walk fails.
+    // A Go program gets no message at all where its walk fails.
     let go_typed = |call: &str, answer: Result<(), &Error>| {
-        let go = if walk.is_ok() {
-            go_same_or(layout, answer)
-        } else {
-            "not called: ParseSocketControlMessage returned no message".to_owned()
+        let go = match go_walk.answer {
+            GoAnswer::Same => go_same_or(layout, answer),
+            GoAnswer::Other(_) => GoAnswer::OnOtherMessages,
+            GoAnswer::Panics(_) => GoAnswer::NotCalled {
+                walk_panicked: true,
+            },
+            _ => GoAnswer::NotCalled {
+                walk_panicked: false,
+            },
         };
         format!("Go 1.19 syscall.{call}: {go}")
     };
@@ -573,18 +1025,14 @@ pub(crate) fn decode(known: &KnownLayout, bytes: &[u8]) -> String {
             Payload::Other => {}
         }
     }
-    let parse_one = decoded.parse_one.as_ref();
     verdict(
         &mut out,
         "parse_one_socket_control_message",
-        parse_one,
-        |rest| match rest {
-            Some(rest_at) => format!("the message at 0, the rest from {rest_at}"),
-            None => "the message at 0, no rest".to_owned(),
-        },
+        decoded.parse_one.as_ref(),
+        |rest_at| rest_text(**rest_at),
         format!(
             "Go x/sys/unix.ParseOneSocketControlMessage: {}",
-            go_same_or(layout, parse_one)
+            go_parse_one(layout, bytes)
         ),
     );
     out
@@ -593,20 +1041,54 @@ pub(crate) fn decode(known: &KnownLayout, bytes: &[u8]) -> String {
 /// An input of the `roundtrip` target, which is `arbitrary`'s format, not
 /// a control buffer: the messages the target makes of it
 /// (`sockcmsg::check::roundtrip_messages`), then the buffer that
-/// `Layout::encode` makes of them, decoded.
-pub(crate) fn decode_roundtrip(known: &KnownLayout, bytes: &[u8]) -> String {
-    let msgs = check::roundtrip_messages(bytes);
+/// `Layout::encode` makes of them with `layout`, decoded.
+fn decode_roundtrip(layout: Layout, bytes: &[u8]) -> String {
+    decode_messages(layout, bytes.len(), &check::roundtrip_messages(bytes))
+}
+
+/// The messages that `check::roundtrip_any_layout` encodes with `layout`
+/// for `input` (its input after the layout byte): those of
+/// `check::roundtrip_messages`, with each rights message of the host's
+/// layout made `layout`'s, as that check does (privately).
+fn any_layout_messages(layout: Layout, input: &[u8]) -> Vec<OwnedControlMessage> {
+    let msgs = check::roundtrip_messages(input);
+    let (Some(host_rights), Some(rights)) = (rights_header(Layout::HOST), rights_header(layout))
+    else {
+        return msgs;
+    };
+    msgs.into_iter()
+        .map(|mut msg| {
+            if (msg.level, msg.kind) == host_rights {
+                (msg.level, msg.kind) = rights;
+            }
+            msg
+        })
+        .collect()
+}
+
+/// `layout`'s `SOL_SOCKET` and `SCM_RIGHTS`, read back from a rights
+/// message the crate encodes (its constants are private).
+fn rights_header(layout: Layout) -> Option<(i32, i32)> {
+    let buf = layout.unix_rights(&[]).ok()?;
+    let (msg, _) = layout.parse_one_socket_control_message(&buf).ok()?;
+    Some((msg.header.level, msg.header.kind))
+}
+
+/// `msgs`, made by a roundtrip target from `input_len` bytes, and then the
+/// buffer that `Layout::encode` makes of them with `layout`, decoded.
+fn decode_messages(layout: Layout, input_len: usize, msgs: &[OwnedControlMessage]) -> String {
+    let names = names(layout);
     let mut out = format!(
         "{} of roundtrip input: {}\n",
-        bytes_title(bytes.len()),
+        bytes_title(input_len),
         counted(msgs.len(), "message", "messages")
     );
-    for msg in &msgs {
+    for msg in msgs {
         writeln!(
             out,
             "  level {}, type {}, {}",
-            known.level(msg.level),
-            known.kind(msg.level, msg.kind),
+            names.level(msg.level),
+            names.kind(msg.level, msg.kind),
             bytes_title(msg.data.len())
         )
         .expect("writing to a String cannot fail");
@@ -615,10 +1097,10 @@ pub(crate) fn decode_roundtrip(known: &KnownLayout, bytes: &[u8]) -> String {
         .iter()
         .map(OwnedControlMessage::as_control_message)
         .collect();
-    match known.layout.encode(&to_encode) {
+    match layout.encode(&to_encode) {
         Ok(buf) => {
             out.push_str("\nencoded by Layout::encode:\n");
-            out.push_str(&decode(known, &buf));
+            out.push_str(&decode(layout, &buf));
         }
         Err(err) => {
             writeln!(out, "\nLayout::encode: rejected: {err:?}\n  {err}")
@@ -633,13 +1115,9 @@ mod tests {
     use super::*;
     use crate::root;
 
-    fn linux_64() -> &'static KnownLayout {
-        layout_named("linux-64").unwrap()
-    }
-
     fn decode_seed(name: &str) -> String {
         let bytes = std::fs::read(root().join("corpus/parse").join(name)).unwrap();
-        decode(linux_64(), &bytes)
+        decode(Layout::LINUX_64, &bytes)
     }
 
     #[test]
@@ -803,7 +1281,7 @@ verdict
     fn long_payloads_are_printed_in_rows_at_their_offsets() {
         let fds: Vec<i32> = (0..20).collect();
         let rights = Layout::LINUX_64.unix_rights(&fds).unwrap();
-        let text = decode(linux_64(), &rights);
+        let text = decode(Layout::LINUX_64, &rights);
         assert!(text.contains(
             "
     16  data     80 bytes, 20 fds
@@ -819,7 +1297,7 @@ verdict
         pktinfo.extend(41i32.to_le_bytes());
         pktinfo.extend(50i32.to_le_bytes());
         pktinfo.extend(0..20u8);
-        assert!(decode(linux_64(), &pktinfo).contains(
+        assert!(decode(Layout::LINUX_64, &pktinfo).contains(
             "
      0  header   16 bytes: 24 00 00 00 00 00 00 00 29 00 00 00 32 00 00 00
                  cmsg_len 36, level IPPROTO_IPV6 (41), type IPV6_PKTINFO (50)
@@ -838,7 +1316,7 @@ verdict
         cred.extend(2i32.to_le_bytes());
         cred.extend([7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0, 0xaa, 0xbb, 0xcc, 0xdd]);
         assert_eq!(
-            decode(linux_64(), &cred),
+            decode(Layout::LINUX_64, &cred),
             "\
 32 bytes, layout linux-64: 16-byte header, data at 16, 8-byte alignment
 
@@ -863,7 +1341,7 @@ verdict
     fn a_roundtrip_input_is_shown_as_its_messages_then_their_encoding() {
         let bytes = std::fs::read(root().join("corpus/roundtrip/seed-extra-negative-fds")).unwrap();
         assert_eq!(
-            decode_roundtrip(linux_64(), &bytes),
+            decode_roundtrip(Layout::LINUX_64, &bytes),
             "\
 11 bytes of roundtrip input: 1 message
   level SOL_SOCKET (1), type SCM_RIGHTS (1), 8 bytes
@@ -891,7 +1369,7 @@ verdict
     fn the_32_bit_layout_reads_a_12_byte_header() {
         let buf = parse_hex("10000000 01000000 01000000 05000000 ffff").unwrap();
         assert_eq!(
-            decode(layout_named("linux-32").unwrap(), &buf),
+            decode(Layout::LINUX_32, &buf),
             "\
 18 bytes, layout linux-32: 12-byte header, data at 12, 4-byte alignment
 
@@ -914,12 +1392,18 @@ verdict
 
     #[test]
     fn layouts_are_found_by_name_and_host_is_the_host_layout() {
-        assert_eq!(layout_named("linux-32").unwrap().layout, Layout::LINUX_32);
-        assert_eq!(layout_named("host").unwrap().layout, Layout::HOST);
-        let unknown = layout_named("freebsd-64").err().unwrap();
+        assert_eq!(layout_named("linux-32"), Ok(Layout::LINUX_32));
+        assert_eq!(layout_named("freebsd-64"), Ok(Layout::FREEBSD_64));
+        assert_eq!(layout_named("host"), Ok(Layout::HOST));
         assert_eq!(
-            unknown,
-            "no layout \"freebsd-64\"; the layouts are host, linux-64, linux-32"
+            layout_named("freebsd"),
+            Err(
+                "no layout \"freebsd\"; the layouts are host, linux-64, linux-64-be, \
+                 linux-64-musl, linux-64-musl-be, linux-32, macos, freebsd-64, freebsd-32, \
+                 openbsd-64, openbsd-32, openbsd-arm, netbsd-64, netbsd-aarch64, netbsd-32, \
+                 netbsd-arm, dragonfly, illumos, aix"
+                    .to_owned()
+            )
         );
     }
 
@@ -1024,31 +1508,336 @@ verdict
         assert_eq!(LINUX_KINDS.len(), kinds.len() + 2, "every name is checked");
     }
 
-    /// Every committed control buffer is cut into sections that hold each
-    /// byte once, in order, each the input's own bytes at its offset.
+    /// The input of a `parse_any_layout` target, decoded.
+    fn decode_any_layout_seed(name: &str) -> String {
+        let bytes = std::fs::read(root().join("corpus/parse_any_layout").join(name)).unwrap();
+        decode_input("parse_any_layout", None, &bytes).unwrap()
+    }
+
+    #[test]
+    fn a_bsd_length_from_the_header_to_the_data_is_rejected_and_panics_go() {
+        assert_eq!(
+            decode_any_layout_seed("seed-freebsd-64-len-header"),
+            "\
+parse_any_layout input, 17 bytes: the first byte, 06, picks layout freebsd-64; the buffer below is the 16 bytes after it
+
+16 bytes, layout freebsd-64: 12-byte header, data at 16, 8-byte alignment
+
+     0  header   12 bytes: 0c 00 00 00 29 00 00 00 32 00 00 00
+                 rejected: LengthBelowHeader { offset: 0, len: 12, min: 16 }
+    12  unread   4 bytes: 00 00 00 00
+    16  end
+
+verdict
+  parse_socket_control_message: rejected: LengthBelowHeader { offset: 0, len: 12, min: 16 }
+    control message at offset 0 has cmsg_len 12, below the header's 16 bytes
+    Go 1.19 syscall.ParseSocketControlMessage: panics: slice bounds out of range [16:12]
+  parse_one_socket_control_message: rejected: LengthBelowHeader { offset: 0, len: 12, min: 16 }
+    control message at offset 0 has cmsg_len 12, below the header's 16 bytes
+    Go x/sys/unix.ParseOneSocketControlMessage: panics: slice bounds out of range [16:12]
+"
+        );
+        // Below sizeof(struct cmsghdr), Go's check fails too.
+        let eleven = parse_hex("0b000000 ffff0000 01000000 00000000").unwrap();
+        assert!(decode(Layout::DRAGONFLY, &eleven).contains(
+            "
+    control message at offset 0 has cmsg_len 11, below the header's 16 bytes
+    Go 1.19 syscall.ParseSocketControlMessage: EINVAL
+"
+        ));
+    }
+
+    /// 12 to 15 bytes hold a whole BSD header but not the 4 bytes of
+    /// padding before the data: Go's ParseOneSocketControlMessage reads
+    /// the header and checks it.
+    #[test]
+    fn go_parse_one_reads_a_bsd_header_that_ends_before_its_data() {
+        let go_parse_one = |hex: &str| {
+            let text = decode(Layout::NETBSD_64, &parse_hex(hex).unwrap());
+            let (_, go) = text
+                .split_once("Go x/sys/unix.ParseOneSocketControlMessage: ")
+                .unwrap();
+            go.trim_end().to_owned()
+        };
+        assert_eq!(
+            go_parse_one("0d000000 ffff0000 01000000 0000"),
+            "panics: slice bounds out of range [16:13]"
+        );
+        assert_eq!(go_parse_one("0f000000 ffff0000 01000000 0000"), "EINVAL");
+        assert_eq!(go_parse_one("0b000000 ffff0000 01000000 0000"), "EINVAL");
+        assert_eq!(
+            go_parse_one("0d000000 ffff0000"),
+            "reads a 12-byte header from 8 bytes, past the end of the slice"
+        );
+        assert!(decode(
+            Layout::NETBSD_64,
+            &parse_hex("0d000000 ffff0000 01000000 0000").unwrap()
+        )
+        .contains(
+            "
+     0  tail     14 bytes, shorter than a header and its padding (16 bytes), ignored: \
+0d 00 00 00 ff ff 00 00 01 00 00 00 00 00
+    14  end
+"
+        ));
+    }
+
+    #[test]
+    fn a_64_bit_bsd_message_shows_the_padding_between_header_and_data() {
+        let creds = parse_hex("14000000 ffff0000 03000000 00000000 01020304").unwrap();
+        assert_eq!(
+            decode(Layout::FREEBSD_64, &creds),
+            "\
+20 bytes, layout freebsd-64: 12-byte header, data at 16, 8-byte alignment
+
+     0  header   12 bytes: 14 00 00 00 ff ff 00 00 03 00 00 00
+                 cmsg_len 20, level SOL_SOCKET (65535), type SCM_CREDS (3)
+    12  padding  4 bytes: 00 00 00 00
+    16  data     4 bytes: 01 02 03 04
+    20  padding  0 of 4 bytes: the buffer ends first
+    20  end
+
+verdict
+  parse_socket_control_message: Ok, 1 message
+    Go 1.19 syscall.ParseSocketControlMessage: the same
+  parse_one_socket_control_message: Ok, the message at 0, no rest
+    Go x/sys/unix.ParseOneSocketControlMessage: the same
+"
+        );
+    }
+
+    #[test]
+    fn a_macos_rights_message_is_named_and_its_fd_shown() {
+        let rights = parse_hex("10000000 ffff0000 01000000 07000000").unwrap();
+        assert_eq!(
+            decode(Layout::MACOS, &rights),
+            "\
+16 bytes, layout macos: 12-byte header, data at 12, 4-byte alignment
+
+     0  header   12 bytes: 10 00 00 00 ff ff 00 00 01 00 00 00
+                 cmsg_len 16, level SOL_SOCKET (65535), type SCM_RIGHTS (1)
+    12  data     4 bytes, 1 fd: 7
+    16  end
+
+verdict
+  parse_socket_control_message: Ok, 1 message
+    Go 1.19 syscall.ParseSocketControlMessage: the same
+  parse_unix_rights (message at 0): Ok, 1 fd: 7
+    Go 1.19 syscall.ParseUnixRights: the same
+  parse_one_socket_control_message: Ok, the message at 0, no rest
+    Go x/sys/unix.ParseOneSocketControlMessage: the same
+"
+        );
+    }
+
+    #[test]
+    fn an_aix_header_is_read_big_endian() {
+        let rights = parse_hex("00000010 0000ffff 00000001 00000009 00").unwrap();
+        assert_eq!(
+            decode(Layout::AIX, &rights),
+            "\
+17 bytes, layout aix: 12-byte header, data at 12, 1-byte alignment
+
+     0  header   12 bytes: 00 00 00 10 00 00 ff ff 00 00 00 01
+                 cmsg_len 16, level SOL_SOCKET (65535), type SCM_RIGHTS (1)
+    12  data     4 bytes, 1 fd: 9
+    16  tail     1 byte, shorter than a header, ignored: 00
+    17  end
+
+verdict
+  parse_socket_control_message: Ok, 1 message
+    Go 1.19 syscall.ParseSocketControlMessage: the same
+  parse_unix_rights (message at 0): Ok, 1 fd: 9
+    Go 1.19 syscall.ParseUnixRights: the same
+  parse_one_socket_control_message: Ok, the message at 0, the rest from 16
+    Go x/sys/unix.ParseOneSocketControlMessage: the same
+"
+        );
+    }
+
+    #[test]
+    fn illumos_names_its_own_scm_rights() {
+        let rights = parse_hex("10000000 ffff0000 10100000 05000000").unwrap();
+        assert!(decode(Layout::ILLUMOS, &rights).contains(
+            "
+                 cmsg_len 16, level SOL_SOCKET (65535), type SCM_RIGHTS (4112)
+    12  data     4 bytes, 1 fd: 5
+"
+        ));
+    }
+
+    /// Go reads the kernel's 8-byte cmsg_len on musl too: a pad of 1 makes
+    /// the length 2^32 + 16, past the end.
+    #[test]
+    fn go_reads_musl_s_pad_as_part_of_the_length() {
+        let text = decode(
+            Layout::LINUX_64_MUSL,
+            &parse_hex("10000000 01000000 01000000 01000000").unwrap(),
+        );
+        assert!(
+            text.ends_with(
+                "
+verdict
+  parse_socket_control_message: Ok, 1 message
+    Go 1.19 syscall.ParseSocketControlMessage: EINVAL (Go reads the kernel's header, as in linux-64: musl's pad is part of its cmsg_len)
+  parse_unix_rights (message at 0): Ok, 0 fds
+    Go 1.19 syscall.ParseUnixRights: not called: ParseSocketControlMessage returned no message
+  parse_one_socket_control_message: Ok, the message at 0, no rest
+    Go x/sys/unix.ParseOneSocketControlMessage: EINVAL (Go reads the kernel's header, as in linux-64: musl's pad is part of its cmsg_len)
+"
+            ),
+            "{text}"
+        );
+        // With the pad zeroed, as musl's sendmsg leaves it, Go agrees.
+        let zeroed = decode(
+            Layout::LINUX_64_MUSL_BE,
+            &parse_hex("00000000 00000010 00000001 00000001").unwrap(),
+        );
+        assert!(zeroed.contains(
+            "
+  parse_socket_control_message: Ok, 1 message
+    Go 1.19 syscall.ParseSocketControlMessage: the same
+"
+        ));
+    }
+
+    #[test]
+    fn a_roundtrip_any_layout_input_makes_rights_of_the_picked_layout() {
+        let bytes =
+            std::fs::read(root().join("corpus/roundtrip_any_layout/seed-illumos-rights-1fd"))
+                .unwrap();
+        assert_eq!(
+            decode_input("roundtrip_any_layout", None, &bytes).unwrap(),
+            "\
+roundtrip_any_layout input, 8 bytes: the first byte, 10, picks layout illumos; the roundtrip input below is the 7 bytes after it
+
+7 bytes of roundtrip input: 1 message
+  level SOL_SOCKET (65535), type SCM_RIGHTS (4112), 4 bytes
+
+encoded by Layout::encode:
+16 bytes, layout illumos: 12-byte header, data at 12, 4-byte alignment
+
+     0  header   12 bytes: 10 00 00 00 ff ff 00 00 10 10 00 00
+                 cmsg_len 16, level SOL_SOCKET (65535), type SCM_RIGHTS (4112)
+    12  data     4 bytes, 1 fd: 0
+    16  end
+
+verdict
+  parse_socket_control_message: Ok, 1 message
+    Go 1.19 syscall.ParseSocketControlMessage: the same
+  parse_unix_rights (message at 0): Ok, 1 fd: 0
+    Go 1.19 syscall.ParseUnixRights: the same
+  parse_one_socket_control_message: Ok, the message at 0, no rest
+    Go x/sys/unix.ParseOneSocketControlMessage: the same
+"
+        );
+    }
+
+    /// A layout added to `Layout::ALL` is decodable by name at once; this
+    /// fails until it is given its platform's names, which must name the
+    /// rights message that the crate encodes for it.
+    #[test]
+    fn every_layout_is_decoded_by_name_with_its_platform_s_names() {
+        for layout in Layout::ALL {
+            let name = layout.name();
+            assert_eq!(layout_named(name), Ok(layout));
+            assert!(platform_names(layout).is_some(), "{name} has no platform");
+            let rights = layout.unix_rights(&[3]).unwrap();
+            let input = check::any_layout_input(layout, &rights);
+            let text = decode_input("parse_any_layout", None, &input).unwrap();
+            assert!(
+                text.contains(&format!("picks layout {name};")),
+                "{name}:\n{text}"
+            );
+            let names = text
+                .lines()
+                .find(|line| line.trim_start().starts_with("cmsg_len"))
+                .unwrap();
+            assert!(
+                names.contains("level SOL_SOCKET (") && names.contains("type SCM_RIGHTS ("),
+                "{name}: {names}"
+            );
+            assert!(text.contains("1 fd: 3"), "{name}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn every_fuzz_target_has_an_input_format() {
+        for (target, _) in check::TARGETS {
+            assert!(input_format(target).is_ok(), "{target}");
+        }
+        assert_eq!(
+            input_format("parse_anylayout"),
+            Err(
+                "no fuzz target \"parse_anylayout\"; the targets are parse, roundtrip, \
+                 parse_any_layout, roundtrip_any_layout, libc_walk, kernel"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_target_whose_first_byte_picks_the_layout_takes_no_layout_option() {
+        assert_eq!(
+            decode_input("roundtrip_any_layout", Some("macos"), &[5]),
+            Err("--layout macos does not apply to roundtrip_any_layout: \
+                 its input's first byte picks the layout"
+                .to_owned())
+        );
+        assert!(decode_input("parse_any_layout", None, &[])
+            .unwrap()
+            .starts_with(
+                "\
+parse_any_layout input, 0 bytes: empty, which picks layout linux-64
+
+0 bytes, layout linux-64: 16-byte header, data at 16, 8-byte alignment
+"
+            ));
+        // The buffer targets read the layout that --layout names.
+        let buf = parse_hex("10000000 ffff0000 01000000 07000000").unwrap();
+        assert_eq!(
+            decode_input("kernel", Some("macos"), &buf),
+            Ok(decode(Layout::MACOS, &buf))
+        );
+    }
+
+    /// Every committed control buffer, read with every layout (and the
+    /// `parse_any_layout` inputs with the layout they pick), is cut into
+    /// sections that hold each byte once, in order, each the input's own
+    /// bytes at its offset.
     #[test]
     fn sections_cover_every_corpus_buffer_exactly() {
-        let mut buffers = 0;
+        let mut buffers = Vec::new();
         for target in ["parse", "libc_walk", "kernel"] {
             for path in crate::fuzz::files(&root().join("corpus").join(target)) {
                 let bytes = std::fs::read(&path).unwrap();
-                let decoded = cut(Layout::LINUX_64, &bytes);
-                let mut at = 0;
-                for section in &decoded.sections {
-                    assert_eq!(section.offset, at, "{}: {section:?}", path.display());
-                    assert_eq!(
-                        section.bytes.as_ptr(),
-                        bytes[at..].as_ptr(),
-                        "{}: {section:?} is not the input's bytes at its offset",
-                        path.display()
-                    );
-                    at += section.bytes.len();
+                for layout in Layout::ALL {
+                    buffers.push((path.clone(), layout, bytes.clone()));
                 }
-                assert_eq!(at, bytes.len(), "{}: not every byte shown", path.display());
-                buffers += 1;
             }
         }
-        assert!(buffers > 100, "only {buffers} corpus buffers");
+        for path in crate::fuzz::files(&root().join("corpus/parse_any_layout")) {
+            let input = std::fs::read(&path).unwrap();
+            let (layout, bytes) = check::pick_layout(&input);
+            buffers.push((path, layout, bytes.to_vec()));
+        }
+        for (path, layout, bytes) in &buffers {
+            let decoded = cut(*layout, bytes);
+            let at_fault = || format!("{} as {}", path.display(), layout.name());
+            let mut at = 0;
+            for section in &decoded.sections {
+                assert_eq!(section.offset, at, "{}: {section:?}", at_fault());
+                assert_eq!(
+                    section.bytes.as_ptr(),
+                    bytes[at..].as_ptr(),
+                    "{}: {section:?} is not the input's bytes at its offset",
+                    at_fault()
+                );
+                at += section.bytes.len();
+            }
+            assert_eq!(at, bytes.len(), "{}: not every byte shown", at_fault());
+        }
+        assert!(buffers.len() > 2000, "only {} buffers", buffers.len());
     }
 
     /// Go's answers in `tests/data/` (tests/data/README.md gives the
@@ -1065,7 +1854,7 @@ verdict
             else {
                 continue;
             };
-            let text = decode(linux_64(), &parse_hex(hex).unwrap());
+            let text = decode(Layout::LINUX_64, &parse_hex(hex).unwrap());
             assert_eq!(
                 go_verdicts(&text),
                 expected_verdicts(go),

@@ -43,14 +43,19 @@ commands:
   seeds
       Rewrite the seed-* files under corpus/ (buffers captured from a live
       socketpair, and edge cases) and the dictionary fuzz/cmsg.dict.
-  decode FILE | decode --hex HEX   [--layout NAME] [--roundtrip]
-      Print a control buffer: each header at its offset with its length,
-      level and type, the payload (fds, credentials, else hex), padding,
-      ignored bytes, then each parse function's verdict, the rule that
-      rejected it, and what Go 1.19 does with the same bytes. --layout is
-      host (the default) or a layout's name: linux-64, linux-32.
-      --roundtrip: the input is the roundtrip target's; print the messages
-      it makes, then decode their encoding.
+  decode FILE | decode --hex HEX   [--target NAME] [--layout NAME]
+      Print a fuzz target's input (a finding, a corpus file): each header
+      at its offset with its length, level and type, the payload (fds,
+      credentials, else hex), padding, ignored bytes, then each parse
+      function's verdict, the rule that rejected it, and what Go 1.19 does
+      with the same bytes. --target is the target that reads the input
+      (default parse): parse, libc_walk and kernel read a control buffer;
+      roundtrip reads messages (arbitrary's format), printed, then their
+      encoding decoded; parse_any_layout and roundtrip_any_layout read a
+      byte that picks the layout, named in the output, then a buffer or
+      messages. --layout is host (the default) or a layout's name
+      (linux-64, linux-64-musl, macos, freebsd-64, illumos, aix, ...; an
+      unknown name lists them all); not with the *_any_layout targets.
   coverage [--targets a,b]
       Replay the committed corpus with coverage-instrumented targets, write
       an HTML report to fuzz/coverage/html/, and print the lines and
@@ -143,20 +148,18 @@ fn only_options(args: &[String], valued: &[&str], flags: &[&str]) -> Result<(), 
     }
 }
 
-/// `cargo xtask decode`: the buffer from a file or `--hex`, printed.
+/// `cargo xtask decode`: a fuzz target's input, from a file or `--hex`,
+/// printed as the target named by `--target` reads it.
 fn decode(options: &[String]) -> Result<(), String> {
-    let operands = check_options(options, &["--hex", "--layout"], &["--roundtrip"])?;
+    let operands = check_options(options, &["--hex", "--layout", "--target"], &[])?;
     let bytes = match (operands.as_slice(), option(options, "--hex")?) {
         ([file], None) => fs::read(file).map_err(|err| format!("{file}: {err}"))?,
         ([], Some(hex)) => decode::parse_hex(hex)?,
         _ => return Err(format!("decode takes one FILE or --hex HEX\n\n{USAGE}")),
     };
-    let layout = decode::layout_named(option(options, "--layout")?.unwrap_or("host"))?;
-    if options.iter().any(|arg| arg == "--roundtrip") {
-        print!("{}", decode::decode_roundtrip(layout, &bytes));
-    } else {
-        print!("{}", decode::decode(layout, &bytes));
-    }
+    let target = option(options, "--target")?.unwrap_or("parse");
+    let layout = option(options, "--layout")?;
+    print!("{}", decode::decode_input(target, layout, &bytes)?);
     Ok(())
 }
 
