@@ -13,7 +13,7 @@
 //! | `parse` | [`parse`] | a control buffer |
 //! | `roundtrip` | [`roundtrip`] | messages in `arbitrary`'s format ([`roundtrip_messages`]) |
 //! | `parse_any_layout` | [`parse_any_layout`] | a byte that picks a [`Layout`] ([`pick_layout`]), then a control buffer |
-//! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format |
+//! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format ([`any_layout_messages`]) |
 //! | `libc_walk` | [`libc_walk`] | a control buffer |
 //! | `kernel` | [`kernel`] | a control buffer |
 //!
@@ -154,11 +154,9 @@ pub fn parse_any_layout(bytes: &[u8]) {
     let _ = parse_in(layout, buf);
 }
 
-/// [`roundtrip`] for every layout: the first byte picks one of
-/// [`Layout::ALL`] ([`pick_layout`]), the rest makes messages as for
-/// [`roundtrip`], and they are encoded and parsed with that layout. A
-/// rights message is made the picked layout's (its `SOL_SOCKET` and
-/// `SCM_RIGHTS`), so that the typed checks see each layout's values.
+/// [`roundtrip`] for every layout: the messages of
+/// [`any_layout_messages`], encoded and parsed with the layout that the
+/// first byte picks.
 ///
 /// ```
 /// use sockcmsg::{check, Layout, OwnedControlMessage};
@@ -166,9 +164,27 @@ pub fn parse_any_layout(bytes: &[u8]) {
 /// check::roundtrip_any_layout(&check::any_layout_input(Layout::AIX, &input));
 /// ```
 pub fn roundtrip_any_layout(bytes: &[u8]) {
+    let (layout, msgs) = any_layout_messages(bytes);
+    roundtrip_in(layout, &msgs);
+}
+
+/// The layout and the messages that [`roundtrip_any_layout`] encodes for
+/// `bytes`: the first byte picks one of [`Layout::ALL`] ([`pick_layout`]),
+/// the rest makes messages as for [`roundtrip`] ([`roundtrip_messages`]),
+/// and each rights message is made the picked layout's (its `SOL_SOCKET`
+/// and `SCM_RIGHTS`), so that the typed checks see each layout's values.
+///
+/// ```
+/// use sockcmsg::{check, Layout, OwnedControlMessage};
+/// let input = check::roundtrip_input(&[OwnedControlMessage::rights(&[3])]);
+/// let (layout, msgs) = check::any_layout_messages(&check::any_layout_input(Layout::ILLUMOS, &input));
+/// assert_eq!(layout, Layout::ILLUMOS);
+/// assert_eq!((msgs[0].level, msgs[0].kind), (0xffff, 0x1010));
+/// ```
+pub fn any_layout_messages(bytes: &[u8]) -> (Layout, Vec<OwnedControlMessage>) {
     let (layout, input) = pick_layout(bytes);
     let host_rights = (Layout::HOST.sol_socket(), Layout::HOST.scm_rights());
-    let msgs: Vec<OwnedControlMessage> = roundtrip_messages(input)
+    let msgs = roundtrip_messages(input)
         .into_iter()
         .map(|mut msg| {
             if (msg.level, msg.kind) == host_rights {
@@ -178,7 +194,7 @@ pub fn roundtrip_any_layout(bytes: &[u8]) {
             msg
         })
         .collect();
-    roundtrip_in(layout, &msgs);
+    (layout, msgs)
 }
 
 /// The layout that the first byte of `bytes` picks, [`Layout::ALL`]

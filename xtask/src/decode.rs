@@ -16,7 +16,8 @@
 //! walk is `Layout::messages`, offsets are where its slices lie in the
 //! input, payloads are `parse_unix_rights` and `parse_unix_credentials`,
 //! `parse_one_socket_control_message` answers for x/sys/unix, and
-//! `check::pick_layout` and `check::roundtrip_messages` read the fuzz
+//! `check::pick_layout`, `check::roundtrip_messages` and
+//! `check::any_layout_messages` read the fuzz
 //! targets' inputs. This module adds only the names of levels and types,
 //! and Go's behaviour.
 
@@ -377,7 +378,7 @@ pub(crate) fn decode_input(
         Content::Messages if format.layout_byte => out.push_str(&decode_messages(
             layout,
             content.len(),
-            &any_layout_messages(layout, content),
+            &check::any_layout_messages(bytes).1,
         )),
         Content::Messages => out.push_str(&decode_roundtrip(layout, content)),
     }
@@ -1044,34 +1045,6 @@ fn decode(layout: Layout, bytes: &[u8]) -> String {
 /// `Layout::encode` makes of them with `layout`, decoded.
 fn decode_roundtrip(layout: Layout, bytes: &[u8]) -> String {
     decode_messages(layout, bytes.len(), &check::roundtrip_messages(bytes))
-}
-
-/// The messages that `check::roundtrip_any_layout` encodes with `layout`
-/// for `input` (its input after the layout byte): those of
-/// `check::roundtrip_messages`, with each rights message of the host's
-/// layout made `layout`'s, as that check does (privately).
-fn any_layout_messages(layout: Layout, input: &[u8]) -> Vec<OwnedControlMessage> {
-    let msgs = check::roundtrip_messages(input);
-    let (Some(host_rights), Some(rights)) = (rights_header(Layout::HOST), rights_header(layout))
-    else {
-        return msgs;
-    };
-    msgs.into_iter()
-        .map(|mut msg| {
-            if (msg.level, msg.kind) == host_rights {
-                (msg.level, msg.kind) = rights;
-            }
-            msg
-        })
-        .collect()
-}
-
-/// `layout`'s `SOL_SOCKET` and `SCM_RIGHTS`, read back from a rights
-/// message the crate encodes (its constants are private).
-fn rights_header(layout: Layout) -> Option<(i32, i32)> {
-    let buf = layout.unix_rights(&[]).ok()?;
-    let (msg, _) = layout.parse_one_socket_control_message(&buf).ok()?;
-    Some((msg.header.level, msg.header.kind))
 }
 
 /// `msgs`, made by a roundtrip target from `input_len` bytes, and then the
