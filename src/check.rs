@@ -737,6 +737,14 @@ impl Codec {
             self.layout.encode_to_vec(msgs, out)
         }
     }
+
+    fn encode(self, msgs: &[ControlMessage<'_>]) -> Result<Vec<u8>, Error> {
+        if self.is_host() {
+            crate::encode(msgs)
+        } else {
+            self.layout.encode(msgs)
+        }
+    }
 }
 
 /// Checks every parse of `bytes` with `layout` (see [`parse`]) and returns
@@ -1318,8 +1326,67 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
     (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
+/// Checks the encoders on [`ControlMessage::Credentials`], made from the
+/// first of `msgs` that is the host's credentials message: each encodes it
+/// as `unix_credentials` does where the layout has credentials, and
+/// refuses it with [`Error::CredentialsUnsupported`] elsewhere, leaving
+/// the buffer it was given as it was.
+fn check_typed_credentials(codec: Codec, msgs: &[OwnedControlMessage]) {
+    let host = Layout::HOST;
+    let Some(cred) = msgs.iter().find_map(|msg| {
+        let parsed = SocketControlMessage {
+            header: Cmsghdr {
+                len: host.cmsg_len(msg.data.len()),
+                level: msg.level,
+                kind: msg.kind,
+            },
+            data: &msg.data,
+        };
+        host.parse_unix_credentials(&parsed).ok()
+    }) else {
+        return;
+    };
+    let typed = [ControlMessage::Credentials(cred)];
+    let layout = codec.layout;
+    let expected = codec.unix_credentials(&cred);
+    let mut buf = [0xa5; 64];
+    let mut out = vec![0xa5];
+    let answers = (
+        codec.encoded_len(&typed),
+        codec.encode(&typed),
+        codec.encode_into(&typed, &mut buf).map(|n| buf.get(..n)),
+        codec.encode_to_vec(&typed, &mut out).map(|_| out.get(1..)),
+    );
+    match expected {
+        Ok(expected) => assert!(
+            answers.0 == Ok(expected.len())
+                && answers.1.as_ref() == Ok(&expected)
+                && answers.2 == Ok(Some(&expected[..]))
+                && answers.3 == Ok(Some(&expected[..])),
+            "the encoders on Credentials({cred:?}) give {answers:?}, not unix_credentials' \
+             {expected:?}"
+        ),
+        Err(err) => {
+            let refused = Error::CredentialsUnsupported {
+                layout: layout.name(),
+            };
+            assert!(
+                err == refused
+                    && layout.scm_credentials().is_none()
+                    && answers == (Err(refused), Err(refused), Err(refused), Err(refused))
+                    && buf == [0xa5; 64]
+                    && out == [0xa5],
+                "the encoders on Credentials({cred:?}) for {} give {answers:?}, \
+                 unix_credentials {err:?}",
+                layout.name()
+            );
+        }
+    }
+}
+
 fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
     let codec = Codec::new(layout);
+    check_typed_credentials(codec, msgs);
     let to_encode: Vec<ControlMessage<'_>> = msgs
         .iter()
         .map(OwnedControlMessage::as_control_message)

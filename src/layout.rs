@@ -69,6 +69,9 @@ const BSD_SCM_RIGHTS: i32 = 1;
 
 /// A Linux header with `size_t cmsg_len` (`<bits/socket.h>`): 8 bytes on
 /// 64-bit, 4 on 32-bit, aligned to `sizeof(size_t)`.
+// This, musl_64, socklen, host and unsupported run at compile time only,
+// to make the constants: no input reaches them.
+#[cfg_attr(coverage_nightly, coverage(off))]
 const fn linux(name: &'static str, size_t: usize, big_endian: bool) -> Layout {
     Layout {
         name,
@@ -88,6 +91,7 @@ const fn linux(name: &'static str, size_t: usize, big_endian: bool) -> Layout {
 /// musl's 64-bit header: `socklen_t cmsg_len` (4 bytes) beside an `int
 /// __pad1` that makes it as long as the kernel's `size_t`; the pad comes
 /// first on big-endian (`include/sys/socket.h`).
+#[cfg_attr(coverage_nightly, coverage(off))]
 const fn musl_64(name: &'static str, big_endian: bool) -> Layout {
     Layout {
         len_offset: if big_endian { 4 } else { 0 },
@@ -99,6 +103,7 @@ const fn musl_64(name: &'static str, big_endian: bool) -> Layout {
 /// The BSD header, `socklen_t cmsg_len; int cmsg_level; int cmsg_type;`
 /// (12 bytes), shared by macOS, the BSDs, illumos and AIX, which differ in
 /// alignment and constants only.
+#[cfg_attr(coverage_nightly, coverage(off))]
 const fn socklen(name: &'static str, align: usize, big_endian: bool, scm_rights: i32) -> Layout {
     Layout {
         name,
@@ -447,6 +452,7 @@ impl Layout {
 
 /// The compile target's layout; a target without one fails to build here
 /// rather than parse with the wrong rules.
+#[cfg_attr(coverage_nightly, coverage(off))]
 const fn host() -> Layout {
     if cfg!(any(
         target_arch = "mips",
@@ -513,6 +519,7 @@ const fn host() -> Layout {
 /// Stops the build on a target whose layout or constants are not known
 /// here (Linux on mips, sparc, alpha or parisc, where `SOL_SOCKET` is
 /// `0xffff`; 32-bit big-endian Linux; other systems).
+#[cfg_attr(coverage_nightly, coverage(off))]
 #[allow(
     clippy::panic,
     reason = "evaluated at compile time only: a build error, never a run-time panic"

@@ -58,6 +58,9 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// `cargo xtask coverage` sets `--cfg coverage_nightly` so that code run
+// only at compile time is left out of the figure (`#[coverage(off)]`).
+#![cfg_attr(coverage_nightly, feature(coverage_attribute))]
 #![cfg_attr(
     not(test),
     deny(

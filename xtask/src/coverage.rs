@@ -109,6 +109,10 @@ pub(crate) fn coverage(targets: &[&'static str]) -> Result<(), String> {
             Command::new("cargo")
                 .current_dir(&root)
                 .args(["+nightly", "fuzz", "coverage", "--sanitizer", "none"])
+                // Turns on `#[coverage(off)]` for the code that runs at
+                // compile time only (see src/lib.rs); cargo-fuzz appends
+                // its own flags to these.
+                .env("RUSTFLAGS", "--cfg coverage_nightly")
                 .arg("--target-dir")
                 .arg(&target_dir)
                 .arg(target)
