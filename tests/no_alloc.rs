@@ -1,6 +1,6 @@
-//! The zero-copy paths allocate nothing: `messages`, the `fds` iterator and
-//! `encode_into` run under a global allocator that counts this thread's
-//! allocations.
+//! The zero-copy paths allocate nothing: `messages`, the `fds` iterator,
+//! `encode_into`, and `socket::send` with credentials and a few fds run
+//! under a global allocator that counts this thread's allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -105,4 +105,34 @@ fn encoding_into_a_callers_buffer_allocates_nothing() {
     let (written, n) = allocations(|| sockcmsg::encode_into(&MESSAGES, &mut buf).unwrap());
     assert_eq!(n, 0);
     assert_eq!(&buf[..written], sample());
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn sending_credentials_and_a_few_fds_allocates_nothing() {
+    use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+    use std::os::fd::AsFd;
+
+    let (a, b) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let file = std::fs::File::open("/dev/null").unwrap();
+    let fds = [file.as_fd(); 4];
+    let cred = Ucred {
+        pid: std::process::id() as i32,
+        // SAFETY: getuid and getgid have no preconditions and cannot fail.
+        uid: unsafe { libc::getuid() },
+        // SAFETY: as above.
+        gid: unsafe { libc::getgid() },
+    };
+    let (sent, n) = allocations(|| socket::send(a.as_fd(), b"x", &fds, Some(&cred)));
+    assert_eq!((sent.unwrap(), n), (1, 0));
+    // 16 fds do not fit on the stack: the control data goes to the heap.
+    let fds = [file.as_fd(); 16];
+    let (sent, n) = allocations(|| socket::send(a.as_fd(), b"x", &fds, Some(&cred)));
+    assert_eq!((sent.unwrap(), n), (1, 1));
+
+    let mut control = ControlBuffer::for_credentials_and_fds(16);
+    for count in [4, 16] {
+        let received = socket::recv(b.as_fd(), &mut [0; 1], &mut control).unwrap();
+        assert_eq!(received.fds.len(), count);
+    }
 }

@@ -273,13 +273,40 @@ pub fn send(
     // SAFETY: `BorrowedFd` is `repr(transparent)` over a `RawFd` (std
     // documents it), so the slice can be read as `RawFd`s in place.
     let raw_fds: &[RawFd] = unsafe { std::slice::from_raw_parts(fds.as_ptr().cast(), fds.len()) };
-    let credentials = credentials.map(|cred| ControlMessage::Credentials(*cred));
-    let rights = (!fds.is_empty()).then_some(ControlMessage::Rights(raw_fds));
-    let msgs: Vec<ControlMessage<'_>> = credentials.into_iter().chain(rights).collect();
-    let mut control = ControlBuffer::with_len(crate::encoded_len(&msgs)?);
-    crate::encode_into(&msgs, control.bytes_mut())?;
-    send_control(sock, data, control.bytes())
+    // Credentials first, as the kernel orders them. No allocation for the
+    // usual send: at most two messages, and their encoding on the stack
+    // when it fits.
+    let rights = ControlMessage::Rights(raw_fds);
+    let both = [
+        credentials.map_or(rights, |cred| ControlMessage::Credentials(*cred)),
+        rights,
+    ];
+    let count = match (credentials.is_some(), fds.is_empty()) {
+        (false, true) => 0,
+        (true, false) => 2,
+        _ => 1,
+    };
+    let msgs = both.get(..count).unwrap_or_default();
+    let needed = crate::encoded_len(msgs)?;
+    let mut small = SmallControl([0; SMALL_CONTROL_LEN]);
+    let mut large;
+    let control = match small.0.get_mut(..needed) {
+        Some(control) => control,
+        None => {
+            large = ControlBuffer::with_len(needed);
+            large.bytes_mut()
+        }
+    };
+    crate::encode_into(msgs, control)?;
+    send_control(sock, data, control)
 }
+
+/// Room on the stack for credentials and up to 4 fds (64-bit Linux).
+const SMALL_CONTROL_LEN: usize = 64;
+
+/// Control data aligned as a `cmsghdr`, as `ControlBuffer` is.
+#[repr(C, align(8))]
+struct SmallControl([u8; SMALL_CONTROL_LEN]);
 
 /// Sends `data` with `control` as the control data, as it is: the kernel
 /// parses and checks it. For tests that use the kernel as an oracle, and for
