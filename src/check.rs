@@ -247,7 +247,7 @@ pub fn any_layout_input(layout: Layout, bytes: &[u8]) -> Vec<u8> {
 /// // 12 bytes: sizeof(struct cmsghdr), but data starts at 16.
 /// let short = check::with_cmsg_len(layout, &buf, 12).unwrap();
 /// assert!(matches!(layout.parse_socket_control_message(&short), Err(Error::LengthBelowHeader { .. })));
-/// assert_eq!(check::with_cmsg_len(layout, &buf, 1 << 32), None); // a 32-bit field
+/// assert_eq!(check::with_cmsg_len(layout, &buf[..8], 16), None); // shorter than a header
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
 pub fn with_cmsg_len(layout: Layout, buf: &[u8], len: usize) -> Option<Vec<u8>> {
