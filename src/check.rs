@@ -307,14 +307,7 @@ pub fn roundtrip_input(msgs: &[OwnedControlMessage]) -> Vec<u8> {
     let mut lengths: Vec<(usize, usize)> = Vec::new();
     for msg in msgs {
         front.push(MORE);
-        let parsed = SocketControlMessage {
-            header: Cmsghdr {
-                len: layout.cmsg_len(msg.data.len()),
-                level: msg.level,
-                kind: msg.kind,
-            },
-            data: &msg.data,
-        };
+        let parsed = as_parsed(layout, msg);
         if let Ok(fds) = layout.parse_unix_rights(&parsed) {
             front.push(RIGHTS);
             lengths.push((front.len(), msg.data.len()));
@@ -1326,6 +1319,18 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
     (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
+/// `msg` as `layout`'s parser would give it back, for the typed decoders.
+fn as_parsed(layout: Layout, msg: &OwnedControlMessage) -> SocketControlMessage<'_> {
+    SocketControlMessage {
+        header: Cmsghdr {
+            len: layout.cmsg_len(msg.data.len()),
+            level: msg.level,
+            kind: msg.kind,
+        },
+        data: &msg.data,
+    }
+}
+
 /// Checks the encoders on [`ControlMessage::Credentials`], made from the
 /// first of `msgs` that is the host's credentials message: each encodes it
 /// as `unix_credentials` does where the layout has credentials, and
@@ -1333,17 +1338,10 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
 /// the buffer it was given as it was.
 fn check_typed_credentials(codec: Codec, msgs: &[OwnedControlMessage]) {
     let host = Layout::HOST;
-    let Some(cred) = msgs.iter().find_map(|msg| {
-        let parsed = SocketControlMessage {
-            header: Cmsghdr {
-                len: host.cmsg_len(msg.data.len()),
-                level: msg.level,
-                kind: msg.kind,
-            },
-            data: &msg.data,
-        };
-        host.parse_unix_credentials(&parsed).ok()
-    }) else {
+    let Some(cred) = msgs
+        .iter()
+        .find_map(|msg| host.parse_unix_credentials(&as_parsed(host, msg)).ok())
+    else {
         return;
     };
     let typed = [ControlMessage::Credentials(cred)];
