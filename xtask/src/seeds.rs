@@ -160,7 +160,7 @@ fn captured() -> std::io::Result<Vec<Seed>> {
 }
 
 /// A message with `data_len` bytes of data and its `cmsg_len` set to `len`.
-fn with_len(len: u64, data_len: usize) -> Vec<u8> {
+fn with_len(len: usize, data_len: usize) -> Vec<u8> {
     let mut buf = sockcmsg::encode(&[ControlMessage::Other {
         level: libc::SOL_SOCKET,
         kind: libc::SCM_RIGHTS,
@@ -168,8 +168,8 @@ fn with_len(len: u64, data_len: usize) -> Vec<u8> {
     }])
     .expect("a small message encodes");
     buf.truncate(sockcmsg::cmsg_len(data_len));
-    buf[..8].copy_from_slice(&len.to_ne_bytes());
-    buf
+    check::with_cmsg_len(Layout::HOST, &buf, len)
+        .expect("64-bit Linux's length field holds any usize")
 }
 
 /// Buffers at the edges of the rules.
@@ -189,15 +189,15 @@ fn edge_cases() -> Vec<Seed> {
         ("len-16", with_len(16, 0)),
         ("len-17-past-the-end", with_len(17, 0)),
         ("len-17-unpadded", with_len(17, 1)),
-        ("len-u64-max", with_len(u64::MAX, 8)),
-        ("len-u64-max-minus-7", with_len(u64::MAX - 7, 8)),
+        ("len-u64-max", with_len(usize::MAX, 8)),
+        ("len-u64-max-minus-7", with_len(usize::MAX - 7, 8)),
         ("len-2-pow-32-plus-16", with_len((1 << 32) + 16, 8)),
         ("short-tail", joined(&[&rights, &[0xee; 8]])),
         (
             "unpadded-last",
             joined(&[&rights, &rights[..sockcmsg::cmsg_len(4)]]),
         ),
-        ("partial-fd", with_len(sockcmsg::cmsg_len(5) as u64, 5)),
+        ("partial-fd", with_len(sockcmsg::cmsg_len(5), 5)),
         ("credentials-and-rights", joined(&[&cred, &rights])),
         ("second-header-below", joined(&[&rights, &with_len(0, 0)])),
         (
