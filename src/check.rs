@@ -1151,6 +1151,9 @@ fn check_error_text(err: Error) {
         }
         Error::CredentialsUnsupported { .. } => [None; 4],
         Error::DataTooLong { len, max } => [Some(wide(len)), Some(wide(max)), None, None],
+        Error::EncodingTooLong { before, added, max } => {
+            [Some(wide(before)), Some(wide(added)), Some(wide(max)), None]
+        }
     };
     let message = Message::of(err);
     let text = message.text();
@@ -1562,6 +1565,11 @@ mod tests {
             },
             Error::CredentialsUnsupported { layout: "macos" },
             Error::DataTooLong { len: 9, max: 8 },
+            Error::EncodingTooLong {
+                before: 24,
+                added: 16,
+                max: 32,
+            },
         ] {
             check_error_text(err);
         }

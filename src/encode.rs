@@ -177,15 +177,15 @@ impl Layout {
     /// ```
     #[inline]
     pub fn encoded_len(&self, msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
-        msgs.iter().try_fold(0usize, |total, msg| {
+        msgs.iter().try_fold(0usize, |before, msg| {
             self.header_of(msg)?;
             let len = msg.data_len();
             let max = self.max_data_len();
-            let too_long = Error::DataTooLong { len, max };
             if len > max {
-                return Err(too_long);
+                return Err(Error::DataTooLong { len, max });
             }
-            total.checked_add(self.cmsg_space(len)).ok_or(too_long)
+            let added = self.cmsg_space(len);
+            within_max_encoded(before, added)
         })
     }
 
@@ -234,7 +234,7 @@ impl Layout {
     ) -> Result<usize, Error> {
         let start = out.len();
         let needed = self.encoded_len(msgs)?;
-        out.resize(start.saturating_add(needed), 0);
+        out.resize(within_max_encoded(start, needed)?, 0);
         let written = out
             .get_mut(start..)
             .map_or(Ok(0), |tail| self.encode_into(msgs, tail));
@@ -344,6 +344,23 @@ impl Layout {
     }
 }
 
+/// The most bytes an encoding may take: `isize::MAX`, the most a Rust
+/// allocation or slice can have, so that the encoders never ask for more.
+const MAX_ENCODED: usize = isize::MAX.unsigned_abs();
+
+/// `before + added`, unless that passes [`MAX_ENCODED`].
+#[inline]
+fn within_max_encoded(before: usize, added: usize) -> Result<usize, Error> {
+    before
+        .checked_add(added)
+        .filter(|&total| total <= MAX_ENCODED)
+        .ok_or(Error::EncodingTooLong {
+            before,
+            added,
+            max: MAX_ENCODED,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +431,69 @@ mod tests {
             layout.encoded_len(&[message(max + 1)]),
             Err(Error::DataTooLong { len: max + 1, max })
         );
+    }
+
+    #[test]
+    fn an_encoding_may_take_up_to_isize_max_bytes_and_no_more() {
+        let max = isize::MAX as usize;
+        assert_eq!(within_max_encoded(max - 24, 24), Ok(max));
+        let past = Error::EncodingTooLong {
+            before: max - 23,
+            added: 24,
+            max,
+        };
+        assert_eq!(within_max_encoded(max - 23, 24), Err(past));
+        let wraps = Error::EncodingTooLong {
+            before: usize::MAX,
+            added: 1,
+            max,
+        };
+        assert_eq!(within_max_encoded(usize::MAX, 1), Err(wraps));
+    }
+
+    /// The issue's reproducer: 1.2 GB of data twice passes `isize::MAX` on a
+    /// 32-bit target, where encode and encode_to_vec used to panic.
+    #[test]
+    #[cfg(target_pointer_width = "32")]
+    #[cfg_attr(miri, ignore = "allocates 1.2 GB, which Miri would really use")]
+    fn gigabytes_of_data_on_a_32_bit_target_are_an_error_that_names_the_sum() {
+        // Zeroed and never written: the pages are not touched.
+        let data = vec![0u8; 1_200_000_000];
+        let m = ControlMessage::Other {
+            level: 0,
+            kind: 0,
+            data: &data,
+        };
+        // A 12-byte header on 32-bit Linux.
+        let space = 1_200_000_012;
+        let err = Error::EncodingTooLong {
+            before: space,
+            added: space,
+            max: 2_147_483_647,
+        };
+        assert_eq!(crate::encoded_len(&[m]), Ok(space));
+        assert_eq!(crate::encoded_len(&[m, m]), Err(err));
+        assert_eq!(crate::encode(&[m, m]), Err(err));
+        assert_eq!(crate::encode(&[m; 4]), Err(err));
+        let mut out = Vec::new();
+        assert_eq!(crate::encode_to_vec(&[m, m], &mut out), Err(err));
+        assert!(out.is_empty());
+        let mut small = [0u8; 64];
+        assert!(matches!(
+            crate::encode_into(&[m, m], &mut small),
+            Err(Error::EncodingTooLong { .. })
+        ));
+        // One message fits, but not after what the vector already holds.
+        let mut full = vec![0u8; 1_000_000_000];
+        assert_eq!(
+            crate::encode_to_vec(&[m], &mut full),
+            Err(Error::EncodingTooLong {
+                before: 1_000_000_000,
+                added: space,
+                max: 2_147_483_647,
+            })
+        );
+        assert_eq!(full.len(), 1_000_000_000);
     }
 
     #[test]

@@ -91,12 +91,25 @@ pub enum Error {
         /// The layout's name.
         layout: &'static str,
     },
-    /// A message to encode carries more data than a `cmsg_len` can describe
-    /// (or, with those before it, more than a `usize` can count).
+    /// A message to encode carries more data than a `cmsg_len` can describe.
     DataTooLong {
         /// The message's data length.
         len: usize,
         /// The most it could carry.
+        max: usize,
+    },
+    /// The encoding would take more bytes than any buffer can hold: more
+    /// than `isize::MAX`, the most a Rust allocation or slice has. Only
+    /// reachable with gigabytes of data, on 32-bit targets.
+    EncodingTooLong {
+        /// The bytes before the part that passes the limit: those of the
+        /// messages before it ([`encoded_len`](crate::encoded_len)), or
+        /// the vector's length ([`encode_to_vec`](crate::encode_to_vec)).
+        before: usize,
+        /// The bytes that part adds: that message's `cmsg_space`, or the
+        /// whole encoding.
+        added: usize,
+        /// The most they may take together (`isize::MAX`).
         max: usize,
     },
 }
@@ -159,6 +172,11 @@ impl fmt::Display for Error {
                 f,
                 "control message data of {len} bytes is longer than the \
                  {max} bytes a cmsg_len can describe"
+            ),
+            Error::EncodingTooLong { before, added, max } => write!(
+                f,
+                "control messages would take {before} + {added} bytes, \
+                 more than the {max} a buffer can hold"
             ),
         }
     }
@@ -232,6 +250,15 @@ mod tests {
             (
                 Error::DataTooLong { len: 7, max: 4 },
                 "control message data of 7 bytes is longer than the 4 bytes a cmsg_len can describe",
+            ),
+            (
+                Error::EncodingTooLong {
+                    before: 1_200_000_016,
+                    added: 1_200_000_016,
+                    max: 2_147_483_647,
+                },
+                "control messages would take 1200000016 + 1200000016 bytes, \
+                 more than the 2147483647 a buffer can hold",
             ),
         ];
         for (err, message) in cases {
