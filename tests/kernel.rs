@@ -10,8 +10,8 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 
-use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SocketKind, SocketOption};
-use sockcmsg::{ControlMessage, Ucred};
+use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SocketKind, SocketOption};
+use sockcmsg::Ucred;
 
 fn dev_null() -> File {
     File::open("/dev/null").expect("/dev/null")
@@ -170,13 +170,13 @@ fn several_rights_messages_arrive_merged() {
     ] {
         let (tx, rx) = socket::socketpair(kind).unwrap();
         let file = dev_null();
-        let fd = file.as_raw_fd();
-        let control = sockcmsg::encode(&[
-            ControlMessage::Rights(&[fd, fd]),
-            ControlMessage::Rights(&[fd]),
-        ])
+        let fd = file.as_fd();
+        socket::send_messages(
+            tx.as_fd(),
+            b"x",
+            &[SendMessage::Rights(&[fd, fd]), SendMessage::Rights(&[fd])],
+        )
         .unwrap();
-        socket::send_control(tx.as_fd(), b"x", &control).unwrap();
         let mut control = ControlBuffer::for_fds(3);
         let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
         let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
@@ -206,6 +206,11 @@ fn a_pidfd_is_received_owned() {
         let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
         let pidfd = received.pidfd.expect("SCM_PIDFD");
         assert!(is_cloexec(pidfd.as_fd()));
+        // Close-on-exec even when asked otherwise: the kernel's choice.
+        socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+        let options = RecvOptions::default().cloexec(false);
+        let again = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap();
+        assert!(is_cloexec(again.pidfd.expect("SCM_PIDFD").as_fd()));
         let info =
             std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd())).unwrap();
         assert!(
@@ -231,14 +236,107 @@ fn a_receiver_without_pass_rights_refuses_fds() {
 fn a_stream_drops_fds_sent_without_data() {
     let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
     let file = dev_null();
-    assert_eq!(
-        socket::send(tx.as_fd(), b"", &[file.as_fd()], None).unwrap(),
-        0
-    );
+    let control = sockcmsg::unix_rights(&[file.as_raw_fd()]);
+    // SAFETY: `file` is open for the call.
+    let sent = unsafe { socket::send_control_unchecked(tx.as_fd(), b"", &control) };
+    assert_eq!(sent.unwrap(), 0);
     socket::send(tx.as_fd(), b"x", &[], None).unwrap();
     let mut control = ControlBuffer::for_fds(1);
     let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
     assert!(received.fds.is_empty() && received.control.is_empty());
+}
+
+#[test]
+fn sending_control_data_without_data_on_a_stream_is_refused() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    let file = dev_null();
+    let err = socket::send(tx.as_fd(), b"", &[file.as_fd()], None).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("send at least one byte"), "{err}");
+    let cred = own_credentials();
+    let err = socket::send(tx.as_fd(), b"", &[], Some(&cred)).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    // No data and no control data is no error: nothing to lose.
+    assert_eq!(socket::send(tx.as_fd(), b"", &[], None).unwrap(), 0);
+    // Datagram and seqpacket sockets carry control data in an empty datagram.
+    for kind in [SocketKind::Datagram, SocketKind::SeqPacket] {
+        let (tx, rx) = socket::socketpair(kind).unwrap();
+        assert_eq!(
+            socket::send(tx.as_fd(), b"", &[file.as_fd()], None).unwrap(),
+            0
+        );
+        let mut control = ControlBuffer::for_fds(1);
+        let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+        assert_eq!((received.bytes, received.fds.len()), (0, 1), "{kind:?}");
+    }
+    drop(rx);
+}
+
+#[test]
+fn an_empty_data_buffer_on_a_stream_takes_the_fds_and_no_byte() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    let file = dev_null();
+    socket::send(tx.as_fd(), b"xy", &[file.as_fd()], None).unwrap();
+    let mut control = ControlBuffer::for_fds(1);
+    let received = socket::recv(rx.as_fd(), &mut [], &mut control).unwrap();
+    assert_eq!((received.bytes, received.fds.len()), (0, 1));
+    let mut data = [0; 2];
+    let rest = socket::recv(rx.as_fd(), &mut data, &mut control).unwrap();
+    assert_eq!((&data[..rest.bytes], rest.fds.len()), (&b"xy"[..], 0));
+}
+
+#[test]
+fn a_truncated_datagram_reports_what_was_copied_and_its_whole_length() {
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let mut data = [0; 8];
+    let mut control = ControlBuffer::with_len(0);
+    for flags in [0, libc::MSG_TRUNC] {
+        socket::send(tx.as_fd(), &[7; 100], &[], None).unwrap();
+        let options = RecvOptions::default().flags(flags);
+        let received = socket::recv_with(rx.as_fd(), &mut data, &mut control, options).unwrap();
+        let full_len = if flags == 0 { 8 } else { 100 };
+        assert_eq!((received.bytes, received.full_len), (8, full_len));
+        assert!(received.data_truncated);
+        assert_ne!(received.msg_flags & libc::MSG_TRUNC, 0);
+        assert_eq!(&data[..received.bytes], [7; 8]);
+    }
+}
+
+#[test]
+fn at_the_end_of_a_stream_credentials_are_all_zero() {
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
+    drop(tx);
+    let mut control = ControlBuffer::for_credentials_and_fds(0);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!(received.bytes, 0);
+    assert_eq!(
+        received.credentials,
+        Some(Ucred {
+            pid: 0,
+            uid: 0,
+            gid: 0
+        })
+    );
+}
+
+#[test]
+fn credentials_cut_short_by_a_small_control_buffer_are_reported() {
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
+    let header = sockcmsg::cmsg_len(0);
+    for len in header + 1..sockcmsg::cmsg_len(12) {
+        socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+        let mut control = ControlBuffer::with_len(len);
+        let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+        assert!(received.control_truncated, "{len}-byte buffer");
+        assert_eq!(received.credentials, None, "{len}-byte buffer");
+        assert!(received.credentials_truncated, "{len}-byte buffer");
+    }
+    socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+    let mut control = ControlBuffer::for_credentials_and_fds(0);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert!(received.credentials.is_some() && !received.credentials_truncated);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Mutex;
 
-use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SocketKind, SocketOption};
 
 static COUNTING: Mutex<()> = Mutex::new(());
 
@@ -83,9 +83,79 @@ fn sending_a_closed_fd_is_ebadf_and_leaks_nothing() {
         let closed = 100_000;
         for fds in [vec![closed], vec![file.as_raw_fd(), closed]] {
             let control = sockcmsg::unix_rights(&fds);
-            let err = socket::send_control(tx.as_fd(), b"x", &control).unwrap_err();
+            // SAFETY: `file` is open for the call, and no descriptor of
+            // this process has the number `closed`.
+            let err =
+                unsafe { socket::send_control_unchecked(tx.as_fd(), b"x", &control) }.unwrap_err();
             assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{fds:?}");
         }
     }
+    assert_eq!(open_fds(), before);
+}
+
+#[test]
+fn fds_past_the_cap_are_closed_and_counted() {
+    let _lock = COUNTING.lock().unwrap();
+    let file = File::open("/dev/null").unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    // The padding of a one-fd buffer holds a second fd on 64-bit Linux.
+    let room = (sockcmsg::cmsg_space(4) - sockcmsg::cmsg_len(0)) / 4;
+    socket::send(tx.as_fd(), b"x", &[file.as_fd(); 3], None).unwrap();
+    let before = open_fds();
+    let mut control = ControlBuffer::for_fds(1);
+    let options = RecvOptions::default().max_fds(1);
+    let received = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap();
+    assert_eq!(received.fds.len(), 1);
+    assert_eq!(received.fds_closed, room - 1);
+    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    assert_eq!(sockcmsg::parse_unix_rights(&msgs[0]).unwrap().len(), room);
+    assert_eq!(open_fds(), before + 1, "only the kept descriptor is open");
+    drop(received);
+    assert_eq!(open_fds(), before);
+}
+
+/// With the process at `RLIMIT_NOFILE`, the kernel cannot install the
+/// pidfd: it writes `-EMFILE` into the `SCM_PIDFD` message, and `recv`
+/// reports no pidfd, owning nothing.
+#[test]
+fn at_the_descriptor_limit_the_pidfd_is_none() {
+    let _lock = COUNTING.lock().unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    match socket::set_option(rx.as_fd(), SocketOption::PassPidfd, true) {
+        Ok(()) => {}
+        Err(err) if err.raw_os_error() == Some(libc::ENOPROTOOPT) => {
+            println!("skipped: this kernel has no SO_PASSPIDFD ({err})");
+            return;
+        }
+        Err(err) => panic!("SO_PASSPIDFD: {err}"),
+    }
+    socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+    let mut control = ControlBuffer::with_len(sockcmsg::cmsg_space(4));
+    let before = open_fds();
+    // The lowest free number is the next one any new descriptor gets.
+    let lowest_free = File::open("/dev/null").unwrap().as_raw_fd();
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit to write into.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
+    let lowered = libc::rlimit {
+        rlim_cur: lowest_free as libc::rlim_t,
+        ..limit
+    };
+    // SAFETY: plain values; the limit is restored right after the receive.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control);
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    let received = received.unwrap();
+    assert!(received.pidfd.is_none());
+    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    assert_eq!(msgs[0].data, (-libc::EMFILE).to_ne_bytes());
+    drop(received);
     assert_eq!(open_fds(), before);
 }

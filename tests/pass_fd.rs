@@ -119,6 +119,7 @@ fn child() -> std::io::Result<()> {
     file.write_all(LINE.as_bytes())?;
     file.rewind()?;
     let control = sockcmsg::unix_rights(&[file.as_raw_fd()]);
-    socket::send_control(sock.as_fd(), &[0], &control)?;
+    // SAFETY: `file` is open and held until after the call.
+    unsafe { socket::send_control_unchecked(sock.as_fd(), &[0], &control) }?;
     Ok(())
 }

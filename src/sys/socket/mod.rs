@@ -1,0 +1,209 @@
+//! Sending and receiving control messages over Unix sockets: thin wrappers
+//! over the `sendmsg`/`recvmsg` system calls that use the codec and own
+//! every file descriptor the kernel installs.
+//!
+//! [`recv`] turns each descriptor the kernel put in the control buffer into
+//! an [`OwnedFd`] before looking at anything else, so none is leaked: not
+//! when the control buffer was too small (`MSG_CTRUNC`, where `nix`'s
+//! `recvmsg` leaks them), not when the buffer fails to parse (the
+//! descriptors are closed as the error is returned), not past the cap of
+//! [`RecvOptions::max_fds`]. Negative and repeated values never become an
+//! `OwnedFd`. `MSG_CMSG_CLOEXEC` is on by default.
+//!
+//! [`send`] and [`send_messages`] take descriptors as [`BorrowedFd`]s, so
+//! safe code can pass only descriptors it holds; [`send_control`], which
+//! sends bytes as they are, refuses `SCM_RIGHTS`, and
+//! [`send_control_unchecked`], which does not, is `unsafe`. On a stream
+//! socket both refuse control data with no data byte, which the kernel
+//! would silently drop.
+//!
+//! The system calls are made directly, not through the C library, so the
+//! kernel's limits hold on glibc and musl alike (musl's `sendmsg` refuses
+//! control data past 1,056 bytes and narrows its length to 32 bits).
+//!
+//! ```
+//! use std::io::{Read, Seek, Write};
+//! use std::os::fd::AsFd;
+//! use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+//!
+//! let (parent, child) = socket::socketpair(SocketKind::Stream)?;
+//! let mut file = tempfile()?;
+//! file.write_all(b"Hello from child process!\n")?;
+//! file.rewind()?;
+//! socket::send(child.as_fd(), b"x", &[file.as_fd()], None)?;
+//!
+//! let mut data = [0; 1];
+//! let mut control = ControlBuffer::for_fds(1);
+//! let received = socket::recv(parent.as_fd(), &mut data, &mut control)?;
+//! assert_eq!(received.bytes, 1);
+//! let mut text = String::new();
+//! std::fs::File::from(received.fds.into_iter().next().unwrap()).read_to_string(&mut text)?;
+//! assert_eq!(text, "Hello from child process!\n");
+//! # fn tempfile() -> std::io::Result<std::fs::File> {
+//! #     let path = std::env::temp_dir().join(format!("sockcmsg-doc-{}", std::process::id()));
+//! #     let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
+//! #     std::fs::remove_file(&path)?;
+//! #     Ok(file)
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+mod buffer;
+mod recv;
+mod send;
+mod syscall;
+
+pub use buffer::ControlBuffer;
+pub use recv::{recv, recv_with, Received, RecvOptions};
+pub use send::{send, send_control, send_control_unchecked, send_messages, SendMessage};
+
+/// The type of socket [`socketpair`] makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SocketKind {
+    /// `SOCK_STREAM`: a byte stream.
+    Stream,
+    /// `SOCK_DGRAM`: datagrams.
+    Datagram,
+    /// `SOCK_SEQPACKET`: datagrams on a connection.
+    SeqPacket,
+}
+
+/// A socket option that makes the kernel attach a control message to what
+/// this socket receives, or allows it to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SocketOption {
+    /// `SO_PASSCRED`: receive the sender's `SCM_CREDENTIALS`.
+    PassCredentials,
+    /// `SO_PASSPIDFD` (Linux 6.5): receive a pidfd of the sender as
+    /// `SCM_PIDFD`.
+    #[cfg(any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    ))]
+    PassPidfd,
+    /// `SO_PASSRIGHTS` (Linux 6.16, on by default): accept `SCM_RIGHTS`.
+    /// When off, senders of descriptors get `EPERM`.
+    #[cfg(any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    ))]
+    PassRights,
+}
+
+impl SocketOption {
+    /// The option's number at level `SOL_SOCKET`. The newer ones come from
+    /// `include/uapi/asm-generic/socket.h`, which the listed architectures
+    /// use; `libc` does not have them yet.
+    fn name(self) -> libc::c_int {
+        match self {
+            SocketOption::PassCredentials => libc::SO_PASSCRED,
+            #[cfg(any(
+                target_arch = "x86",
+                target_arch = "x86_64",
+                target_arch = "arm",
+                target_arch = "aarch64",
+                target_arch = "riscv64"
+            ))]
+            SocketOption::PassPidfd => 76,
+            #[cfg(any(
+                target_arch = "x86",
+                target_arch = "x86_64",
+                target_arch = "arm",
+                target_arch = "aarch64",
+                target_arch = "riscv64"
+            ))]
+            SocketOption::PassRights => 83,
+        }
+    }
+}
+
+/// Creates a connected pair of Unix sockets (`socketpair(AF_UNIX, ...)`),
+/// close-on-exec.
+///
+/// ```
+/// use sockcmsg::socket::{socketpair, SocketKind};
+/// let (a, b) = socketpair(SocketKind::SeqPacket)?;
+/// # drop((a, b));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn socketpair(kind: SocketKind) -> io::Result<(OwnedFd, OwnedFd)> {
+    let ty = match kind {
+        SocketKind::Stream => libc::SOCK_STREAM,
+        SocketKind::Datagram => libc::SOCK_DGRAM,
+        SocketKind::SeqPacket => libc::SOCK_SEQPACKET,
+    };
+    let mut fds: [RawFd; 2] = [-1, -1];
+    // SAFETY: `fds` has room for the two descriptors socketpair writes.
+    let rc =
+        unsafe { libc::socketpair(libc::AF_UNIX, ty | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let [a, b] = fds;
+    // SAFETY: on success both are new open descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(a), OwnedFd::from_raw_fd(b)) })
+}
+
+/// Turns a socket option on or off.
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, SocketKind, SocketOption};
+/// let (a, _b) = socket::socketpair(SocketKind::Stream)?;
+/// socket::set_option(a.as_fd(), SocketOption::PassCredentials, true)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn set_option(sock: BorrowedFd<'_>, option: SocketOption, on: bool) -> io::Result<()> {
+    let value = libc::c_int::from(on);
+    // SAFETY: `value` is a c_int that outlives the call, and the length
+    // passed is its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            option.name(),
+            std::ptr::from_ref(&value).cast(),
+            socklen(std::mem::size_of_val(&value)),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The socket's type (`SO_TYPE`): `SOCK_STREAM`, `SOCK_DGRAM`, ...
+fn socket_type(sock: BorrowedFd<'_>) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = socklen(std::mem::size_of_val(&value));
+    // SAFETY: `value` is a c_int that outlives the call, and `len` is its
+    // size; getsockopt writes at most that many bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            std::ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(value)
+}
+
+/// A byte count as a `socklen_t`; the counts here are small constants.
+fn socklen(len: usize) -> libc::socklen_t {
+    libc::socklen_t::try_from(len).unwrap_or(libc::socklen_t::MAX)
+}

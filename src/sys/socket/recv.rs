@@ -1,0 +1,413 @@
+//! Receiving: every descriptor the kernel installs becomes an `OwnedFd`
+//! before anything can fail.
+
+use std::io::{self, IoSliceMut};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use super::{syscall, ControlBuffer};
+use crate::{Error, Layout, Ucred};
+
+/// `SCM_PIDFD`: a pidfd of the sender, with `SO_PASSPIDFD` (Linux 6.5).
+const SCM_PIDFD: i32 = 4;
+
+/// Options for [`recv_with`].
+///
+/// ```
+/// use sockcmsg::socket::RecvOptions;
+/// let options = RecvOptions::default().cloexec(false).flags(libc::MSG_DONTWAIT).max_fds(1);
+/// # drop(options);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecvOptions {
+    cloexec: bool,
+    flags: libc::c_int,
+    max_fds: usize,
+}
+
+impl Default for RecvOptions {
+    /// `MSG_CMSG_CLOEXEC`, no other flag, and every descriptor kept.
+    fn default() -> Self {
+        RecvOptions {
+            cloexec: true,
+            flags: 0,
+            max_fds: usize::MAX,
+        }
+    }
+}
+
+impl RecvOptions {
+    /// Whether received descriptors are close-on-exec
+    /// (`MSG_CMSG_CLOEXEC`); on by default. The pidfd of `SO_PASSPIDFD` is
+    /// close-on-exec either way: the kernel makes it so.
+    ///
+    /// ```
+    /// let options = sockcmsg::socket::RecvOptions::default().cloexec(false);
+    /// # drop(options);
+    /// ```
+    pub fn cloexec(mut self, on: bool) -> Self {
+        self.cloexec = on;
+        self
+    }
+
+    /// Other `recvmsg` flags, such as `MSG_DONTWAIT` or `MSG_PEEK` (which
+    /// installs the descriptors too, so each peek owns a copy).
+    ///
+    /// ```
+    /// let options = sockcmsg::socket::RecvOptions::default().flags(libc::MSG_PEEK);
+    /// # drop(options);
+    /// ```
+    pub fn flags(mut self, flags: libc::c_int) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Keeps at most `max` of the `SCM_RIGHTS` descriptors, the first ones.
+    /// The kernel installs as many as fit in the control buffer (its
+    /// padding included), so a peer can hand over more than the buffer was
+    /// sized for; the ones past `max` are closed before [`recv_with`]
+    /// returns and counted in [`Received::fds_closed`].
+    ///
+    /// ```
+    /// let options = sockcmsg::socket::RecvOptions::default().max_fds(1);
+    /// # drop(options);
+    /// ```
+    pub fn max_fds(mut self, max: usize) -> Self {
+        self.max_fds = max;
+        self
+    }
+}
+
+/// What [`recv`] received.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Received<'c> {
+    /// The bytes of data copied into the data buffer: `&data[..bytes]` is
+    /// what arrived. On a stream, 0 is the end of the stream only when no
+    /// control data came with it: an empty data buffer receives
+    /// descriptors and no byte.
+    pub bytes: usize,
+    /// What `recvmsg` returned: with `MSG_TRUNC` among the flags, the whole
+    /// length of a datagram, which is more than [`bytes`](Self::bytes) when
+    /// the data buffer was too small; otherwise equal to it.
+    pub full_len: usize,
+    /// The descriptors of every `SCM_RIGHTS` message, in order, owned: they
+    /// are closed when dropped. At most [`RecvOptions::max_fds`].
+    pub fds: Vec<OwnedFd>,
+    /// The descriptors past [`RecvOptions::max_fds`], which were closed.
+    pub fds_closed: usize,
+    /// The sender's pidfd, with `SO_PASSPIDFD`; always close-on-exec.
+    /// `None` also when the kernel could not install it (it writes
+    /// `-EMFILE` into the message when the process is at `RLIMIT_NOFILE`)
+    /// or the control buffer was too small for it.
+    pub pidfd: Option<OwnedFd>,
+    /// The sender's credentials, with `SO_PASSCRED`. On a stream, a read
+    /// at the end of the stream (`bytes == 0`) carries `{pid 0, uid 0,
+    /// gid 0}`: no sender, not root. `None` when no credentials message
+    /// came, or when it was cut short (then
+    /// [`credentials_truncated`](Self::credentials_truncated) is set).
+    pub credentials: Option<Ucred>,
+    /// An `SCM_CREDENTIALS` message arrived cut short (a control buffer of
+    /// less than `cmsg_len(12)` bytes on Linux), so the credentials were
+    /// sent but cannot be read.
+    pub credentials_truncated: bool,
+    /// `MSG_CTRUNC`: the control buffer was too small and the kernel
+    /// dropped some of the control data (descriptors it dropped were never
+    /// installed).
+    pub control_truncated: bool,
+    /// `MSG_TRUNC`: the data buffer was too small for the datagram.
+    pub data_truncated: bool,
+    /// `msg_flags` as the kernel set it.
+    pub msg_flags: libc::c_int,
+    /// The control bytes the kernel wrote.
+    pub control: &'c [u8],
+}
+
+/// Receives into `data` and `control` with `MSG_CMSG_CLOEXEC`, and takes
+/// ownership of every descriptor received. See [`recv_with`].
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Stream)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// socket::send(a.as_fd(), b"x", &[file.as_fd(); 5], None)?;
+/// // Room for 2 fds (and, on 64-bit Linux, a third in the padding) only:
+/// // the rest are never installed.
+/// let mut control = ControlBuffer::for_fds(2);
+/// let received = socket::recv(b.as_fd(), &mut [0; 1], &mut control)?;
+/// assert!(received.fds.len() < 5);
+/// assert!(received.control_truncated);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn recv<'c>(
+    sock: BorrowedFd<'_>,
+    data: &mut [u8],
+    control: &'c mut ControlBuffer,
+) -> io::Result<Received<'c>> {
+    recv_with(sock, data, control, RecvOptions::default())
+}
+
+/// Receives into `data` and `control` and takes ownership of every
+/// descriptor received.
+///
+/// The control buffer is zeroed first, so [`Received::control`] holds only
+/// what the kernel wrote. If the control data does not parse (the kernel
+/// never writes such a buffer), the error is `InvalidData` and every
+/// descriptor found before the fault is closed; numbers after the fault
+/// cannot be found, and are not closed. A second `SCM_PIDFD` (which the
+/// kernel never writes either) is `InvalidData` too.
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SocketKind};
+/// let (_a, b) = socket::socketpair(SocketKind::Stream)?;
+/// let options = RecvOptions::default().flags(libc::MSG_DONTWAIT);
+/// let err = socket::recv_with(b.as_fd(), &mut [0; 1], &mut ControlBuffer::for_fds(1), options)
+///     .unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn recv_with<'c>(
+    sock: BorrowedFd<'_>,
+    data: &mut [u8],
+    control: &'c mut ControlBuffer,
+    options: RecvOptions,
+) -> io::Result<Received<'c>> {
+    let capacity = data.len();
+    let buf = control.bytes_mut();
+    buf.fill(0);
+    let cloexec = if options.cloexec {
+        libc::MSG_CMSG_CLOEXEC
+    } else {
+        0
+    };
+    let recvd = syscall::recvmsg(
+        sock,
+        &mut [IoSliceMut::new(data)],
+        buf,
+        options.flags | cloexec,
+    )?;
+    let control = control.bytes().get(..recvd.control_len).unwrap_or_default();
+    let mut received = Received {
+        bytes: recvd.returned.min(capacity),
+        full_len: recvd.returned,
+        fds: Vec::new(),
+        fds_closed: 0,
+        pidfd: None,
+        credentials: None,
+        credentials_truncated: false,
+        control_truncated: recvd.flags & libc::MSG_CTRUNC != 0,
+        data_truncated: recvd.flags & libc::MSG_TRUNC != 0,
+        msg_flags: recvd.flags,
+        control,
+    };
+    take_ownership(&mut received)?;
+    let kept = received.fds.len().min(options.max_fds);
+    received.fds_closed = received.fds.len().saturating_sub(kept);
+    received.fds.truncate(kept);
+    Ok(received)
+}
+
+/// Takes every descriptor in `received.control` into `received`, and reads
+/// the credentials. On an error, what was taken is dropped (closed) with
+/// `received`.
+fn take_ownership(received: &mut Received<'_>) -> io::Result<()> {
+    let layout = Layout::HOST;
+    let invalid = |err: Error| io::Error::new(io::ErrorKind::InvalidData, err);
+    let mut pidfd_seen = false;
+    for msg in layout.messages(received.control) {
+        let msg = msg.map_err(invalid)?;
+        if msg.header.level != layout.sol_socket() {
+            continue;
+        }
+        match msg.header.kind {
+            libc::SCM_RIGHTS => {
+                // A partial fd at the end cannot have been installed.
+                for fd in layout.whole_fds(msg.data) {
+                    if let Some(owned) = own(fd, received) {
+                        received.fds.push(owned);
+                    }
+                }
+            }
+            SCM_PIDFD => {
+                let pidfd = layout
+                    .whole_fds(msg.data)
+                    .next()
+                    .and_then(|fd| own(fd, received));
+                if pidfd_seen {
+                    // Dropped (closed) here: no other owner has its number.
+                    drop(pidfd);
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "a second SCM_PIDFD message",
+                    ));
+                }
+                received.pidfd = pidfd;
+                pidfd_seen = true;
+            }
+            libc::SCM_CREDENTIALS => match layout.parse_unix_credentials(&msg) {
+                Ok(cred) => received.credentials = Some(cred),
+                // Cut short by MSG_CTRUNC: sent, but not readable.
+                Err(_) => received.credentials_truncated = true,
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `fd` as an owned descriptor, unless it is negative or `received` already
+/// owns that number (as a rights descriptor or as the pidfd).
+fn own(fd: RawFd, received: &Received<'_>) -> Option<OwnedFd> {
+    let owned = received.fds.iter().chain(&received.pidfd);
+    if fd < 0 || owned.map(AsRawFd::as_raw_fd).any(|other| other == fd) {
+        return None;
+    }
+    // SAFETY: the kernel installed this descriptor in our table for this
+    // message and nothing else has seen it, so ownership passes to us once.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ControlMessage;
+    use std::os::fd::IntoRawFd;
+
+    /// Held by each test that checks a number was closed, so that no other
+    /// test opens a descriptor that reuses it in between.
+    static FD_NUMBERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// A descriptor handed over as a bare number, as the kernel hands them.
+    fn installed() -> RawFd {
+        std::fs::File::open("/dev/null").unwrap().into_raw_fd()
+    }
+
+    fn is_open(fd: RawFd) -> bool {
+        std::path::Path::new(&format!("/proc/self/fd/{fd}")).exists()
+    }
+
+    fn take(control: &[u8]) -> io::Result<Received<'_>> {
+        let mut received = Received {
+            bytes: 0,
+            full_len: 0,
+            fds: Vec::new(),
+            fds_closed: 0,
+            pidfd: None,
+            credentials: None,
+            credentials_truncated: false,
+            control_truncated: false,
+            data_truncated: false,
+            msg_flags: 0,
+            control,
+        };
+        take_ownership(&mut received).map(|()| received)
+    }
+
+    fn pidfd_message(fd: RawFd) -> Vec<u8> {
+        crate::encode(&[ControlMessage::Other {
+            level: libc::SOL_SOCKET,
+            kind: SCM_PIDFD,
+            data: &fd.to_ne_bytes(),
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn negative_and_repeated_values_never_become_owned() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let control = crate::unix_rights(&[-1, fd, fd, i32::MIN]);
+        let received = take(&control).unwrap();
+        assert_eq!(raw(&received.fds), [fd]);
+        drop(received);
+        assert!(!is_open(fd));
+    }
+
+    #[test]
+    fn a_pidfd_and_a_rights_fd_of_one_number_are_owned_once() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let mut pidfd_first = pidfd_message(fd);
+        pidfd_first.extend(crate::unix_rights(&[fd]));
+        let received = take(&pidfd_first).unwrap();
+        assert_eq!(received.pidfd.as_ref().map(AsRawFd::as_raw_fd), Some(fd));
+        assert!(received.fds.is_empty());
+        drop(received);
+        assert!(!is_open(fd));
+
+        let fd = installed();
+        let mut rights_first = crate::unix_rights(&[fd]);
+        rights_first.extend(pidfd_message(fd));
+        let received = take(&rights_first).unwrap();
+        assert_eq!(raw(&received.fds), [fd]);
+        assert!(received.pidfd.is_none());
+        drop(received);
+        assert!(!is_open(fd));
+    }
+
+    #[test]
+    fn a_second_pidfd_is_an_error_and_closes_both() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        for same in [true, false] {
+            let first = installed();
+            let second = if same { first } else { installed() };
+            let mut control = pidfd_message(first);
+            control.extend(pidfd_message(second));
+            let err = take(&control).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(!is_open(first) && !is_open(second), "same number: {same}");
+        }
+    }
+
+    #[test]
+    fn cut_short_credentials_are_reported() {
+        let cred = crate::unix_credentials(&Ucred {
+            pid: 1,
+            uid: 2,
+            gid: 3,
+        });
+        let mut cut = cred.clone();
+        let len = crate::cmsg_len(8);
+        cut.truncate(len);
+        cut[..std::mem::size_of::<usize>()].copy_from_slice(&len.to_ne_bytes());
+        let received = take(&cut).unwrap();
+        assert_eq!(received.credentials, None);
+        assert!(received.credentials_truncated);
+        let whole = take(&cred).unwrap();
+        assert!(whole.credentials.is_some() && !whole.credentials_truncated);
+    }
+
+    #[test]
+    fn a_partial_fd_does_not_hide_the_whole_ones() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let mut data = fd.to_ne_bytes().to_vec();
+        data.extend([0xff, 0xff]);
+        let control = crate::encode(&[ControlMessage::Other {
+            level: libc::SOL_SOCKET,
+            kind: libc::SCM_RIGHTS,
+            data: &data,
+        }])
+        .unwrap();
+        assert_eq!(raw(&take(&control).unwrap().fds), [fd]);
+        assert!(!is_open(fd));
+    }
+
+    #[test]
+    fn a_parse_error_closes_what_was_already_taken() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fd = installed();
+        let mut control = crate::unix_rights(&[fd]);
+        let bad = control.len();
+        control.extend(crate::unix_rights(&[]));
+        control[bad] = 99; // a cmsg_len past the end
+        let err = take(&control).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(!is_open(fd));
+    }
+
+    fn raw(fds: &[OwnedFd]) -> Vec<RawFd> {
+        fds.iter().map(AsRawFd::as_raw_fd).collect()
+    }
+}

@@ -1,0 +1,300 @@
+//! Sending: messages whose descriptors are borrowed, encoded on the stack
+//! when they fit, and the one raw form for bytes as they are.
+
+use std::io::{self, IoSlice};
+use std::os::fd::{BorrowedFd, RawFd};
+
+use super::syscall;
+use crate::{ControlMessage, Layout, Ucred};
+
+/// A control message to send. Its descriptors are [`BorrowedFd`]s, so only
+/// descriptors the caller holds can be passed; the codec's
+/// [`ControlMessage`] carries bare numbers instead.
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, SendMessage, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// let fds = [file.as_fd()];
+/// // Two rights messages in one send; the kernel merges them.
+/// socket::send_messages(a.as_fd(), b"x", &[SendMessage::Rights(&fds), SendMessage::Rights(&fds)])?;
+/// let mut control = ControlBuffer::for_fds(2);
+/// let received = socket::recv(b.as_fd(), &mut [0; 1], &mut control)?;
+/// assert_eq!(received.fds.len(), 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum SendMessage<'a> {
+    /// `SCM_RIGHTS`: descriptors to pass, borrowed for the call.
+    Rights(&'a [BorrowedFd<'a>]),
+    /// `SCM_CREDENTIALS`: credentials, which the kernel checks against the
+    /// sender's rights.
+    Credentials(Ucred),
+    /// Any other message, by level, type and data. An `SCM_RIGHTS` message
+    /// is refused here (`InvalidInput`): its numbers would not be borrowed.
+    Other {
+        /// `cmsg_level`.
+        level: i32,
+        /// `cmsg_type`.
+        kind: i32,
+        /// The data, sent as it is.
+        data: &'a [u8],
+    },
+}
+
+impl<'a> SendMessage<'a> {
+    /// The message for the codec: borrowed descriptors as numbers.
+    fn to_control_message(self) -> io::Result<ControlMessage<'a>> {
+        let layout = Layout::HOST;
+        Ok(match self {
+            SendMessage::Rights(fds) => {
+                // SAFETY: `BorrowedFd` is `repr(transparent)` over a `RawFd`
+                // (std documents it), so the slice can be read as `RawFd`s
+                // in place, for as long as it is borrowed.
+                ControlMessage::Rights(unsafe {
+                    std::slice::from_raw_parts(fds.as_ptr().cast::<RawFd>(), fds.len())
+                })
+            }
+            SendMessage::Credentials(cred) => ControlMessage::Credentials(cred),
+            SendMessage::Other { level, kind, .. }
+                if level == layout.sol_socket() && kind == layout.scm_rights() =>
+            {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "an SCM_RIGHTS message must be sent as SendMessage::Rights, \
+                     whose descriptors are borrowed",
+                ));
+            }
+            SendMessage::Other { level, kind, data } => ControlMessage::Other { level, kind, data },
+        })
+    }
+}
+
+/// Sends `data` with `fds` (as one `SCM_RIGHTS` message) and, if given,
+/// `credentials` (as `SCM_CREDENTIALS`, first, as the kernel orders them).
+/// Returns the bytes of `data` sent. See [`send_messages`].
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// socket::send(a.as_fd(), b"hi", &[file.as_fd(), file.as_fd()], None)?;
+/// let mut control = ControlBuffer::for_fds(2);
+/// let received = socket::recv(b.as_fd(), &mut [0; 2], &mut control)?;
+/// assert_eq!(received.fds.len(), 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn send(
+    sock: BorrowedFd<'_>,
+    data: &[u8],
+    fds: &[BorrowedFd<'_>],
+    credentials: Option<&Ucred>,
+) -> io::Result<usize> {
+    let rights = SendMessage::Rights(fds);
+    let both = [
+        credentials.map_or(rights, |cred| SendMessage::Credentials(*cred)),
+        rights,
+    ];
+    let count = match (credentials.is_some(), fds.is_empty()) {
+        (false, true) => 0,
+        (true, false) => 2,
+        _ => 1,
+    };
+    send_messages(sock, data, both.get(..count).unwrap_or_default())
+}
+
+/// The most messages [`send_messages`] converts on the stack.
+const STACK_MESSAGES: usize = 4;
+
+/// Room on the stack for the encoding of credentials and up to 4 fds
+/// (64-bit Linux).
+const STACK_CONTROL_LEN: usize = 64;
+
+/// Control data aligned as a `cmsghdr`, as [`ControlBuffer`](super::ControlBuffer) is.
+#[repr(C, align(8))]
+struct StackControl([u8; STACK_CONTROL_LEN]);
+
+/// Sends `data` with `msgs` as the control data, encoded in order. Returns
+/// the bytes of `data` sent. Nothing is allocated for up to 4 messages
+/// whose encoding takes up to 64 bytes (credentials and 4 fds on 64-bit
+/// Linux).
+///
+/// Errors before anything is sent: `InvalidInput` for an
+/// [`SendMessage::Other`] that is `SCM_RIGHTS`, for messages the codec
+/// cannot encode, and for control data with empty `data` on a stream
+/// socket. The kernel would drop such control data without a word
+/// (`unix_stream_sendmsg` sends nothing for no bytes), so the descriptors
+/// would never arrive; send at least one byte, as Go's `net` package does.
+/// On datagram and seqpacket sockets an empty datagram carries control
+/// data.
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, SendMessage, SocketKind};
+/// let (a, _b) = socket::socketpair(SocketKind::Stream)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// let err = socket::send_messages(a.as_fd(), b"", &[SendMessage::Rights(&[file.as_fd()])])
+///     .unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn send_messages(
+    sock: BorrowedFd<'_>,
+    data: &[u8],
+    msgs: &[SendMessage<'_>],
+) -> io::Result<usize> {
+    let mut on_stack = [ControlMessage::Rights(&[]); STACK_MESSAGES];
+    let mut on_heap;
+    let converted: &mut [ControlMessage<'_>] = match on_stack.get_mut(..msgs.len()) {
+        Some(converted) => converted,
+        None => {
+            on_heap = vec![ControlMessage::Rights(&[]); msgs.len()];
+            &mut on_heap
+        }
+    };
+    for (slot, msg) in converted.iter_mut().zip(msgs) {
+        *slot = msg.to_control_message()?;
+    }
+    let needed = crate::encoded_len(converted)?;
+    if data.is_empty() && needed > 0 && super::socket_type(sock)? == libc::SOCK_STREAM {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "control messages sent with no data on a stream socket never arrive \
+             (the kernel drops them): send at least one byte",
+        ));
+    }
+    let mut small = StackControl([0; STACK_CONTROL_LEN]);
+    let mut large;
+    let control = match small.0.get_mut(..needed) {
+        Some(control) => control,
+        None => {
+            large = super::ControlBuffer::with_len(needed);
+            large.bytes_mut()
+        }
+    };
+    crate::encode_into(converted, control)?;
+    // SAFETY: the only descriptors in `control` are the `BorrowedFd`s of
+    // `msgs`, borrowed for this call; `to_control_message` refused any other
+    // SCM_RIGHTS message.
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], control, libc::MSG_NOSIGNAL) }
+}
+
+/// Sends `data` with `control` as the control data, as it is: the kernel
+/// parses and checks it. For tests that use the kernel as an oracle, and for
+/// messages the other helpers do not build. `MSG_NOSIGNAL` is set.
+///
+/// A buffer that passes descriptors is refused (`InvalidInput`, nothing
+/// sent): an `SCM_RIGHTS` message among the headers the kernel reads (it
+/// walks as the codec does, up to the first invalid header). Its numbers
+/// are not borrowed, and a number saved from an earlier receive may name
+/// another file by now; send descriptors with [`send`] or
+/// [`send_messages`], or, holding the numbers some other way,
+/// [`send_control_unchecked`].
+///
+/// ```
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, SocketKind};
+/// let (a, _b) = socket::socketpair(SocketKind::Datagram)?;
+/// // A cmsg_len past the end of the buffer: the kernel says EINVAL, as Go does.
+/// let mut control = sockcmsg::unix_credentials(&sockcmsg::Ucred { pid: 0, uid: 0, gid: 0 });
+/// control[0] = 99;
+/// let err = socket::send_control(a.as_fd(), b"x", &control).unwrap_err();
+/// assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+///
+/// let rights = sockcmsg::unix_rights(&[0]);
+/// let err = socket::send_control(a.as_fd(), b"x", &rights).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn send_control(sock: BorrowedFd<'_>, data: &[u8], control: &[u8]) -> io::Result<usize> {
+    let layout = Layout::HOST;
+    let passes_fds = layout.messages(control).map_while(Result::ok).any(|msg| {
+        msg.header.level == layout.sol_socket() && msg.header.kind == layout.scm_rights()
+    });
+    if passes_fds {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "send_control does not pass descriptors (an SCM_RIGHTS message): \
+             use send, send_messages or send_control_unchecked",
+        ));
+    }
+    // SAFETY: the kernel reads the headers the walk above read, in the same
+    // order, and stops with EINVAL at the first invalid one; none of them is
+    // SCM_RIGHTS, so no descriptor is passed.
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], control, libc::MSG_NOSIGNAL) }
+}
+
+/// Sends `data` with `control` as the control data, as it is, descriptors
+/// included. `MSG_NOSIGNAL` is set.
+///
+/// # Safety
+///
+/// Every descriptor number in an `SCM_RIGHTS` message of `control`, as the
+/// kernel walks it, must name for the whole call either a descriptor the
+/// caller may use, as if it held a [`BorrowedFd`] of it, or no open
+/// descriptor at all (the kernel then fails with `EBADF`): the kernel
+/// passes the file that number names to the peer, whatever that file is by
+/// then.
+///
+/// ```
+/// use std::os::fd::{AsFd, AsRawFd};
+/// use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// let control = sockcmsg::unix_rights(&[file.as_raw_fd()]);
+/// // SAFETY: `file` is open and held for the whole call.
+/// unsafe { socket::send_control_unchecked(a.as_fd(), b"x", &control) }?;
+/// let mut control = ControlBuffer::for_fds(1);
+/// let received = socket::recv(b.as_fd(), &mut [0; 1], &mut control)?;
+/// assert_eq!(received.fds.len(), 1);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub unsafe fn send_control_unchecked(
+    sock: BorrowedFd<'_>,
+    data: &[u8],
+    control: &[u8],
+) -> io::Result<usize> {
+    // SAFETY: the caller's contract is this one's.
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], control, libc::MSG_NOSIGNAL) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn an_scm_rights_message_of_bare_numbers_is_refused() {
+        let (tx, _rx) = super::super::socketpair(super::super::SocketKind::Datagram).unwrap();
+        let fd = std::fs::File::open("/dev/null").unwrap();
+        let numbers = crate::OwnedControlMessage::rights(&[std::os::fd::AsRawFd::as_raw_fd(&fd)]);
+        let msg = SendMessage::Other {
+            level: numbers.level,
+            kind: numbers.kind,
+            data: &numbers.data,
+        };
+        let err = send_messages(tx.as_fd(), b"x", &[msg]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn send_control_refuses_rights_wherever_the_kernel_would_read_them() {
+        let (tx, _rx) = super::super::socketpair(super::super::SocketKind::Datagram).unwrap();
+        let other = crate::encode(&[ControlMessage::Other {
+            level: 41,
+            kind: 50,
+            data: &[1],
+        }])
+        .unwrap();
+        let mut second = other.clone();
+        second.extend(crate::unix_rights(&[0]));
+        for control in [crate::unix_rights(&[]), crate::unix_rights(&[0]), second] {
+            let err = send_control(tx.as_fd(), b"x", &control).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{control:02x?}");
+        }
+        assert_eq!(send_control(tx.as_fd(), b"x", &other).unwrap(), 1);
+    }
+}

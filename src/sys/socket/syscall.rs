@@ -1,0 +1,136 @@
+//! `sendmsg` and `recvmsg` as system calls, with the kernel's own message
+//! header. The C library's wrappers are not used: musl's narrows
+//! `msg_controllen` to 32 bits (a control buffer of 2^32 + 24 bytes would
+//! go out as its first 24) and copies the control data into a 1,056-byte
+//! buffer of its own, failing with `ENOMEM` past it, where the kernel takes
+//! 253 descriptors with credentials (1,064 bytes). Called directly, the
+//! kernel's limits are the same whatever the C library.
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// The kernel's `struct user_msghdr` (`include/linux/socket.h`). Its lengths
+/// are `__kernel_size_t`, which is a `usize` on every Linux ABI; a 32-bit
+/// process on a 64-bit kernel passes `struct compat_msghdr`, whose fields
+/// are all 32 bits wide: the same layout again.
+#[repr(C)]
+struct UserMsghdr {
+    name: *mut libc::c_void,
+    namelen: libc::c_int,
+    iov: *mut libc::iovec,
+    iovlen: usize,
+    control: *mut libc::c_void,
+    controllen: usize,
+    /// An `unsigned int` in C, read here as the `c_int` of `MSG_*`.
+    flags: libc::c_int,
+}
+
+impl UserMsghdr {
+    /// A header for `iovlen` buffers at `iov` and `controllen` bytes of
+    /// control data at `control`; no address.
+    fn new(
+        iov: *mut libc::iovec,
+        iovlen: usize,
+        control: *mut libc::c_void,
+        controllen: usize,
+    ) -> Self {
+        UserMsghdr {
+            name: std::ptr::null_mut(),
+            namelen: 0,
+            iov,
+            iovlen,
+            // An empty control buffer is passed as no buffer at all.
+            control: if controllen == 0 {
+                std::ptr::null_mut()
+            } else {
+                control
+            },
+            controllen,
+            flags: 0,
+        }
+    }
+}
+
+/// What a successful [`recvmsg`] reports.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Recvd {
+    /// The system call's return value: the bytes read, or with `MSG_TRUNC`
+    /// in the flags, a datagram's whole length.
+    pub(super) returned: usize,
+    /// The control bytes the kernel wrote (never more than it was given).
+    pub(super) control_len: usize,
+    /// `msg_flags`.
+    pub(super) flags: libc::c_int,
+}
+
+/// `sendmsg(2)` of `data` with `control` as the control data, unchanged.
+///
+/// # Safety
+///
+/// Every descriptor in an `SCM_RIGHTS` message of `control`, as the kernel
+/// reads it, must be one the caller may use for the call: the kernel passes
+/// the file it names to the peer.
+pub(super) unsafe fn sendmsg(
+    sock: BorrowedFd<'_>,
+    data: &[IoSlice<'_>],
+    control: &[u8],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    // `IoSlice` is guaranteed to be ABI-compatible with `iovec` on Unix;
+    // the kernel only reads through these pointers.
+    let msg = UserMsghdr::new(
+        data.as_ptr().cast_mut().cast(),
+        data.len(),
+        control.as_ptr().cast_mut().cast(),
+        control.len(),
+    );
+    // SAFETY: `msg` is the kernel's header and points at `data` and
+    // `control`, which outlive the call, with their true lengths (no
+    // conversion narrows them); sendmsg only reads them. The descriptors in
+    // `control` are the caller's to pass, by this function's contract.
+    let sent = unsafe {
+        libc::syscall(
+            libc::SYS_sendmsg,
+            sock.as_raw_fd(),
+            std::ptr::from_ref(&msg),
+            flags,
+        )
+    };
+    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
+
+/// `recvmsg(2)` into `data` and `control`.
+///
+/// Any descriptor the kernel installs is written into `control` as a bare
+/// number: the caller must take ownership of each (or close it).
+pub(super) fn recvmsg(
+    sock: BorrowedFd<'_>,
+    data: &mut [IoSliceMut<'_>],
+    control: &mut [u8],
+    flags: libc::c_int,
+) -> io::Result<Recvd> {
+    let mut msg = UserMsghdr::new(
+        data.as_mut_ptr().cast(),
+        data.len(),
+        control.as_mut_ptr().cast(),
+        control.len(),
+    );
+    // SAFETY: `msg` is the kernel's header and points at `data` (whose
+    // `IoSliceMut`s are ABI-compatible with `iovec`) and `control`, which
+    // outlive the call and are borrowed exclusively, with their true
+    // lengths; recvmsg writes only within them and into `msg`.
+    let read = unsafe {
+        libc::syscall(
+            libc::SYS_recvmsg,
+            sock.as_raw_fd(),
+            std::ptr::from_mut(&mut msg),
+            flags,
+        )
+    };
+    let returned = usize::try_from(read).map_err(|_| io::Error::last_os_error())?;
+    Ok(Recvd {
+        returned,
+        control_len: msg.controllen.min(control.len()),
+        flags: msg.flags,
+    })
+}
