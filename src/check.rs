@@ -64,7 +64,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("roundtrip", roundtrip),
     ("parse_any_layout", parse_any_layout),
     ("roundtrip_any_layout", roundtrip_any_layout),
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
     ("libc_walk", libc_walk),
     #[cfg(any(target_os = "linux", target_os = "android"))]
     ("kernel", kernel),
@@ -373,13 +373,18 @@ fn length_bytes(left: usize, len: usize) -> Vec<u8> {
     bytes
 }
 
-/// Walks `bytes` with glibc's `CMSG_FIRSTHDR`/`CMSG_NXTHDR` over an aligned
-/// copy, where the codec accepts them, and checks that the walk yields the
-/// codec's headers at the codec's offsets, with `CMSG_DATA` where the
-/// codec's data starts.
+/// Walks `bytes` with the C library's `CMSG_FIRSTHDR`/`CMSG_NXTHDR` (glibc's
+/// or musl's) over an aligned copy, where the codec accepts them, and checks
+/// that the walk yields the codec's headers at the codec's offsets, with
+/// `CMSG_DATA` where the codec's data starts.
 ///
-/// One documented difference is allowed, because glibc's `CMSG_NXTHDR`
-/// changed. The old one stops before a message whose padded length passes
+/// musl's `CMSG_NXTHDR` has a `>=` where Go, glibc and the kernel have a
+/// `>`: it does not visit a last message that is a bare header ending
+/// exactly at the end of the buffer (unless it is the first, which
+/// `CMSG_FIRSTHDR` returns). That difference is allowed on musl.
+///
+/// On glibc one documented difference is allowed, because glibc's
+/// `CMSG_NXTHDR` changed. The old one stops before a message whose padded length passes
 /// the end of the buffer, so it drops an unpadded last message unless that
 /// is the first (`CMSG_FIRSTHDR` checks no length). The one rewritten in
 /// 2023 (glibc 2.38, and backported: Debian 12's 2.36 has it) checks
@@ -396,7 +401,7 @@ fn length_bytes(left: usize, len: usize) -> Vec<u8> {
 /// buf.truncate(buf.len() - 4); // the last message unpadded
 /// sockcmsg::check::libc_walk(&buf);
 /// ```
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
 pub fn libc_walk(bytes: &[u8]) {
     use crate::sys::libc_walk::{walk, Header, OutOfBounds};
 
@@ -417,10 +422,10 @@ pub fn libc_walk(bytes: &[u8]) {
             }
         })
         .collect();
-    let last_unpadded = expected
+    let dropped = expected
         .last()
-        .is_some_and(|last| last.offset.saturating_add(layout.cmsg_align(last.len)) > bytes.len());
-    if expected.len() > 1 && last_unpadded && glibc_drops_an_unpadded_last_message() {
+        .is_some_and(|last| c_library_drops_last(layout, last, bytes.len()));
+    if expected.len() > 1 && dropped {
         expected.pop();
     }
     match walk(bytes) {
@@ -433,6 +438,21 @@ pub fn libc_walk(bytes: &[u8]) {
              out of bounds, in a buffer the codec accepted: {bytes:02x?}"
         ),
     }
+}
+
+/// Whether the C library's `CMSG_NXTHDR` does not visit `last`, the last
+/// message of a buffer of `len` bytes, when it is not the first: glibc's old
+/// one an unpadded message, musl's a bare header that ends at the end.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn c_library_drops_last(layout: Layout, last: &crate::sys::libc_walk::Header, len: usize) -> bool {
+    let unpadded = last.offset.saturating_add(layout.cmsg_align(last.len)) > len;
+    unpadded && glibc_drops_an_unpadded_last_message()
+}
+
+/// See the glibc version above.
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+fn c_library_drops_last(layout: Layout, last: &crate::sys::libc_walk::Header, len: usize) -> bool {
+    last.offset.saturating_add(layout.cmsg_len(0)) == len
 }
 
 /// Whether the running glibc's `CMSG_NXTHDR` drops an unpadded last message
@@ -1676,6 +1696,26 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_env = "musl")]
+    fn musl_does_not_visit_a_bare_header_that_ends_the_buffer() {
+        use crate::sys::libc_walk::walk;
+
+        let bare = unix_rights(&[]);
+        // The first message is always visited: CMSG_FIRSTHDR checks no length.
+        assert_eq!(walk(&bare).unwrap().len(), 1);
+        let mut two = unix_rights(&[3]);
+        two.extend(&bare);
+        assert_eq!(walk(&two).unwrap().len(), 1);
+        assert_eq!(crate::parse_socket_control_message(&two).unwrap().len(), 2);
+        libc_walk(&two);
+        // One byte more after it, and musl visits it.
+        two.push(0);
+        assert_eq!(walk(&two).unwrap().len(), 2);
+        libc_walk(&two);
+    }
+
+    #[test]
+    #[cfg(target_env = "gnu")]
     fn glibc_walks_an_unpadded_last_message_by_its_own_rule() {
         use crate::sys::libc_walk::walk;
 

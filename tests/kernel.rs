@@ -64,6 +64,45 @@ fn kernel_rights_bytes_equal_unix_rights_for_1_to_253_fds() {
     }
 }
 
+/// 1,064 bytes of control data: past the 1,056 that musl's `sendmsg`
+/// wrapper copies, which the system call made directly does not care about.
+#[test]
+fn kernel_takes_credentials_with_253_fds() {
+    let (tx, rx) = socket::socketpair(SocketKind::SeqPacket).unwrap();
+    socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
+    let file = dev_null();
+    let cred = own_credentials();
+    socket::send(tx.as_fd(), b"x", &[file.as_fd(); 253], Some(&cred)).unwrap();
+    let mut control = ControlBuffer::for_credentials_and_fds(253);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!(received.fds.len(), 253);
+    assert_eq!(received.credentials, Some(cred));
+    assert!(!received.control_truncated);
+}
+
+/// The control length reaches the kernel whole, past 32 bits: it refuses
+/// one over `INT_MAX` with `ENOBUFS` (musl's wrapper used to send the low
+/// 32 bits, 24 bytes, and succeed), and fills a buffer of 2^32 + 16 bytes
+/// (which musl's wrapper used to pass as 16, truncating).
+#[test]
+#[cfg(target_pointer_width = "64")]
+#[cfg_attr(miri, ignore = "sends and receives")]
+fn control_lengths_past_32_bits_reach_the_kernel_whole() {
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    // Zeroed and never written: the pages are not touched.
+    let control = vec![0u8; (1 << 32) + 24];
+    let err = socket::send_control(tx.as_fd(), b"y", &control).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENOBUFS));
+    drop(control);
+    let file = dev_null();
+    socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap();
+    let mut control = ControlBuffer::with_len((1 << 32) + 16);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!(received.fds.len(), 1);
+    assert!(!received.control_truncated);
+    assert_eq!(received.control.len(), sockcmsg::cmsg_space(4));
+}
+
 #[test]
 fn kernel_refuses_254_fds() {
     let (tx, _rx) = socket::socketpair(SocketKind::SeqPacket).unwrap();

@@ -2,12 +2,18 @@
 //! `CMSG_NXTHDR` until it returns null, over an aligned copy. The fuzz
 //! harness (`check::libc_walk`) compares it with the codec's walk.
 //!
-//! `CMSG_NXTHDR` is glibc's own, `__cmsg_nxthdr`, which the C macro
-//! calls: what a C program receiving the buffer sees. Its rule for an
+//! With glibc, `CMSG_NXTHDR` is glibc's own, `__cmsg_nxthdr`, which the C
+//! macro calls: what a C program receiving the buffer sees. Its rule for an
 //! unpadded last message depends on the glibc (see `check::libc_walk`).
-//! The `libc` crate's Rust copy of `CMSG_NXTHDR` is not used: it too
-//! changed (0.2.174 drops an unpadded last message, 0.2.186 keeps it), and
-//! the point is what C programs do.
+//! The `libc` crate's Rust copy of glibc's `CMSG_NXTHDR` is not used: it
+//! too changed (0.2.174 drops an unpadded last message, 0.2.186 keeps it),
+//! and the point is what C programs do.
+//!
+//! musl has `CMSG_NXTHDR` only as a macro in `sys/socket.h`, with no
+//! function to call; the `libc` crate's musl `CMSG_NXTHDR` is a copy of
+//! that macro, its `>=` end rule included (a next header must end before
+//! the buffer's last byte, so a bare header that ends exactly at the end
+//! is not visited), and is what this walk calls there.
 //!
 //! `CMSG_FIRSTHDR` is the `libc` crate's: glibc has it only as a macro,
 //! with the same rule (a whole header fits, whatever its length).
@@ -44,10 +50,33 @@ pub(crate) struct OutOfBounds {
     pub(crate) len: usize,
 }
 
+#[cfg(target_env = "gnu")]
 extern "C" {
     /// glibc's `CMSG_NXTHDR`. It takes mutable pointers but only reads
     /// through them.
     fn __cmsg_nxthdr(mhdr: *mut libc::msghdr, cmsg: *mut libc::cmsghdr) -> *mut libc::cmsghdr;
+}
+
+/// glibc's `CMSG_NXTHDR`, the function its macro calls.
+///
+/// # Safety
+///
+/// As for the C macro: `msg` describes a buffer that holds `cmsg`.
+#[cfg(target_env = "gnu")]
+unsafe fn next_header(msg: &mut libc::msghdr, cmsg: *mut libc::cmsghdr) -> *mut libc::cmsghdr {
+    // SAFETY: the caller's contract is the function's.
+    unsafe { __cmsg_nxthdr(msg, cmsg) }
+}
+
+/// musl's `CMSG_NXTHDR` macro, as the `libc` crate copies it.
+///
+/// # Safety
+///
+/// As for the C macro: `msg` describes a buffer that holds `cmsg`.
+#[cfg(target_env = "musl")]
+unsafe fn next_header(msg: &mut libc::msghdr, cmsg: *mut libc::cmsghdr) -> *mut libc::cmsghdr {
+    // SAFETY: the caller's contract is the macro's.
+    unsafe { libc::CMSG_NXTHDR(msg, cmsg) }
 }
 
 /// Every header the C library's walk yields on `bytes`.
@@ -61,7 +90,10 @@ pub(crate) fn walk(bytes: &[u8]) -> Result<Vec<Header>, OutOfBounds> {
     // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_control = base.cast();
-    msg.msg_controllen = bytes.len();
+    // musl's `msg_controllen` is 32 bits wide: a longer copy is walked as
+    // its first 4 GiB, all that a musl program could be handed.
+    // (The cast cannot narrow after the `min`.)
+    msg.msg_controllen = bytes.len().min(libc::socklen_t::MAX as usize) as _;
     let mut headers = Vec::new();
     // SAFETY: FIRSTHDR only compares `msg_controllen` with a header's size.
     let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
@@ -73,7 +105,11 @@ pub(crate) fn walk(bytes: &[u8]) -> Result<Vec<Header>, OutOfBounds> {
         // cannot wrap: the current length was checked below). Its offset is
         // a multiple of 8 from an 8-aligned base, so the read is aligned.
         let header = unsafe { cmsg.read() };
-        let len = header.cmsg_len;
+        #[allow(
+            clippy::useless_conversion,
+            reason = "cmsg_len is a size_t with glibc but a socklen_t with musl"
+        )]
+        let len = usize::try_from(header.cmsg_len).unwrap_or(usize::MAX);
         let remaining = bytes.len().saturating_sub(offset);
         if len < size_of::<libc::cmsghdr>() || len > remaining {
             return Err(OutOfBounds { offset, len });
@@ -93,7 +129,7 @@ pub(crate) fn walk(bytes: &[u8]) -> Result<Vec<Header>, OutOfBounds> {
         // within the copy, so the next header's address is at most 7 bytes
         // past its end. NXTHDR returns null unless a whole header fits
         // before the end, and reads only that header.
-        cmsg = unsafe { __cmsg_nxthdr(&mut msg, cmsg) };
+        cmsg = unsafe { next_header(&mut msg, cmsg) };
     }
     Ok(headers)
 }

@@ -3,6 +3,6 @@
 //! the fuzz harness compares the codec with. Every `unsafe` block has a
 //! `// SAFETY:` comment.
 
-#[cfg(all(feature = "harness", target_env = "gnu"))]
+#[cfg(all(feature = "harness", any(target_env = "gnu", target_env = "musl")))]
 pub(crate) mod libc_walk;
 pub mod socket;

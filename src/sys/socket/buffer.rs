@@ -25,6 +25,9 @@ pub struct ControlBuffer {
     /// u64 words give an alignment of 8, which covers every `cmsghdr`.
     words: Box<[u64]>,
     len: usize,
+    /// How many bytes from the start may be non-zero: what the last receive
+    /// wrote. The rest is still as allocated, zeroed.
+    written: usize,
 }
 
 impl ControlBuffer {
@@ -42,6 +45,7 @@ impl ControlBuffer {
         ControlBuffer {
             words: vec![0; len.div_ceil(8)].into_boxed_slice(),
             len,
+            written: 0,
         }
     }
 
@@ -95,8 +99,27 @@ impl ControlBuffer {
     }
 
     pub(super) fn bytes_mut(&mut self) -> &mut [u8] {
+        self.written = self.len;
         // SAFETY: as in `bytes`, and the borrow of `self` is exclusive.
         unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast(), self.len) }
+    }
+
+    /// The whole buffer, zeroed, for the kernel to write into; zeroing only
+    /// what was written before keeps a large buffer's untouched pages
+    /// untouched. Say what the kernel wrote with [`received`](Self::received).
+    pub(super) fn zeroed(&mut self) -> &mut [u8] {
+        let written = self.written;
+        let bytes = self.bytes_mut();
+        if let Some(dirty) = bytes.get_mut(..written) {
+            dirty.fill(0);
+        }
+        bytes
+    }
+
+    /// Records that the kernel wrote the first `len` bytes, and returns them.
+    pub(super) fn received(&mut self, len: usize) -> &[u8] {
+        self.written = len.min(self.len);
+        self.bytes().get(..self.written).unwrap_or_default()
     }
 }
 
@@ -109,6 +132,18 @@ fn rights_space(fds: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_buffer_is_zeroed_again_where_it_was_written() {
+        let mut buf = ControlBuffer::with_len(20);
+        // The kernel writes no further than the length it reports.
+        buf.zeroed()[..12].fill(0xff);
+        assert_eq!(buf.received(12), [0xff; 12]);
+        assert!(buf.zeroed().iter().all(|&b| b == 0));
+        buf.zeroed().fill(0xff);
+        assert_eq!(buf.received(usize::MAX).len(), 20);
+        assert!(buf.zeroed().iter().all(|&b| b == 0));
+    }
 
     #[test]
     fn any_number_of_fds_gives_a_buffer_for_at_most_253() {

@@ -174,8 +174,7 @@ pub fn recv_with<'c>(
     options: RecvOptions,
 ) -> io::Result<Received<'c>> {
     let capacity = data.len();
-    let buf = control.bytes_mut();
-    buf.fill(0);
+    let buf = control.zeroed();
     let cloexec = if options.cloexec {
         libc::MSG_CMSG_CLOEXEC
     } else {
@@ -187,7 +186,7 @@ pub fn recv_with<'c>(
         buf,
         options.flags | cloexec,
     )?;
-    let control = control.bytes().get(..recvd.control_len).unwrap_or_default();
+    let control = control.received(recvd.control_len);
     let mut received = Received {
         bytes: recvd.returned.min(capacity),
         full_len: recvd.returned,

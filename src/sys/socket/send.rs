@@ -1,6 +1,7 @@
 //! Sending: messages whose descriptors are borrowed, encoded on the stack
 //! when they fit, and the one raw form for bytes as they are.
 
+use std::borrow::Cow;
 use std::io::{self, IoSlice};
 use std::os::fd::{BorrowedFd, RawFd};
 
@@ -221,10 +222,11 @@ pub fn send_control(sock: BorrowedFd<'_>, data: &[u8], control: &[u8]) -> io::Re
              use send, send_messages or send_control_unchecked",
         ));
     }
+    let control = as_the_kernel_reads(control);
     // SAFETY: the kernel reads the headers the walk above read, in the same
     // order, and stops with EINVAL at the first invalid one; none of them is
     // SCM_RIGHTS, so no descriptor is passed.
-    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], control, libc::MSG_NOSIGNAL) }
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], &control, libc::MSG_NOSIGNAL) }
 }
 
 /// Sends `data` with `control` as the control data, as it is, descriptors
@@ -257,8 +259,38 @@ pub unsafe fn send_control_unchecked(
     data: &[u8],
     control: &[u8],
 ) -> io::Result<usize> {
+    let control = as_the_kernel_reads(control);
     // SAFETY: the caller's contract is this one's.
-    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], control, libc::MSG_NOSIGNAL) }
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], &control, libc::MSG_NOSIGNAL) }
+}
+
+/// `control` as the kernel must be given it. musl's 64-bit header has a
+/// 32-bit `cmsg_len` beside an `int __pad1`, which the kernel reads as half
+/// of its 64-bit `cmsg_len`; musl's `sendmsg` zeroes every pad in a copy,
+/// and so does this (copying only if a pad is not zero), walking as the
+/// codec does (musl's own walk misses a final bare header). Elsewhere the
+/// host's header is the kernel's.
+fn as_the_kernel_reads(control: &[u8]) -> Cow<'_, [u8]> {
+    if !(cfg!(target_env = "musl") && cfg!(target_pointer_width = "64")) {
+        return Cow::Borrowed(control);
+    }
+    let layout = Layout::HOST;
+    let mut kernel = Cow::Borrowed(control);
+    for msg in layout.messages(control).map_while(Result::ok) {
+        let data_at = (msg.data.as_ptr() as usize).saturating_sub(control.as_ptr() as usize);
+        let header_at = data_at.saturating_sub(layout.cmsg_len(0));
+        let (len, level, kind) = (msg.header.len, msg.header.level, msg.header.kind);
+        // The header written again, with its pad zeroed.
+        let mut zeroed = [0u8; 16];
+        let zeroed = zeroed.get_mut(..layout.cmsg_len(0)).unwrap_or_default();
+        let _ = layout.write_header(zeroed, len, level, kind);
+        if control.get(header_at..data_at) != Some(&*zeroed) {
+            if let Some(header) = kernel.to_mut().get_mut(header_at..data_at) {
+                header.copy_from_slice(zeroed);
+            }
+        }
+    }
+    kernel
 }
 
 #[cfg(test)]
@@ -278,6 +310,34 @@ mod tests {
         };
         let err = send_messages(tx.as_fd(), b"x", &[msg]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn the_kernel_is_given_zero_in_every_pad_of_a_musl_header() {
+        let other = ControlMessage::Other {
+            level: 41,
+            kind: 50,
+            data: &[1],
+        };
+        let bare = ControlMessage::Other {
+            level: 41,
+            kind: 50,
+            data: &[],
+        };
+        let clean = crate::encode(&[other, bare]).unwrap();
+        let mut dirty = clean.clone();
+        let second = crate::cmsg_space(1);
+        // Where musl's pad is on a little-endian 64-bit host; elsewhere the
+        // high half of the kernel's own cmsg_len, sent as it is.
+        for pad in [4..8, second + 4..second + 8] {
+            dirty[pad].fill(0xff);
+        }
+        let expected = if cfg!(all(target_env = "musl", target_pointer_width = "64")) {
+            &clean
+        } else {
+            &dirty
+        };
+        assert_eq!(*as_the_kernel_reads(&dirty), **expected);
     }
 
     #[test]
