@@ -406,6 +406,21 @@ mod tests {
         assert!(!is_open(fd));
     }
 
+    /// Documented: the walk cannot step past an invalid header, so a number
+    /// after one is never found, and stays open.
+    #[test]
+    fn a_number_after_a_parse_fault_is_not_seen() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let after = installed();
+        let mut control = crate::unix_rights(&[]);
+        control[0] = 99; // a cmsg_len past the end
+        control.extend(crate::unix_rights(&[after]));
+        assert!(take(&control).is_err());
+        assert!(is_open(after));
+        // SAFETY: nothing owns `after`: the receive did not take it.
+        drop(unsafe { OwnedFd::from_raw_fd(after) });
+    }
+
     fn raw(fds: &[OwnedFd]) -> Vec<RawFd> {
         fds.iter().map(AsRawFd::as_raw_fd).collect()
     }
