@@ -378,10 +378,11 @@ fn length_bytes(left: usize, len: usize) -> Vec<u8> {
 /// that the walk yields the codec's headers at the codec's offsets, with
 /// `CMSG_DATA` where the codec's data starts.
 ///
-/// musl's `CMSG_NXTHDR` has a `>=` where Go, glibc and the kernel have a
-/// `>`: it does not visit a last message that is a bare header ending
-/// exactly at the end of the buffer (unless it is the first, which
-/// `CMSG_FIRSTHDR` returns). That difference is allowed on musl.
+/// The expected walk is the model's dialect of the C library
+/// (`sockcmsg::model::dialect`). musl's `CMSG_NXTHDR` has a `>=` where Go,
+/// glibc and the kernel have a `>`: it does not visit a last message that
+/// is a bare header ending exactly at the end of the buffer (unless it is
+/// the first, which `CMSG_FIRSTHDR` returns): `Dialect::Musl`.
 ///
 /// On glibc one documented difference is allowed, because glibc's
 /// `CMSG_NXTHDR` changed. The old one stops before a message whose padded length passes
@@ -403,56 +404,52 @@ fn length_bytes(left: usize, len: usize) -> Vec<u8> {
 /// ```
 #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
 pub fn libc_walk(bytes: &[u8]) {
+    use crate::model::dialect::Answer;
+    use crate::model::Model;
     use crate::sys::libc_walk::{walk, Header, OutOfBounds};
 
-    let layout = Layout::HOST;
-    let Ok(msgs) = layout.parse_socket_control_message(bytes) else {
+    let model = Model::new(Layout::HOST);
+    let dialect = c_library_dialect();
+    let Answer::Messages(messages) = dialect.walk(&model, bytes) else {
         return;
     };
-    let mut expected: Vec<Header> = msgs
+    let as_usize = |n: u128| usize::try_from(n).expect("an offset in the buffer");
+    let expected: Vec<Header> = messages
         .iter()
-        .map(|msg| {
-            let data_at = offset_in(bytes, msg.data).expect("parsed data lies in the buffer");
-            Header {
-                offset: data_at.saturating_sub(layout.cmsg_len(0)),
-                len: msg.header.len,
-                level: msg.header.level,
-                kind: msg.header.kind,
-                data: data_at..data_at.saturating_add(msg.data.len()),
-            }
+        .map(|msg| Header {
+            offset: as_usize(msg.offset(&model)),
+            len: as_usize(msg.len),
+            level: msg.level,
+            kind: msg.kind,
+            data: as_usize(msg.data_at)..as_usize(msg.data_at.saturating_add(msg.data_len)),
         })
         .collect();
-    let dropped = expected
-        .last()
-        .is_some_and(|last| c_library_drops_last(layout, last, bytes.len()));
-    if expected.len() > 1 && dropped {
-        expected.pop();
-    }
     match walk(bytes) {
         Ok(walked) => assert_eq!(
             walked, expected,
-            "glibc's walk and the codec's disagree on {bytes:02x?}"
+            "the C library's walk and the model's {dialect:?} disagree on {bytes:02x?}"
         ),
         Err(OutOfBounds { offset, len }) => panic!(
-            "glibc's walk reached a header at offset {offset} with cmsg_len {len}, \
-             out of bounds, in a buffer the codec accepted: {bytes:02x?}"
+            "the C library's walk reached a header at offset {offset} with cmsg_len {len}, \
+             out of bounds, in a buffer the model accepts: {bytes:02x?}"
         ),
     }
 }
 
-/// Whether the C library's `CMSG_NXTHDR` does not visit `last`, the last
-/// message of a buffer of `len` bytes, when it is not the first: glibc's old
-/// one an unpadded message, musl's a bare header that ends at the end.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn c_library_drops_last(layout: Layout, last: &crate::sys::libc_walk::Header, len: usize) -> bool {
-    let unpadded = last.offset.saturating_add(layout.cmsg_align(last.len)) > len;
-    unpadded && glibc_drops_an_unpadded_last_message()
-}
-
-/// See the glibc version above.
-#[cfg(all(target_os = "linux", target_env = "musl"))]
-fn c_library_drops_last(layout: Layout, last: &crate::sys::libc_walk::Header, len: usize) -> bool {
-    last.offset.saturating_add(layout.cmsg_len(0)) == len
+/// The model's dialect for the C library's walk: musl's, or the running
+/// glibc's, which is probed once.
+#[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
+fn c_library_dialect() -> crate::model::dialect::Dialect {
+    use crate::model::dialect::Dialect;
+    #[cfg(target_env = "gnu")]
+    if glibc_drops_an_unpadded_last_message() {
+        return Dialect::GlibcBefore2023;
+    }
+    if cfg!(target_env = "musl") {
+        Dialect::Musl
+    } else {
+        Dialect::Glibc
+    }
 }
 
 /// Whether the running glibc's `CMSG_NXTHDR` drops an unpadded last message
@@ -503,7 +500,8 @@ pub const MOVED_LEVEL: i32 = i32::MAX;
 /// the last message and so also rejects a short tail (and a buffer of
 /// nothing but one), where Go and the native path ignore it. Whether the
 /// running kernel does is found once, on a probe buffer, and every buffer
-/// is then held to that rule.
+/// is then held to that rule: the model's `Dialect::KernelCompat`, else
+/// `Dialect::Kernel`.
 ///
 /// Each thread keeps one socketpair and reads back every datagram it sends.
 /// Buffers longer than [`KERNEL_MAX_CONTROL`] are skipped.
@@ -518,6 +516,8 @@ pub const MOVED_LEVEL: i32 = i32::MAX;
 pub fn kernel(bytes: &[u8]) {
     use std::os::fd::{AsFd, OwnedFd};
 
+    use crate::model::dialect::{Answer, Dialect};
+    use crate::model::Model;
     use crate::socket::{self, ControlBuffer, RecvOptions, SocketKind};
 
     thread_local! {
@@ -549,29 +549,23 @@ pub fn kernel(bytes: &[u8]) {
     let einval = sent
         .as_ref()
         .is_err_and(|err| err.raw_os_error() == Some(libc::EINVAL));
-    let rejected = codec.is_err() || (has_short_tail(&control) && kernel_rejects_short_tails());
+    let dialect = if kernel_rejects_short_tails() {
+        Dialect::KernelCompat
+    } else {
+        Dialect::Kernel
+    };
+    let model = dialect.walk(&Model::new(Layout::HOST), &control);
+    let rejected = matches!(model, Answer::Rejected(_));
+    assert_eq!(
+        codec.is_err(),
+        Model::new(Layout::HOST).walk(&control).rejection.is_some(),
+        "the codec says {codec:?} about {control:02x?}, the model otherwise"
+    );
     assert!(
         (!rejected && sent.is_ok()) || (rejected && einval),
-        "the codec says {codec:?} and sendmsg says {sent:?} about the control buffer \
-         {control:02x?} (levels moved off SOL_SOCKET)"
+        "the model's {dialect:?} says {model:?} and sendmsg says {sent:?} about the control \
+         buffer {control:02x?} (levels moved off SOL_SOCKET)"
     );
-}
-
-/// Whether bytes remain after the aligned end of the last message of a
-/// buffer the codec accepts: a tail shorter than a header, which the walk
-/// ignores.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn has_short_tail(control: &[u8]) -> bool {
-    let layout = Layout::HOST;
-    let Ok(msgs) = layout.parse_socket_control_message(control) else {
-        return false;
-    };
-    let end = msgs.last().map_or(0, |last| {
-        let data_at = offset_in(control, last.data).expect("parsed data lies in the buffer");
-        let header_at = data_at.saturating_sub(layout.cmsg_len(0));
-        header_at.saturating_add(layout.cmsg_align(last.header.len))
-    });
-    end < control.len()
 }
 
 /// Whether the kernel rejects a control buffer that is nothing but a short

@@ -344,15 +344,71 @@ impl Layout {
         total_max.saturating_sub(self.data_offset())
     }
 
-    pub(crate) const fn sol_socket(&self) -> i32 {
+    /// Where `cmsg_len` lies in the header, in bytes from its start (4 on
+    /// big-endian 64-bit musl, after the pad; 0 elsewhere).
+    ///
+    /// ```
+    /// use sockcmsg::Layout;
+    /// assert_eq!(Layout::LINUX_64_MUSL_BE.len_offset(), 4);
+    /// assert_eq!(Layout::LINUX_64.len_offset(), 0);
+    /// ```
+    pub const fn len_offset(&self) -> usize {
+        self.len_offset
+    }
+
+    /// The width of `cmsg_len` in bytes: 8 for a 64-bit `size_t`, 4 for a
+    /// `socklen_t` or a 32-bit `size_t`.
+    ///
+    /// ```
+    /// use sockcmsg::Layout;
+    /// assert_eq!(Layout::LINUX_64.len_width(), 8);
+    /// assert_eq!(Layout::LINUX_64_MUSL.len_width(), 4);
+    /// ```
+    pub const fn len_width(&self) -> usize {
+        self.len_width
+    }
+
+    /// Whether the header's numbers are big-endian. `cmsg_level` and
+    /// `cmsg_type` are the header's last 8 bytes on every layout.
+    ///
+    /// ```
+    /// assert!(sockcmsg::Layout::AIX.is_big_endian());
+    /// ```
+    pub const fn is_big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    /// The layout's `SOL_SOCKET`: 1 on Linux, `0xffff` elsewhere.
+    ///
+    /// ```
+    /// assert_eq!(sockcmsg::Layout::LINUX_64.sol_socket(), libc::SOL_SOCKET);
+    /// assert_eq!(sockcmsg::Layout::MACOS.sol_socket(), 0xffff);
+    /// ```
+    #[doc(alias = "SOL_SOCKET")]
+    pub const fn sol_socket(&self) -> i32 {
         self.sol_socket
     }
 
-    pub(crate) const fn scm_rights(&self) -> i32 {
+    /// The layout's `SCM_RIGHTS`: 1, but `0x1010` on illumos.
+    ///
+    /// ```
+    /// assert_eq!(sockcmsg::Layout::LINUX_64.scm_rights(), libc::SCM_RIGHTS);
+    /// assert_eq!(sockcmsg::Layout::ILLUMOS.scm_rights(), 0x1010);
+    /// ```
+    #[doc(alias = "SCM_RIGHTS")]
+    pub const fn scm_rights(&self) -> i32 {
         self.scm_rights
     }
 
-    pub(crate) const fn scm_credentials(&self) -> Option<i32> {
+    /// The layout's `SCM_CREDENTIALS` (2 on Linux), or `None` where there is
+    /// no message of Linux's `struct ucred`.
+    ///
+    /// ```
+    /// assert_eq!(sockcmsg::Layout::LINUX_32.scm_credentials(), Some(libc::SCM_CREDENTIALS));
+    /// assert_eq!(sockcmsg::Layout::FREEBSD_64.scm_credentials(), None);
+    /// ```
+    #[doc(alias = "SCM_CREDENTIALS")]
+    pub const fn scm_credentials(&self) -> Option<i32> {
         self.scm_credentials
     }
 

@@ -80,6 +80,8 @@ mod credentials;
 mod encode;
 mod error;
 mod layout;
+#[cfg(feature = "conformance")]
+pub mod model;
 mod parse;
 mod rights;
 #[cfg(feature = "proptest")]

@@ -1,10 +1,14 @@
 //! Go 1.19's answers on 2,541 inputs (tests/data/README.md gives the format),
-//! checked line by line against the crate with the linux/amd64 layout.
+//! checked line by line against the crate with the linux/amd64 layout, and
+//! against the reference model's Go dialect (`sockcmsg::model::dialect`),
+//! which must answer as Go does, panics included.
 //!
 //! The two deliberate differences: where Go's `ParseUnixRights` panics
 //! (`R:PANIC`), the crate must return `Error::PartialFd`; Go's
 //! `ParseOneSocketControlMessage` is not in the vectors.
 
+use sockcmsg::model::dialect::{self, Answer, Dialect};
+use sockcmsg::model::Model;
 use sockcmsg::{Error, Layout, SocketControlMessage, Ucred};
 
 const VECTORS: &str = include_str!("data/go1.19-syscall-linux-amd64.tsv");
@@ -85,6 +89,98 @@ fn answer(request: &str) -> String {
         }
         other => panic!("unknown operation {other:?}"),
     }
+}
+
+/// The model's Go dialect's answer to one request line, in the vectors'
+/// notation.
+fn go_dialect_answer(request: &str) -> String {
+    let model = Model::new(LAYOUT);
+    let (op, args) = request.split_once(' ').expect("request has an operation");
+    let numbers = || args.split_whitespace();
+    match op {
+        "P" => {
+            let buf = unhex(args);
+            match Dialect::Go.walk(&model, &buf) {
+                Answer::Messages(msgs) => {
+                    let mut out = format!("OK {}", msgs.len());
+                    for msg in &msgs {
+                        let data = msg.data(&buf);
+                        let rights = match dialect::go_parse_unix_rights(
+                            &model, msg.level, msg.kind, data,
+                        ) {
+                            Ok(fds) => fds
+                                .iter()
+                                .map(|fd| fd.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            Err(Answer::Panics(_)) => "PANIC".to_owned(),
+                            Err(_) => "ERR".to_owned(),
+                        };
+                        let creds = match model.credentials(msg.level, msg.kind, data) {
+                            Ok((pid, uid, gid)) => format!("{pid},{uid},{gid}"),
+                            Err(_) => "ERR".to_owned(),
+                        };
+                        out.push_str(&format!(
+                            " | {} {} {} {} R:{rights} C:{creds}",
+                            msg.len,
+                            msg.level,
+                            msg.kind,
+                            hex(data)
+                        ));
+                    }
+                    out
+                }
+                Answer::Rejected(_) => "ERR".to_owned(),
+                Answer::Panics(message) => format!("PANIC {message}"),
+            }
+        }
+        "R" => {
+            let fds: Vec<i32> = numbers().map(|n| n.parse().expect("fd")).collect();
+            let data = model.fd_bytes(&fds);
+            hex(&model.encode([(LAYOUT.sol_socket(), LAYOUT.scm_rights(), data.as_slice())]))
+        }
+        "C" => {
+            let mut fields = numbers();
+            let mut next = || fields.next().expect("three fields");
+            let (pid, uid, gid) = (
+                next().parse().expect("pid"),
+                next().parse().expect("uid"),
+                next().parse().expect("gid"),
+            );
+            let data = model.ucred_bytes(pid, uid, gid);
+            let kind = LAYOUT.scm_credentials().expect("Linux has credentials");
+            hex(&model.encode([(LAYOUT.sol_socket(), kind, data.as_slice())]))
+        }
+        "S" => {
+            let n: u128 = args.trim().parse().expect("length");
+            format!("{} {}", model.cmsg_len(n), model.cmsg_space(n))
+        }
+        other => panic!("unknown operation {other:?}"),
+    }
+}
+
+#[test]
+fn the_model_go_dialect_answers_every_go_vector() {
+    let mismatches: Vec<String> = VECTORS
+        .lines()
+        .enumerate()
+        .filter_map(|(number, line)| {
+            let (request, expected) = line.split_once('\t').expect("two columns");
+            let got = go_dialect_answer(request);
+            (got != expected).then(|| {
+                format!(
+                    "line {}: {request}\n  go:    {expected}\n  model: {got}",
+                    number + 1
+                )
+            })
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} vectors disagree:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(20)].join("\n")
+    );
 }
 
 #[test]

@@ -1,0 +1,145 @@
+//! Why the model rejects an input, with exact numbers, and the codec's
+//! errors read as the same answers.
+
+use crate::Error;
+
+/// Why the model rejects an input; every number is exact (`u128`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rejection {
+    /// Fewer bytes than `cmsg_len(0)` where a header was required.
+    TruncatedHeader {
+        /// Where the header should start.
+        offset: u128,
+        /// The bytes there.
+        available: u128,
+        /// `cmsg_len(0)`.
+        needed: u128,
+    },
+    /// A `cmsg_len` below `cmsg_len(0)`.
+    LengthBelowHeader {
+        /// The header's offset.
+        offset: u128,
+        /// Its `cmsg_len`.
+        len: u128,
+        /// `cmsg_len(0)`.
+        min: u128,
+    },
+    /// A `cmsg_len` past the end of the buffer.
+    LengthPastEnd {
+        /// The header's offset.
+        offset: u128,
+        /// Its `cmsg_len`.
+        len: u128,
+        /// The bytes from the header to the end.
+        available: u128,
+    },
+    /// A typed decoder given another level or type.
+    UnexpectedMessage {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The decoder's level.
+        expected_level: i32,
+        /// The decoder's type.
+        expected_kind: i32,
+    },
+    /// Rights data that is not a whole number of 4-byte fds.
+    PartialFd {
+        /// The data's length.
+        len: u128,
+    },
+    /// Credentials data shorter than 12 bytes.
+    ShortCredentials {
+        /// The data's length.
+        len: u128,
+        /// 12.
+        needed: u128,
+    },
+    /// The layout has no `SCM_CREDENTIALS`.
+    CredentialsUnsupported,
+}
+
+impl Rejection {
+    /// The rejection as seen from a buffer in which the input starts at
+    /// `base`.
+    pub fn shifted(self, base: u128) -> Rejection {
+        match self {
+            Rejection::TruncatedHeader {
+                offset,
+                available,
+                needed,
+            } => Rejection::TruncatedHeader {
+                offset: offset + base,
+                available,
+                needed,
+            },
+            Rejection::LengthBelowHeader { offset, len, min } => Rejection::LengthBelowHeader {
+                offset: offset + base,
+                len,
+                min,
+            },
+            Rejection::LengthPastEnd {
+                offset,
+                len,
+                available,
+            } => Rejection::LengthPastEnd {
+                offset: offset + base,
+                len,
+                available,
+            },
+            other => other,
+        }
+    }
+
+    /// The codec's decoding error `err` as the model's answer; `None` for
+    /// the encoder's errors, which no decoder returns.
+    pub fn of_error(err: Error) -> Option<Rejection> {
+        let wide = |n: usize| n as u128;
+        Some(match err {
+            Error::TruncatedHeader {
+                offset,
+                available,
+                needed,
+            } => Rejection::TruncatedHeader {
+                offset: wide(offset),
+                available: wide(available),
+                needed: wide(needed),
+            },
+            Error::LengthBelowHeader { offset, len, min } => Rejection::LengthBelowHeader {
+                offset: wide(offset),
+                len: u128::from(len),
+                min: wide(min),
+            },
+            Error::LengthPastEnd {
+                offset,
+                len,
+                available,
+            } => Rejection::LengthPastEnd {
+                offset: wide(offset),
+                len: u128::from(len),
+                available: wide(available),
+            },
+            Error::UnexpectedMessage {
+                level,
+                kind,
+                expected_level,
+                expected_kind,
+            } => Rejection::UnexpectedMessage {
+                level,
+                kind,
+                expected_level,
+                expected_kind,
+            },
+            Error::PartialFd { len } => Rejection::PartialFd { len: wide(len) },
+            Error::ShortCredentials { len, needed } => Rejection::ShortCredentials {
+                len: wide(len),
+                needed: wide(needed),
+            },
+            Error::CredentialsUnsupported { .. } => Rejection::CredentialsUnsupported,
+            Error::BufferTooSmall { .. }
+            | Error::DataTooLong { .. }
+            | Error::EncodingTooLong { .. } => return None,
+        })
+    }
+}
