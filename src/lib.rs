@@ -76,6 +76,8 @@
 mod arbitrary;
 #[cfg(feature = "harness")]
 pub mod check;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod credentials;
 mod encode;
 mod error;

@@ -3,6 +3,8 @@
 //! the fuzz harness compares the codec with. Every `unsafe` block has a
 //! `// SAFETY:` comment.
 
+#[cfg(feature = "conformance")]
+pub(crate) mod isolate;
 #[cfg(all(feature = "harness", any(target_env = "gnu", target_env = "musl")))]
 pub(crate) mod libc_walk;
 pub mod socket;

@@ -1,0 +1,575 @@
+//! The runner: inputs from every source the project has, each answer
+//! compared with the model, each case isolated.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestError, TestRunner};
+
+use super::{CheckSummary, Finding, Implementation, Parsed, ParsedMessage, Report};
+use crate::model::{Model, Rejection};
+use crate::strategies::{malformed_buffer, well_formed_buffer};
+
+/// How each case runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Isolation {
+    /// In this process, with unwinding panics caught. An abort or an endless
+    /// loop ends the run.
+    InProcess,
+    /// In a child process (a `fork`) allowed `limit`: aborts, crashes and
+    /// hangs are reported too. Linux only.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Process {
+        /// How long a case may take.
+        limit: Duration,
+    },
+}
+
+/// Runs the checks on one implementation. See the [module](super) docs.
+pub struct Runner<'a, I: Implementation + ?Sized> {
+    implementation: &'a I,
+    isolation: Isolation,
+    go_vectors: Option<&'a str>,
+    corpus: Vec<PathBuf>,
+    property_cases: u32,
+}
+
+/// What one case did.
+enum Outcome {
+    Answered(Option<Parsed>),
+    Failed(String),
+}
+
+impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
+    /// A runner of every check on `implementation`, in process, with 256
+    /// property cases and neither Go's vectors nor a corpus.
+    pub fn new(implementation: &'a I) -> Self {
+        Runner {
+            implementation,
+            isolation: Isolation::InProcess,
+            go_vectors: None,
+            corpus: Vec::new(),
+            property_cases: 256,
+        }
+    }
+
+    /// How each case runs.
+    pub fn isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = isolation;
+        self
+    }
+
+    /// Go 1.19's answers, in the format of the project's
+    /// `tests/data/go1.19-syscall-linux-amd64.tsv` (linux/amd64: checked
+    /// only on an implementation of [`Layout::LINUX_64`](crate::Layout::LINUX_64)).
+    pub fn go_vectors(mut self, text: &'a str) -> Self {
+        self.go_vectors = Some(text);
+        self
+    }
+
+    /// A folder of control buffers, one a file (the project's
+    /// `corpus/parse`, `corpus/libc_walk` and `corpus/kernel` are).
+    pub fn corpus(mut self, folder: impl Into<PathBuf>) -> Self {
+        self.corpus.push(folder.into());
+        self
+    }
+
+    /// The cases of each property (well-formed and malformed buffers).
+    pub fn property_cases(mut self, cases: u32) -> Self {
+        self.property_cases = cases;
+        self
+    }
+
+    /// Runs every check and reports what it found.
+    pub fn run(&self) -> Report {
+        let mut report = Report {
+            implementation: self.implementation.name(),
+            ..Report::default()
+        };
+        self.parse_check(&mut report, "edges", edges(self.model()));
+        self.go_vector_checks(&mut report);
+        let corpus = self.corpus_inputs();
+        match corpus {
+            Ok(inputs) if !self.corpus.is_empty() => {
+                self.parse_check(&mut report, "corpus", inputs)
+            }
+            Ok(_) => not_run(&mut report, "corpus", "no corpus folder given"),
+            Err(err) => not_run(&mut report, "corpus", &err),
+        }
+        self.property_check(&mut report);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        self.parse_check(&mut report, "kernel", kernel_buffers());
+        self.encoder_check(&mut report);
+        report
+    }
+
+    fn model(&self) -> Model {
+        Model::new(self.implementation.layout())
+    }
+
+    /// One parse, isolated.
+    fn parse_case(&self, buf: &[u8]) -> Outcome {
+        let implementation = self.implementation;
+        match self.isolation {
+            Isolation::InProcess => caught(|| implementation.parse(buf)),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Isolation::Process { limit } => {
+                use crate::sys::isolate::{in_child, ChildEnd};
+                let end = in_child(limit, || wire::write(&caught(|| implementation.parse(buf))));
+                match end {
+                    ChildEnd::Returned(bytes) => wire::read(&bytes),
+                    ChildEnd::Signaled(signal) => {
+                        Outcome::Failed(format!("aborted: signal {signal}"))
+                    }
+                    ChildEnd::Exited(status) => {
+                        Outcome::Failed(format!("exited with status {status}"))
+                    }
+                    ChildEnd::TimedOut => {
+                        Outcome::Failed(format!("did not return within {} ms", limit.as_millis()))
+                    }
+                    ChildEnd::NotStarted(err) => Outcome::Failed(format!("not run: {err}")),
+                }
+            }
+        }
+    }
+
+    /// The finding for `buf`, if the implementation's parse is not the
+    /// model's; `Err(())` if it does not parse at all.
+    fn deviation(&self, check: &'static str, buf: &[u8]) -> Result<Option<Finding>, ()> {
+        let model = self.model();
+        let walk = model.walk(buf);
+        let expected = walk.result().map(|msgs| {
+            msgs.iter()
+                .map(|msg| ParsedMessage {
+                    level: msg.level,
+                    kind: msg.kind,
+                    data: msg.data(buf).to_vec(),
+                })
+                .collect::<Vec<_>>()
+        });
+        let answer = match self.parse_case(buf) {
+            Outcome::Answered(None) => return Err(()),
+            Outcome::Answered(Some(parsed)) => parsed,
+            Outcome::Failed(what) => {
+                return Ok(Some(finding(check, buf, describe_model(&expected), what)))
+            }
+        };
+        let agrees = match (&expected, &answer) {
+            (Ok(msgs), Parsed::Messages(got)) => msgs == got,
+            (Err(_), Parsed::Rejected(_)) => true,
+            _ => false,
+        };
+        Ok((!agrees).then(|| finding(check, buf, describe_model(&expected), describe(&answer))))
+    }
+
+    fn parse_check(&self, report: &mut Report, check: &'static str, inputs: Vec<Vec<u8>>) {
+        let mut summary = summary(check);
+        for input in &inputs {
+            match self.deviation(check, input) {
+                Err(()) => return not_run(report, check, "the implementation does not parse"),
+                Ok(found) => {
+                    summary.cases = summary.cases.saturating_add(1);
+                    if let Some(found) = found {
+                        summary.findings = summary.findings.saturating_add(1);
+                        report.findings.push(found);
+                    }
+                }
+            }
+        }
+        report.checks.push(summary);
+    }
+
+    fn go_vector_checks(&self, report: &mut Report) {
+        let Some(text) = self.go_vectors else {
+            return not_run(report, "go-vectors", "no vectors given");
+        };
+        if self.implementation.layout() != crate::Layout::LINUX_64 {
+            return not_run(report, "go-vectors", "the vectors are linux/amd64's");
+        }
+        let inputs = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("P "))
+            .filter_map(|line| line.split_once('\t'))
+            .filter_map(|(hex, _)| unhex(hex))
+            .collect();
+        self.parse_check(report, "go-vectors", inputs);
+    }
+
+    fn corpus_inputs(&self) -> Result<Vec<Vec<u8>>, String> {
+        let mut inputs = Vec::new();
+        for folder in &self.corpus {
+            let entries =
+                std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .collect();
+            files.sort();
+            for file in files.iter().filter(|file| file.is_file()) {
+                inputs
+                    .push(std::fs::read(file).map_err(|err| format!("{}: {err}", file.display()))?);
+            }
+        }
+        Ok(inputs)
+    }
+
+    /// Well-formed and malformed buffers from the crate's strategies; each
+    /// strategy's first deviation, shrunk, is a finding.
+    fn property_check(&self, report: &mut Report) {
+        let layout = self.implementation.layout();
+        let buffers = prop_oneof![
+            well_formed_buffer(layout).prop_map(|buf| buf.bytes),
+            malformed_buffer(layout).prop_map(|buf| buf.bytes),
+        ];
+        let config = Config {
+            cases: self.property_cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let unsupported = std::cell::Cell::new(false);
+        let result =
+            TestRunner::new(config).run(&buffers, |buf| match self.deviation("properties", &buf) {
+                Err(()) => {
+                    unsupported.set(true);
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Ok(Some(found)) => Err(TestCaseError::fail(found.implementation)),
+            });
+        if unsupported.get() {
+            return not_run(report, "properties", "the implementation does not parse");
+        }
+        let mut summary = summary("properties");
+        summary.cases = usize::try_from(self.property_cases).unwrap_or(usize::MAX);
+        if let Err(TestError::Fail(_, buf)) = result {
+            if let Ok(Some(found)) = self.deviation("properties", &buf) {
+                summary.findings = 1;
+                report.findings.push(found);
+            }
+        }
+        report.checks.push(summary);
+    }
+
+    /// The encoders' bytes against the model's.
+    fn encoder_check(&self, report: &mut Report) {
+        let model = self.model();
+        let layout = model.layout();
+        let mut summary = summary("encoders");
+        let mut supported = false;
+        let fd_lists: [&[i32]; 5] = [&[], &[0], &[3, 4], &[-1, i32::MAX, i32::MIN], &[7; 253]];
+        for fds in fd_lists {
+            let implementation = self.implementation;
+            let Ok(Some(got)) =
+                panic::catch_unwind(AssertUnwindSafe(|| implementation.encode_rights(fds)))
+            else {
+                continue;
+            };
+            supported = true;
+            let data = model.fd_bytes(fds);
+            let expected =
+                model.encode([(layout.sol_socket(), layout.scm_rights(), data.as_slice())]);
+            summary.cases = summary.cases.saturating_add(1);
+            if got != expected {
+                summary.findings = summary.findings.saturating_add(1);
+                let input = format!("rights {fds:?}").into_bytes();
+                report
+                    .findings
+                    .push(finding("encoders", &input, hex(&expected), hex(&got)));
+            }
+        }
+        for (pid, uid, gid) in [(1, 0, 0), (-1, u32::MAX, 7)] {
+            let Some(kind) = layout.scm_credentials() else {
+                break;
+            };
+            let implementation = self.implementation;
+            let Ok(Some(got)) = panic::catch_unwind(AssertUnwindSafe(|| {
+                implementation.encode_credentials(pid, uid, gid)
+            })) else {
+                continue;
+            };
+            supported = true;
+            let data = model.ucred_bytes(pid, uid, gid);
+            let expected = model.encode([(layout.sol_socket(), kind, data.as_slice())]);
+            summary.cases = summary.cases.saturating_add(1);
+            if got != expected {
+                summary.findings = summary.findings.saturating_add(1);
+                let input = format!("credentials {pid} {uid} {gid}").into_bytes();
+                report
+                    .findings
+                    .push(finding("encoders", &input, hex(&expected), hex(&got)));
+            }
+        }
+        if supported {
+            report.checks.push(summary);
+        } else {
+            not_run(report, "encoders", "the implementation does not encode");
+        }
+    }
+}
+
+/// Compares `implementation`'s parse of `data` with the model's and panics
+/// with the finding on a deviation: the body of a cargo-fuzz target.
+///
+/// ```
+/// # use sockcmsg::conformance::{Implementation, Parsed};
+/// # struct Mine;
+/// # impl Implementation for Mine {
+/// #     fn name(&self) -> String { "mine".into() }
+/// #     fn parse(&self, _: &[u8]) -> Option<Parsed> { Some(Parsed::Messages(Vec::new())) }
+/// # }
+/// // fuzz_target!(|data: &[u8]| sockcmsg::conformance::fuzz_against_model(&Mine, data));
+/// sockcmsg::conformance::fuzz_against_model(&Mine, &[0; 3]);
+/// ```
+pub fn fuzz_against_model<I: Implementation + ?Sized>(implementation: &I, data: &[u8]) {
+    let runner = Runner::new(implementation);
+    if let Ok(Some(found)) = runner.deviation("fuzz", data) {
+        #[allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
+        {
+            panic!(
+                "{}",
+                Report {
+                    implementation: implementation.name(),
+                    checks: Vec::new(),
+                    findings: vec![found]
+                }
+            );
+        }
+    }
+}
+
+/// Runs `parse` with an unwinding panic caught and described.
+fn caught(parse: impl FnOnce() -> Option<Parsed>) -> Outcome {
+    match panic::catch_unwind(AssertUnwindSafe(parse)) {
+        Ok(answer) => Outcome::Answered(answer),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Outcome::Failed(format!("panicked: {message}"))
+        }
+    }
+}
+
+fn summary(check: &'static str) -> CheckSummary {
+    CheckSummary {
+        check,
+        cases: 0,
+        findings: 0,
+        not_run: None,
+    }
+}
+
+fn not_run(report: &mut Report, check: &'static str, why: &str) {
+    report.checks.push(CheckSummary {
+        not_run: Some(why.to_owned()),
+        ..summary(check)
+    });
+}
+
+fn finding(check: &'static str, input: &[u8], model: String, implementation: String) -> Finding {
+    Finding {
+        check,
+        input: input.to_vec(),
+        model,
+        implementation,
+    }
+}
+
+fn describe_model(expected: &Result<Vec<ParsedMessage>, Rejection>) -> String {
+    match expected {
+        Ok(msgs) => describe(&Parsed::Messages(msgs.clone())),
+        Err(rejection) => format!("rejected: {rejection:?}"),
+    }
+}
+
+fn describe(parsed: &Parsed) -> String {
+    match parsed {
+        Parsed::Rejected(why) => format!("rejected: {why}"),
+        Parsed::Messages(msgs) => {
+            let each: Vec<String> = msgs
+                .iter()
+                .map(|msg| {
+                    format!(
+                        "level {} type {} data {}",
+                        msg.level,
+                        msg.kind,
+                        hex(&msg.data)
+                    )
+                })
+                .collect();
+            format!("{} messages [{}]", msgs.len(), each.join("; "))
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    Finding {
+        check: "",
+        input: bytes.to_vec(),
+        model: String::new(),
+        implementation: String::new(),
+    }
+    .input_hex()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .map(|digit| {
+            char::from(digit)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+        })
+        .collect::<Option<_>>()?;
+    digits
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some(high.wrapping_shl(4) | low),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Buffers at the edges of each rule, built with the model: short tails of
+/// every length, lengths at and around each bound, unpadded last messages.
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "small constant lengths, as the model counts them"
+)]
+fn edges(model: Model) -> Vec<Vec<u8>> {
+    let header = model.data_offset();
+    let mut inputs: Vec<Vec<u8>> = (0..=header).map(|len| vec![0; len as usize]).collect();
+    let one = |data: &[u8]| model.encode([(41, 50, data)]);
+    for data_len in 0..=9u8 {
+        let data: Vec<u8> = (1..=data_len).collect();
+        let message = one(&data);
+        for tail in 0..header {
+            let mut buf = message.clone();
+            buf.resize(buf.len() + tail as usize, 0xee);
+            inputs.push(buf);
+        }
+        let mut unpadded = one(&[1]);
+        unpadded.extend(&message[..(model.cmsg_len(u128::from(data_len))) as usize]);
+        inputs.push(unpadded);
+    }
+    let room = 24u128;
+    let lengths = [
+        0,
+        1,
+        model.header_len() - 1,
+        model.header_len(),
+        header - 1,
+        header,
+        header + room,
+        header + room + 1,
+        u128::from(u32::MAX),
+        (1 << 32) + header,
+        u128::from(u64::MAX) - 7,
+        u128::from(u64::MAX),
+    ];
+    for len in lengths {
+        let mut buf = model.header(len, 1, 1);
+        buf.resize((header + room) as usize, 0);
+        inputs.push(buf.clone());
+        let mut after_one = one(&[7]);
+        after_one.extend(buf);
+        inputs.push(after_one);
+    }
+    inputs
+}
+
+/// Control buffers the kernel wrote: fds and credentials received into
+/// buffers of every size from a header's to past full.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn kernel_buffers() -> Vec<Vec<u8>> {
+    use crate::socket::{self, ControlBuffer, SocketKind, SocketOption};
+    use std::os::fd::AsFd;
+
+    let Ok((tx, rx)) = socket::socketpair(SocketKind::Datagram) else {
+        return Vec::new();
+    };
+    let Ok(file) = std::fs::File::open("/dev/null") else {
+        return Vec::new();
+    };
+    let _ = socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true);
+    let mut buffers = Vec::new();
+    for count in [0, 1, 2, 3, 8, 253] {
+        let full = ControlBuffer::for_credentials_and_fds(count).len();
+        for len in (0..=full.saturating_add(8)).step_by(if count > 8 { 61 } else { 1 }) {
+            if socket::send(tx.as_fd(), b"x", &vec![file.as_fd(); count], None).is_err() {
+                continue;
+            }
+            let mut control = ControlBuffer::with_len(len);
+            if let Ok(received) = socket::recv(rx.as_fd(), &mut [0; 1], &mut control) {
+                buffers.push(received.control.to_vec());
+            }
+        }
+    }
+    buffers
+}
+
+/// A case's outcome through the pipe from a child process.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod wire {
+    use super::{Outcome, Parsed, ParsedMessage};
+
+    pub(super) fn write(outcome: &Outcome) -> Vec<u8> {
+        let mut out = Vec::new();
+        let text = |out: &mut Vec<u8>, tag: u8, text: &str| {
+            out.push(tag);
+            out.extend(text.as_bytes());
+        };
+        match outcome {
+            Outcome::Answered(None) => out.push(0),
+            Outcome::Answered(Some(Parsed::Messages(msgs))) => {
+                out.push(1);
+                for msg in msgs {
+                    out.extend(msg.level.to_le_bytes());
+                    out.extend(msg.kind.to_le_bytes());
+                    out.extend(
+                        u64::try_from(msg.data.len())
+                            .unwrap_or(u64::MAX)
+                            .to_le_bytes(),
+                    );
+                    out.extend(&msg.data);
+                }
+            }
+            Outcome::Answered(Some(Parsed::Rejected(why))) => text(&mut out, 2, why),
+            Outcome::Failed(what) => text(&mut out, 3, what),
+        }
+        out
+    }
+
+    pub(super) fn read(bytes: &[u8]) -> Outcome {
+        let text = |rest: &[u8]| String::from_utf8_lossy(rest).into_owned();
+        match bytes.split_first() {
+            Some((0, _)) => Outcome::Answered(None),
+            Some((1, mut rest)) => {
+                let mut msgs = Vec::new();
+                while let Some((header, after)) = rest.split_first_chunk::<16>() {
+                    let [l0, l1, l2, l3, k0, k1, k2, k3, n @ ..] = *header;
+                    let len = usize::try_from(u64::from_le_bytes(n)).unwrap_or(usize::MAX);
+                    let Some((data, after)) = after.split_at_checked(len) else {
+                        return Outcome::Failed("a garbled answer from the child".to_owned());
+                    };
+                    msgs.push(ParsedMessage {
+                        level: i32::from_le_bytes([l0, l1, l2, l3]),
+                        kind: i32::from_le_bytes([k0, k1, k2, k3]),
+                        data: data.to_vec(),
+                    });
+                    rest = after;
+                }
+                Outcome::Answered(Some(Parsed::Messages(msgs)))
+            }
+            Some((2, rest)) => Outcome::Answered(Some(Parsed::Rejected(text(rest)))),
+            Some((_, rest)) => Outcome::Failed(text(rest)),
+            None => Outcome::Failed("no answer from the child".to_owned()),
+        }
+    }
+}

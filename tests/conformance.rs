@@ -1,0 +1,157 @@
+//! The conformance runner on sockcmsg itself (no finding), on the example's
+//! wrong parser (caught by the right check on the right input), and on test
+//! doubles that panic, hang and abort (reported, not fatal).
+
+use std::time::Duration;
+
+use sockcmsg::conformance::{Implementation, Isolation, Parsed, ParsedMessage, Runner};
+use sockcmsg::model::Model;
+use sockcmsg::Layout;
+
+#[path = "../examples/wrong_parser.rs"]
+mod wrong_parser;
+
+const GO_VECTORS: &str = include_str!("data/go1.19-syscall-linux-amd64.tsv");
+
+/// sockcmsg through its public API, as any implementation plugs in.
+struct Sockcmsg;
+
+impl Implementation for Sockcmsg {
+    fn name(&self) -> String {
+        "sockcmsg".to_owned()
+    }
+
+    fn parse(&self, buf: &[u8]) -> Option<Parsed> {
+        Some(match sockcmsg::parse_socket_control_message(buf) {
+            Ok(msgs) => Parsed::Messages(
+                msgs.iter()
+                    .map(|msg| ParsedMessage {
+                        level: msg.header.level,
+                        kind: msg.header.kind,
+                        data: msg.data.to_vec(),
+                    })
+                    .collect(),
+            ),
+            Err(err) => Parsed::Rejected(err.to_string()),
+        })
+    }
+
+    fn encode_rights(&self, fds: &[i32]) -> Option<Vec<u8>> {
+        Some(sockcmsg::unix_rights(fds))
+    }
+
+    fn encode_credentials(&self, pid: i32, uid: u32, gid: u32) -> Option<Vec<u8>> {
+        Some(sockcmsg::unix_credentials(&sockcmsg::Ucred {
+            pid,
+            uid,
+            gid,
+        }))
+    }
+}
+
+fn corpus(target: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target)
+}
+
+#[test]
+fn sockcmsg_has_no_finding() {
+    let report = Runner::new(&Sockcmsg)
+        .go_vectors(GO_VECTORS)
+        .corpus(corpus("parse"))
+        .corpus(corpus("libc_walk"))
+        .corpus(corpus("kernel"))
+        .property_cases(128)
+        .run();
+    assert!(report.findings.is_empty(), "{report}");
+    let ran = |check: &str| {
+        report
+            .checks
+            .iter()
+            .any(|summary| summary.check == check && summary.not_run.is_none() && summary.cases > 0)
+    };
+    for check in ["edges", "corpus", "properties", "kernel", "encoders"] {
+        assert!(ran(check), "{check} did not run: {report}");
+    }
+    if Layout::HOST == Layout::LINUX_64 {
+        assert!(ran("go-vectors"), "{report}");
+    }
+}
+
+#[test]
+fn the_wrong_parser_is_caught_on_a_short_tail() {
+    let report = Runner::new(&wrong_parser::RejectsShortTails)
+        .property_cases(32)
+        .run();
+    let model = Model::new(Layout::HOST);
+    let has_short_tail = |input: &[u8]| {
+        let walk = model.walk(input);
+        walk.rejection.is_none() && walk.end < input.len() as u128
+    };
+    assert!(report.findings_of("edges").count() > 0, "{report}");
+    for finding in &report.findings {
+        assert!(has_short_tail(&finding.input), "{report}");
+        assert!(
+            finding.implementation.contains("after the last message"),
+            "{report}"
+        );
+    }
+    // One message and one byte more: the smallest such input.
+    let mut tail = model.encode([(41, 50, &[][..])]);
+    tail.push(0xee);
+    assert!(
+        report.findings.iter().any(|finding| finding.input == tail),
+        "{report}"
+    );
+    assert!(report.to_markdown().contains("| edges |"));
+}
+
+/// Panics on a buffer with a short tail, hangs on a 5-byte one, aborts on a
+/// 6-byte one; parses everything else as sockcmsg does.
+struct Misbehaves;
+
+impl Implementation for Misbehaves {
+    fn name(&self) -> String {
+        "misbehaves".to_owned()
+    }
+
+    fn parse(&self, buf: &[u8]) -> Option<Parsed> {
+        match buf.len() {
+            4 => panic!("four bytes"),
+            5 => loop {
+                std::thread::sleep(Duration::from_millis(10));
+            },
+            6 => std::process::abort(),
+            _ => Sockcmsg.parse(buf),
+        }
+    }
+}
+
+#[test]
+fn panics_hangs_and_aborts_are_reported_not_fatal() {
+    let report = Runner::new(&Misbehaves)
+        .isolation(Isolation::Process {
+            limit: Duration::from_millis(300),
+        })
+        .property_cases(4)
+        .run();
+    let on = |len: usize| {
+        report
+            .findings_of("edges")
+            .find(|finding| finding.input.len() == len && finding.input.iter().all(|&b| b == 0))
+            .map(|finding| finding.implementation.clone())
+    };
+    assert_eq!(on(4).as_deref(), Some("panicked: four bytes"), "{report}");
+    assert_eq!(
+        on(5).as_deref(),
+        Some("did not return within 300 ms"),
+        "{report}"
+    );
+    assert_eq!(
+        on(6),
+        Some(format!("aborted: signal {}", libc::SIGABRT)),
+        "{report}"
+    );
+    assert_eq!(report.findings.len(), 3, "{report}");
+}
