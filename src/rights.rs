@@ -89,7 +89,12 @@ impl Layout {
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
     pub fn parse_unix_rights(&self, msg: &SocketControlMessage<'_>) -> Result<Vec<RawFd>, Error> {
-        Ok(self.fds(msg)?.collect())
+        let fds = self.fds(msg)?;
+        // Bounded by the length, not by the iterator's end alone: a broken
+        // `Fds::next` then gives wrong fds instead of an endless loop (the
+        // mutation tests rely on it).
+        let count = fds.len();
+        Ok(fds.take(count).collect())
     }
 
     /// Checks that `msg` is a `SOL_SOCKET` message of type `kind`.

@@ -580,7 +580,9 @@ proptest! {
         prop_assert_eq!(layout.parse_unix_rights(&msg).map_err(rejection), expected_fds.clone());
         let fds = layout.fds(&msg).map_err(rejection);
         prop_assert_eq!(fds.as_ref().map(|fds| fds.len()).ok(), expected_fds.as_ref().map(Vec::len).ok());
-        prop_assert_eq!(fds.map(Iterator::collect::<Vec<_>>), expected_fds);
+        // One past the length at most: a walk that does not end fails here.
+        let bound = data.len() / 4 + 1;
+        prop_assert_eq!(fds.map(|fds| fds.take(bound).collect::<Vec<_>>()), expected_fds);
 
         let cred = layout
             .parse_unix_credentials(&msg)

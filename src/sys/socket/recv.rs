@@ -222,7 +222,10 @@ fn take_ownership(received: &mut Received<'_>) -> io::Result<()> {
         match msg.header.kind {
             libc::SCM_RIGHTS => {
                 // A partial fd at the end cannot have been installed.
-                for fd in layout.whole_fds(msg.data) {
+                let fds = layout.whole_fds(msg.data);
+                // Bounded by the length, as `parse_unix_rights` is.
+                let count = fds.len();
+                for fd in fds.take(count) {
                     if let Some(owned) = own(fd, received) {
                         received.fds.push(owned);
                     }
