@@ -803,10 +803,9 @@ fn parse_in(layout: Layout, bytes: &[u8]) -> Result<Vec<SocketControlMessage<'_>
                     "parse_one_socket_control_message at offset {offset} gives {one:?}, \
                      messages() {msg:?}"
                 );
-                check_placement(layout, bytes, offset, &msg);
-                let raw = here
-                    .get(..msg.header.len)
-                    .expect("check_placement: the message lies in the buffer");
+                let Some(raw) = here.get(..msg.header.len) else {
+                    panic!("the message at offset {offset} passes the end of the buffer");
+                };
                 check_header(layout, raw, &msg, &kept, &mut header);
                 check_typed(codec, raw, &msg, &kept, &mut errors);
                 offset = offset.saturating_add(layout.cmsg_space(msg.data.len()));
@@ -824,7 +823,6 @@ fn parse_in(layout: Layout, bytes: &[u8]) -> Result<Vec<SocketControlMessage<'_>
                     "parse_one_socket_control_message at offset {offset} and messages() \
                      fail with other errors"
                 );
-                check_rejection(layout, here, offset, err);
                 errors.note(err);
                 failed = Some(err);
             }
@@ -872,39 +870,39 @@ fn parse_in(layout: Layout, bytes: &[u8]) -> Result<Vec<SocketControlMessage<'_>
         ),
     }
     errors.check_texts();
+    check_against_model(layout, bytes, &parsed);
     parsed
 }
 
-/// Checks that a parsed message sits where the walk says: its header at
-/// `offset` in `bytes`, which is a multiple of the alignment, its data
-/// right after, all of it inside `bytes`.
-fn check_placement(layout: Layout, bytes: &[u8], offset: usize, msg: &SocketControlMessage<'_>) {
-    let header_len = layout.cmsg_len(0);
-    let align = layout.align();
-    assert!(
-        offset.checked_rem(align) == Some(0)
-            && layout.header_len().checked_next_multiple_of(align) == Some(header_len),
-        "the message at offset {offset} is not aligned to {align}, or its data does not start \
-         at the header's {} bytes aligned",
-        layout.header_len()
-    );
+/// Checks that the codec's answer for `bytes` is the model's: the same
+/// messages, each with its header's fields and its data where the model
+/// puts it, or the same rejection with the same numbers.
+fn check_against_model(
+    layout: Layout,
+    bytes: &[u8],
+    parsed: &Result<Vec<SocketControlMessage<'_>>, Error>,
+) {
+    use crate::model::{Message, Model, Rejection};
+
+    let wide = |n: usize| n as u128;
+    let codec = match parsed {
+        Ok(msgs) => Ok(msgs
+            .iter()
+            .map(|msg| Message {
+                len: wide(msg.header.len),
+                level: msg.header.level,
+                kind: msg.header.kind,
+                data_at: wide(offset_in(bytes, msg.data).expect("parsed data lies in the buffer")),
+                data_len: wide(msg.data.len()),
+            })
+            .collect::<Vec<_>>()),
+        Err(err) => Err(Rejection::of_error(*err)),
+    };
+    let walk = Model::new(layout).walk(bytes);
+    let model = walk.result().map(<[Message]>::to_vec).map_err(Some);
     assert_eq!(
-        offset_in(bytes, msg.data),
-        Some(offset.saturating_add(header_len)),
-        "the data of the message at offset {offset} is not right after its header"
-    );
-    assert_eq!(
-        msg.header.len,
-        layout.cmsg_len(msg.data.len()),
-        "the message at offset {offset} has {} bytes of data for a cmsg_len of {}",
-        msg.data.len(),
-        msg.header.len
-    );
-    assert!(
-        msg.header.len >= header_len && msg.header.len <= bytes.len().saturating_sub(offset),
-        "the message at offset {offset} was accepted with cmsg_len {} in {} bytes",
-        msg.header.len,
-        bytes.len()
+        codec, model,
+        "the codec and the model disagree on {bytes:02x?}"
     );
 }
 
@@ -913,7 +911,7 @@ fn check_placement(layout: Layout, bytes: &[u8], offset: usize, msg: &SocketCont
 /// (`kept`, from [`kept_bytes`]). `scratch` is room for a header.
 ///
 /// The data needs no re-encoding: it is the slice of `raw` after the
-/// header (as check_placement found), and [`roundtrip`] checks that the
+/// header (where the model puts it), and [`roundtrip`] checks that the
 /// encoder copies data as it is.
 fn check_header(
     layout: Layout,
@@ -970,58 +968,6 @@ fn reencodes(encoded: &[u8], raw: &[u8], kept: &[u8; 32]) -> bool {
             .zip(raw)
             .enumerate()
             .all(|(at, (&byte, &read))| byte == read & kept.get(at).copied().unwrap_or(u8::MAX))
-}
-
-/// Checks that an error reports the header at `offset`, whose bytes start
-/// `rest`, and the rule that header breaks.
-fn check_rejection(layout: Layout, rest: &[u8], offset: usize, err: Error) {
-    let header_len = layout.cmsg_len(0);
-    let raw = layout
-        .read_header(rest)
-        .expect("the walk reads only whole headers");
-    match err {
-        Error::LengthBelowHeader {
-            offset: at,
-            len,
-            min,
-        } => {
-            assert_eq!((at, len, min), (offset, raw.len, header_len), "{err:?}");
-            assert!(len < min as u64, "{err:?} is not below the header");
-        }
-        Error::LengthPastEnd {
-            offset: at,
-            len,
-            available,
-        } => {
-            assert_eq!(
-                (at, len, available),
-                (offset, raw.len, rest.len()),
-                "{err:?}"
-            );
-            assert!(
-                len > available as u64 && len >= header_len as u64,
-                "{err:?} is not past the end"
-            );
-        }
-        other => panic!("the walk failed with {other:?}, which names no broken length"),
-    }
-    // The rejected length, taken as a data length, is any number up to
-    // u64::MAX: cmsg_len and cmsg_space of it saturate at usize::MAX
-    // instead of wrapping, and cmsg_space is otherwise the aligned
-    // cmsg_len.
-    let claimed = usize::try_from(raw.len).unwrap_or(usize::MAX);
-    let (len, space) = (layout.cmsg_len(claimed), layout.cmsg_space(claimed));
-    let align = layout.align();
-    assert!(
-        len >= claimed
-            && space >= len
-            && (space == usize::MAX
-                || (space.checked_rem(align) == Some(0)
-                    && space
-                        .checked_sub(len)
-                        .is_some_and(|padding| padding < align))),
-        "cmsg_len({claimed}) is {len} and cmsg_space({claimed}) is {space}"
-    );
 }
 
 /// An error's message, written into a fixed buffer: a `String` would cost

@@ -51,10 +51,14 @@
 //!   [`Ucred`], for fuzzing code that consumes control messages.
 //! - `proptest`: `sockcmsg::strategies`, proptest strategies for
 //!   well-formed messages and buffers and malformed buffers.
-//! - `harness` (implies `arbitrary`): [`check`], the invariants that every
-//!   parse and encode must hold, one function per fuzz target. The fuzz
-//!   targets and the corpus replay in `cargo test` call these same
-//!   functions.
+//! - `conformance` (implies `arbitrary` and `proptest`): [`conformance`],
+//!   a runner that checks any control-message implementation against
+//!   [`model`], the reference model of the rules and of the dialects real
+//!   implementations speak (Go, glibc, musl, the kernel).
+//! - `harness` (implies `arbitrary`, and turns on [`model`]): [`check`],
+//!   the invariants that every parse and encode must hold, one function per
+//!   fuzz target. The fuzz targets and the corpus replay in `cargo test`
+//!   call these same functions.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -82,7 +86,7 @@ mod credentials;
 mod encode;
 mod error;
 mod layout;
-#[cfg(feature = "conformance")]
+#[cfg(any(feature = "conformance", feature = "harness"))]
 pub mod model;
 mod parse;
 mod rights;
