@@ -31,13 +31,7 @@ impl Implementation for RejectsShortTails {
             )));
         }
         Some(Parsed::Messages(
-            msgs.iter()
-                .map(|msg| ParsedMessage {
-                    level: msg.header.level,
-                    kind: msg.header.kind,
-                    data: msg.data.to_vec(),
-                })
-                .collect(),
+            msgs.into_iter().map(ParsedMessage::from).collect(),
         ))
     }
 }

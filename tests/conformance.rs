@@ -23,15 +23,7 @@ impl Implementation for Sockcmsg {
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
         Some(match sockcmsg::parse_socket_control_message(buf) {
-            Ok(msgs) => Parsed::Messages(
-                msgs.iter()
-                    .map(|msg| ParsedMessage {
-                        level: msg.header.level,
-                        kind: msg.header.kind,
-                        data: msg.data.to_vec(),
-                    })
-                    .collect(),
-            ),
+            Ok(msgs) => Parsed::Messages(msgs.into_iter().map(ParsedMessage::from).collect()),
             Err(err) => Parsed::Rejected(err.to_string()),
         })
     }

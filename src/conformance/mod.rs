@@ -19,11 +19,7 @@
 //!     }
 //!     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
 //!         Some(match sockcmsg::parse_socket_control_message(buf) {
-//!             Ok(msgs) => Parsed::Messages(
-//!                 msgs.iter()
-//!                     .map(|m| ParsedMessage { level: m.header.level, kind: m.header.kind, data: m.data.to_vec() })
-//!                     .collect(),
-//!             ),
+//!             Ok(msgs) => Parsed::Messages(msgs.into_iter().map(ParsedMessage::from).collect()),
 //!             Err(err) => Parsed::Rejected(err.to_string()),
 //!         })
 //!     }
@@ -97,4 +93,15 @@ pub struct ParsedMessage {
     pub kind: i32,
     /// The data, without header or padding.
     pub data: Vec<u8>,
+}
+
+impl From<crate::SocketControlMessage<'_>> for ParsedMessage {
+    /// A message sockcmsg parsed, for implementations built on it.
+    fn from(msg: crate::SocketControlMessage<'_>) -> Self {
+        ParsedMessage {
+            level: msg.header.level,
+            kind: msg.header.kind,
+            data: msg.data.to_vec(),
+        }
+    }
 }

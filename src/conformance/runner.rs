@@ -271,14 +271,8 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             let data = model.fd_bytes(fds);
             let expected =
                 model.encode([(layout.sol_socket(), layout.scm_rights(), data.as_slice())]);
-            summary.cases = summary.cases.saturating_add(1);
-            if got != expected {
-                summary.findings = summary.findings.saturating_add(1);
-                let input = format!("rights {fds:?}").into_bytes();
-                report
-                    .findings
-                    .push(finding("encoders", &input, hex(&expected), hex(&got)));
-            }
+            let input = format!("rights {fds:?}");
+            compare_encoding(report, &mut summary, &input, &expected, &got);
         }
         for (pid, uid, gid) in [(1, 0, 0), (-1, u32::MAX, 7)] {
             let Some(kind) = layout.scm_credentials() else {
@@ -293,14 +287,8 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             supported = true;
             let data = model.ucred_bytes(pid, uid, gid);
             let expected = model.encode([(layout.sol_socket(), kind, data.as_slice())]);
-            summary.cases = summary.cases.saturating_add(1);
-            if got != expected {
-                summary.findings = summary.findings.saturating_add(1);
-                let input = format!("credentials {pid} {uid} {gid}").into_bytes();
-                report
-                    .findings
-                    .push(finding("encoders", &input, hex(&expected), hex(&got)));
-            }
+            let input = format!("credentials {pid} {uid} {gid}");
+            compare_encoding(report, &mut summary, &input, &expected, &got);
         }
         if supported {
             report.checks.push(summary);
@@ -337,6 +325,23 @@ pub fn fuzz_against_model<I: Implementation + ?Sized>(implementation: &I, data: 
                 }
             );
         }
+    }
+}
+
+/// Counts one encoder case of `summary` and reports it if `got`, the
+/// implementation's bytes for the arguments `input`, are not `expected`.
+fn compare_encoding(
+    report: &mut Report,
+    summary: &mut CheckSummary,
+    input: &str,
+    expected: &[u8],
+    got: &[u8],
+) {
+    summary.cases = summary.cases.saturating_add(1);
+    if got != expected {
+        summary.findings = summary.findings.saturating_add(1);
+        let found = finding("encoders", input.as_bytes(), hex(expected), hex(got));
+        report.findings.push(found);
     }
 }
 
