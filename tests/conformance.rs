@@ -145,5 +145,15 @@ fn panics_hangs_and_aborts_are_reported_not_fatal() {
         Some(format!("aborted: signal {}", libc::SIGABRT)),
         "{report}"
     );
-    assert_eq!(report.findings.len(), 3, "{report}");
+    // The properties may draw 4- to 6-byte buffers too: every finding must
+    // be one of the three misbehaviours, on an input of its length.
+    for finding in &report.findings {
+        let expected = match finding.input.len() {
+            4 => "panicked: four bytes".to_owned(),
+            5 => "did not return within 300 ms".to_owned(),
+            6 => format!("aborted: signal {}", libc::SIGABRT),
+            _ => String::new(),
+        };
+        assert_eq!(finding.implementation, expected, "{report}");
+    }
 }
