@@ -8,16 +8,18 @@
 //! writes an HTML report of the crate's sources to `fuzz/coverage/html/`,
 //! and `llvm-cov export` gives the figures for the codec: the files of
 //! `src/` but the fuzz harness and the test-support modules, and without
-//! `src/sys/`, which the kernel tests cover.
+//! `src/sys/`, which the kernel tests cover. The figures are printed and
+//! written to `docs/coverage.md`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Instant, SystemTime};
 
 use serde_json::Value;
 
-use crate::fuzz::{create_dir, ensure_tools, run_checked};
-use crate::root;
+use crate::fuzz::{create_dir, ensure_tools, files, run_checked};
+use crate::{root, version, write_page};
 
 /// Modules of `src/` that are not the codec: the fuzz invariants
 /// (`harness`) and the `arbitrary` and `proptest` support.
@@ -88,6 +90,7 @@ fn host_triple() -> Result<String, String> {
 
 /// `cargo xtask coverage`.
 pub(crate) fn coverage(targets: &[&'static str]) -> Result<(), String> {
+    let (started, clock) = (SystemTime::now(), Instant::now());
     ensure_tools()?;
     let llvm = llvm_tools()?;
     let root = root();
@@ -178,14 +181,16 @@ pub(crate) fn coverage(targets: &[&'static str]) -> Result<(), String> {
     if !groups.is_empty() {
         println!("\nregions not reached, by line:");
     }
-    for group in groups {
+    let mut listed = Vec::new();
+    for group in &groups {
         let file = relative(&root, Path::new(&group.file));
         let source = fs::read_to_string(&group.file).unwrap_or_default();
         let text = source
             .lines()
             .nth(group.first_line.saturating_sub(1))
             .unwrap_or_default()
-            .trim();
+            .trim()
+            .to_owned();
         let lines = if group.last_line > group.first_line {
             format!("{}-{}", group.first_line, group.last_line)
         } else {
@@ -198,8 +203,65 @@ pub(crate) fn coverage(targets: &[&'static str]) -> Result<(), String> {
         };
         let location = format!("{file}:{lines}");
         println!("  {location:<22} {count:<11} {text}");
+        listed.push((location, group.regions, text));
     }
+    let replayed: Vec<(&str, usize)> = targets
+        .iter()
+        .map(|target| (*target, files(&root.join("corpus").join(target)).len()))
+        .collect();
+    write_page(
+        "coverage.md",
+        "Coverage of the codec: the last run",
+        "cargo xtask coverage",
+        started,
+        clock.elapsed(),
+        &page(&totals, &names, &replayed, &listed),
+    )?;
     Ok(())
+}
+
+/// The body of `docs/coverage.md`: what was replayed, the totals, and the
+/// regions not reached (`location`, regions, the source line).
+fn page(
+    totals: &Totals,
+    codec: &[String],
+    replayed: &[(&str, usize)],
+    unreached: &[(String, usize, String)],
+) -> String {
+    let corpus: Vec<String> = replayed
+        .iter()
+        .map(|(target, files)| format!("`{target}` {files}"))
+        .collect();
+    let codec: Vec<String> = codec.iter().map(|file| format!("`{file}`")).collect();
+    let unreached_regions: usize = unreached.iter().map(|(_, regions, _)| regions).sum();
+    let mut text = format!(
+        "The committed corpus, replayed by the fuzz targets built with coverage \
+         instrumentation (`cargo fuzz coverage`, {}), over the codec: {}. Not counted: \
+         `src/check.rs`, `src/arbitrary.rs`, `src/strategies.rs` (the harness and test \
+         support) and `src/sys/` (the socket layer, which the kernel tests cover). \
+         Functions that only run at compile time are `#[coverage(off)]` under this command.\n\n\
+         - Corpus files replayed: {}.\n\
+         - **{totals}**.\n\
+         - HTML report, with every line's count: `fuzz/coverage/html/index.html`.\n\n",
+        version("rustc", &["+nightly", "--version"]),
+        codec.join(", "),
+        corpus.join(", "),
+    );
+    if unreached.is_empty() {
+        text.push_str("Every region was reached.\n");
+        return text;
+    }
+    text.push_str(&format!(
+        "## The {unreached_regions} regions not reached\n\n\
+         Neighbouring lines of one file are grouped; the text is the group's first line.\n\n\
+         | where | regions | first line |\n|---|--:|---|\n"
+    ));
+    for (location, regions, line) in unreached {
+        // A `|` would end the table's cell.
+        let line = line.replace('|', "\\|");
+        text.push_str(&format!("| `{location}` | {regions} | `{line}` |\n"));
+    }
+    text
 }
 
 /// `path` from the repository's top, as printed.
@@ -398,6 +460,33 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_page_lists_the_unreached_regions() {
+        let totals = Totals {
+            lines: (481, 485),
+            regions: (768, 795),
+        };
+        let unreached = [
+            ("src/rights.rs:36".to_owned(), 1, "x || y".to_owned()),
+            (
+                "src/layout.rs:365-395".to_owned(),
+                12,
+                "let a = b?;".to_owned(),
+            ),
+        ];
+        let text = page(
+            &totals,
+            &["src/parse.rs".into()],
+            &[("parse", 40)],
+            &unreached,
+        );
+        assert!(text.contains("**lines 481/485 (99.2%), regions 768/795 (96.6%)**"));
+        assert!(text.contains("`parse` 40"));
+        assert!(text.contains("## The 13 regions not reached"));
+        assert!(text.contains("| `src/rights.rs:36` | 1 | `x \\|\\| y` |"));
+        assert!(page(&totals, &[], &[], &[]).contains("Every region was reached."));
     }
 
     #[test]

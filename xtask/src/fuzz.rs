@@ -5,7 +5,8 @@
 //! (ignored by git), where it writes what it finds, and the committed
 //! `corpus/<target>/`, which a run never changes. `cmin` merges the first
 //! into the second. Crash artifacts land in `fuzz/artifacts/<target>/`, the
-//! full libFuzzer output in `fuzz/logs/<target>.log`.
+//! full libFuzzer output in `fuzz/logs/<target>.log`. The table of a
+//! `fuzz` run is printed and written to `docs/fuzzing.md`.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -13,9 +14,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::root;
+use crate::{root, version, write_page, Machine};
 
 /// How long each target runs when `--time` is not given.
 pub(crate) const DEFAULT_SECONDS: u64 = 60;
@@ -102,6 +103,30 @@ fn cargo_fuzz(subcommand: &str, target: &str) -> Command {
         .arg(root().join("fuzz/target").join(setup.sanitizer))
         .arg(target);
     command
+}
+
+/// How `target` is built and run, as `cargo fuzz` and libFuzzer options:
+/// `--sanitizer none --release --no-trace-compares, -max_len=1024`.
+fn build_description(target: &str, jobs: u64) -> String {
+    let setup = setup(target);
+    let mut words = vec![format!("--sanitizer {}", setup.sanitizer)];
+    words.extend(setup.build.iter().map(|option| option.to_string()));
+    let mut fuzzer: Vec<String> = setup
+        .options
+        .iter()
+        .map(|option| option.to_string())
+        .collect();
+    if let Some(dictionary) = setup.dictionary {
+        fuzzer.push(format!("-dict={dictionary}"));
+    }
+    if jobs > 1 {
+        fuzzer.push(format!("-fork={jobs}"));
+    }
+    if fuzzer.is_empty() {
+        words.join(" ")
+    } else {
+        format!("{}, {}", words.join(" "), fuzzer.join(" "))
+    }
 }
 
 /// The command that reproduces a failure on `input`, as printed for people.
@@ -297,6 +322,8 @@ pub(crate) fn fuzz(targets: &[&'static str], seconds: u64, jobs: u64) -> Result<
             "cargo fuzz build",
         )?;
     }
+    let machine = Machine::now();
+    let (started, clock) = (SystemTime::now(), Instant::now());
     let mut rows = Vec::new();
     for target in targets {
         rows.push(fuzz_one(target, seconds, jobs)?);
@@ -318,6 +345,14 @@ pub(crate) fn fuzz(targets: &[&'static str], seconds: u64, jobs: u64) -> Result<
             println!("  or, on stable: cargo test --test corpus_replay");
         }
     }
+    write_page(
+        "fuzzing.md",
+        "Fuzzing: the last run",
+        "cargo xtask fuzz",
+        started,
+        clock.elapsed(),
+        &page(&rows, seconds, jobs, &machine),
+    )?;
     if crashed.is_empty() {
         println!("\nNo crash. New inputs are in fuzz/corpus/<target>/; `cargo xtask cmin` merges them into corpus/.");
         Ok(())
@@ -493,6 +528,72 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The body of `docs/fuzzing.md`: where the run ran, the table, and each
+/// crash with its saved input and the command that reproduces it.
+fn page(rows: &[Row], seconds: u64, jobs: u64, machine: &Machine) -> String {
+    let processes = if jobs > 1 {
+        format!("{jobs} libFuzzer processes per target (`-fork={jobs}`)")
+    } else {
+        "one libFuzzer process per target".to_owned()
+    };
+    let mut text = format!(
+        "Each target fuzzed for {seconds} s in turn, {processes}, over its committed corpus \
+         (`corpus/<target>/`) and the working one (`fuzz/corpus/<target>/`).\n\n\
+         - Machine: {machine}.\n\
+         - Toolchain: {}; {}.\n\n",
+        version("rustc", &["+nightly", "--version"]),
+        version("cargo", &["+nightly", "fuzz", "--version"]),
+    );
+    text.push_str(
+        "| target | build | time | runs | runs/s | corpus start → end | cov | ft | new inputs | crashes |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for row in rows {
+        text.push_str(&format!(
+            "| `{}` | `{}` | {} s | {} | {} | {} → {} | {} | {} | {} | {} |\n",
+            row.target,
+            build_description(row.target, jobs),
+            row.seconds.round(),
+            thousands(row.runs),
+            thousands((row.runs as f64 / row.seconds).round() as u64),
+            row.start.corpus,
+            row.end.corpus,
+            row.end.cov,
+            row.end.ft,
+            row.new_inputs,
+            row.regressions.len()
+        ));
+    }
+    text.push_str(
+        "\n`runs` and `time` are libFuzzer's final count (`Done N runs in T second(s)`); \
+         corpus, `cov` (edges reached) and `ft` (features) are from its first status line after \
+         loading the corpus and its last; `new inputs` are the files it added to \
+         `fuzz/corpus/<target>/`, which `cargo xtask cmin` merges into `corpus/`.\n",
+    );
+    let crashed: Vec<&Row> = rows
+        .iter()
+        .filter(|row| !row.regressions.is_empty())
+        .collect();
+    if crashed.is_empty() {
+        text.push_str("\nNo crash.\n");
+    }
+    for row in crashed {
+        text.push_str(&format!("\n## `{}` crashed\n\n", row.target));
+        if let Some(panic) = &row.panic {
+            text.push_str(&format!("```text\n{panic}\n```\n\n"));
+        }
+        for regression in &row.regressions {
+            let saved = regression.strip_prefix(root()).unwrap_or(regression);
+            text.push_str(&format!(
+                "- saved (minimized) as `{}`; reproduce: `{}`, or on stable `cargo test --test corpus_replay`\n",
+                saved.display(),
+                reproduce_command(row.target, regression)
+            ));
+        }
+    }
+    text
+}
+
 fn print_table(rows: &[Row]) {
     // As wide as the longest target name.
     let width = rows
@@ -666,6 +767,18 @@ mod tests {
         assert_eq!(
             reproduce_command("kernel", Path::new("crash-1")),
             "cargo +nightly fuzz run --sanitizer address kernel crash-1"
+        );
+    }
+
+    #[test]
+    fn the_page_names_each_build() {
+        assert_eq!(
+            build_description("roundtrip", 1),
+            "--sanitizer none --release --no-trace-compares, -max_len=1024"
+        );
+        assert_eq!(
+            build_description("kernel", 2),
+            "--sanitizer address, -dict=fuzz/cmsg.dict -fork=2"
         );
     }
 

@@ -1,9 +1,9 @@
 //! Repository commands, run as `cargo xtask <command>` (an alias in
 //! `.cargo/config.toml`).
 //!
-//! - `fuzz`: fuzzes every target with the committed corpus and prints a
-//!   table of the results; installs the nightly toolchain and cargo-fuzz
-//!   first if they are missing.
+//! - `fuzz`: fuzzes every target with the committed corpus, prints a table
+//!   of the results and writes it to `docs/fuzzing.md`; installs the
+//!   nightly toolchain and cargo-fuzz first if they are missing.
 //! - `cmin`: merges what the fuzzer found into `corpus/` (only what adds
 //!   coverage; `--minimize` also drops what no longer does).
 //! - `seeds`: writes the seed files under `corpus/` and the dictionary,
@@ -11,20 +11,34 @@
 //! - `decode`: prints a control buffer (a fuzz finding, a corpus file) for
 //!   a person: headers, payloads, padding, the verdict, and Go's answer.
 //! - `coverage`: replays the committed corpus with coverage-instrumented
-//!   fuzz targets and reports the lines and regions of the codec reached.
+//!   fuzz targets and reports the lines and regions of the codec reached,
+//!   also in `docs/coverage.md`.
 //! - `cflite-build`: runs the ClusterFuzzLite/OSS-Fuzz build script with
 //!   temporary `SRC` and `OUT` folders and replays the corpus with the
 //!   binaries it builds.
+//! - `bench`: runs the criterion benchmarks and writes each one's time and
+//!   its ratio to the libc baseline of the same run to
+//!   `docs/performance.md`.
+//! - `mutants`: runs cargo-mutants over the codec (`.cargo/mutants.toml`),
+//!   installing it first if it is missing, and writes the outcome to
+//!   `docs/mutants.md`.
+//!
+//! The pages of `docs/` that hold figures of a run (`fuzzing.md`,
+//! `coverage.md`, `performance.md`, `mutants.md`) are written only by these
+//! commands, through [`write_page`], and say so at the top.
 
+mod bench;
 mod cflite;
 mod coverage;
 mod decode;
 mod fuzz;
+mod mutants;
 mod seeds;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, SystemTime};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
@@ -32,9 +46,10 @@ usage: cargo xtask <command> [options]
 commands:
   fuzz [--time SECS] [--targets a,b] [--jobs N]
       Fuzz each target for SECS seconds (default 60) with the committed
-      corpus, then print runs, runs/s, corpus size, coverage and crashes.
-      A crash is minimized and saved as corpus/<target>/regression-<hash>.
-      --jobs N runs libFuzzer with -fork=N (N processes per target).
+      corpus, then print runs, runs/s, corpus size, coverage and crashes,
+      and write the same table to docs/fuzzing.md. A crash is minimized
+      and saved as corpus/<target>/regression-<hash>. --jobs N runs
+      libFuzzer with -fork=N (N processes per target).
   cmin [--targets a,b] [--minimize]
       Merge the fuzzer's new inputs (fuzz/corpus/<target>/) into
       corpus/<target>/: only those that add coverage, and nothing is
@@ -60,11 +75,28 @@ commands:
       Replay the committed corpus with coverage-instrumented targets, write
       an HTML report to fuzz/coverage/html/, and print the lines and
       regions of the codec (src/*.rs but check, arbitrary, strategies)
-      reached, then every region not reached.
+      reached, then every region not reached; the same in docs/coverage.md.
   cflite-build
       Run .clusterfuzzlite/build.sh (also OSS-Fuzz's) with SRC and OUT set
       to temporary folders, check what it put in OUT, and replay each
       target's seed corpus with the binary it built (-runs=0).
+  bench [--benches a,b] [-- CRITERION_OPTIONS]
+      Run the criterion benchmarks (cargo bench --bench parse, encode,
+      live; --benches picks some), then write docs/performance.md: each
+      benchmark's median time and its ratio to the libc baseline measured
+      in the same run. Options after -- go to each benchmark binary (such
+      as --measurement-time 10, or a filter). Honours CARGO_TARGET_DIR and
+      CRITERION_HOME.
+  mutants [--jobs N] [--file PATH]... [-- CARGO_MUTANTS_OPTIONS]
+      Run cargo mutants (installed first if missing) with the settings of
+      .cargo/mutants.toml, N jobs (default 1), its output in
+      <target dir>/mutants.out/, then write docs/mutants.md: mutants
+      caught, missed, unviable, timed out, the score, the duration.
+      --file src/credentials.rs keeps that file's mutants only
+      (repeatable; passed on as --re '^src/credentials\\.rs:', since
+      cargo mutants --file adds to the configuration's files). Options
+      after -- go to cargo mutants. Fails if a mutant was missed or timed
+      out.
 
 targets: parse, roundtrip, parse_any_layout, roundtrip_any_layout, libc_walk,
 kernel";
@@ -75,6 +107,165 @@ fn root() -> PathBuf {
         .parent()
         .expect("xtask/ is inside the repository")
         .to_path_buf()
+}
+
+/// Cargo's target directory for the workspace, as `cargo metadata` gives
+/// it: `target/` unless `CARGO_TARGET_DIR` or a configuration says
+/// otherwise.
+fn target_dir() -> Result<PathBuf, String> {
+    let output = Command::new("cargo")
+        .current_dir(root())
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .map_err(|err| format!("cargo metadata: {err}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo metadata: {}", output.status));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|err| format!("cargo metadata printed no JSON: {err}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata names no target_directory".to_owned())
+}
+
+/// The command line this process was started with, as a person would type
+/// it: `cargo xtask fuzz --time 60`.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).map(|arg| quoted(&arg)).collect();
+    format!("cargo xtask {}", args.join(" "))
+}
+
+/// `arg` as a shell word: single-quoted unless it is plain.
+fn quoted(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./,=:+@%".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// `time` as `2026-05-02 14:07 UTC`.
+fn utc(time: SystemTime) -> String {
+    // humantime writes `2026-05-02T14:07:00Z`; a page wants the minute.
+    let rfc3339 = humantime::format_rfc3339_seconds(time).to_string();
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(minute)) => format!("{date} {minute} UTC"),
+        _ => rfc3339,
+    }
+}
+
+/// `duration` as `7 min 12 s` or `42 s`.
+fn minutes(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+/// What the figures of a run depend on: the cores, the processor, the
+/// kernel, and the load when it started.
+struct Machine {
+    cores: usize,
+    cpu: String,
+    kernel: String,
+    load: String,
+}
+
+impl Machine {
+    fn now() -> Machine {
+        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|line| line.strip_prefix("model name"))
+            .and_then(|rest| rest.split_once(':'))
+            .map_or_else(
+                || std::env::consts::ARCH.to_owned(),
+                |(_, name)| name.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
+        let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").map_or_else(
+            |_| std::env::consts::OS.to_owned(),
+            |release| format!("Linux {}", release.trim()),
+        );
+        Machine {
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            cpu,
+            kernel,
+            load: load_average(),
+        }
+    }
+}
+
+/// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` gives them.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+impl std::fmt::Display for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cores = if self.cores == 1 { "core" } else { "cores" };
+        write!(
+            f,
+            "{} {cores} ({}, {}), load average {} at the start",
+            self.cores, self.cpu, self.kernel, self.load
+        )
+    }
+}
+
+/// The output of `program args`, trimmed, or `unknown`: a tool's version
+/// for a page.
+fn version(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map_or_else(
+            || "unknown".to_owned(),
+            |output| String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+        )
+}
+
+/// Writes `docs/<file>`, a page of figures that `command` (such as
+/// `cargo xtask fuzz`) measured: a title, a line saying which command line
+/// wrote it, when, and that the command overwrites it, then `body`.
+/// Returns the page's path.
+fn write_page(
+    file: &str,
+    title: &str,
+    command: &str,
+    started: SystemTime,
+    took: Duration,
+    body: &str,
+) -> Result<PathBuf, String> {
+    let docs = root().join("docs");
+    fs::create_dir_all(&docs).map_err(|err| format!("{}: {err}", docs.display()))?;
+    let path = docs.join(file);
+    let text = format!(
+        "# {title}\n\n\
+         Written by `{}`, started {} and run for {}. \
+         `{command}` overwrites this page each time it runs: \
+         do not edit it by hand.\n\n{body}",
+        command_line(),
+        utc(started),
+        minutes(took),
+    );
+    fs::write(&path, text).map_err(|err| format!("{}: {err}", path.display()))?;
+    println!(
+        "xtask: wrote {}",
+        path.strip_prefix(root()).unwrap_or(&path).display()
+    );
+    Ok(path)
 }
 
 /// The fuzz targets, in `sockcmsg::check::TARGETS` order, or the ones named
@@ -106,6 +297,28 @@ fn option<'a>(args: &'a [String], flag: &str) -> Result<Option<&'a str>, String>
             .get(at + 1)
             .map(|value| Some(value.as_str()))
             .ok_or_else(|| format!("{flag} needs a value")),
+    }
+}
+
+/// Every value given with `--flag` in `args`, in order.
+fn values<'a>(args: &'a [String], flag: &str) -> Result<Vec<&'a str>, String> {
+    let mut found = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == flag {
+            let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            found.push(value.as_str());
+        }
+    }
+    Ok(found)
+}
+
+/// `args` split at the first `--`: the command's own options, and those it
+/// passes on to the tool it runs.
+fn split_passthrough(args: &[String]) -> (&[String], &[String]) {
+    match args.iter().position(|arg| arg == "--") {
+        Some(at) => (&args[..at], &args[at + 1..]),
+        None => (args, &[]),
     }
 }
 
@@ -191,6 +404,18 @@ fn run(args: &[String]) -> Result<(), String> {
             only_options(options, &[], &[])?;
             cflite::build_and_replay()
         }
+        "bench" => {
+            let (options, criterion) = split_passthrough(options);
+            only_options(options, &["--benches"], &[])?;
+            let benches = bench::benches(option(options, "--benches")?)?;
+            bench::bench(&benches, criterion)
+        }
+        "mutants" => {
+            let (options, passed_on) = split_passthrough(options);
+            only_options(options, &["--jobs", "--file"], &[])?;
+            let jobs = number(options, "--jobs", 1)?.max(1);
+            mutants::mutants(jobs, &values(options, "--file")?, passed_on)
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -213,6 +438,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     fn args(text: &str) -> Vec<String> {
         text.split_whitespace().map(str::to_owned).collect()
@@ -237,6 +463,39 @@ mod tests {
         assert_eq!(number(&args(""), "--time", 60), Ok(60));
         assert!(number(&args("--time soon"), "--time", 60).is_err());
         assert!(option(&args("--time"), "--time").is_err());
+    }
+
+    #[test]
+    fn passed_on_options_and_repeated_values() {
+        let all = args("--jobs 2 --file a.rs --file b.rs -- --check -f c");
+        let (own, passed_on) = split_passthrough(&all);
+        assert_eq!(own, &all[..6]);
+        assert_eq!(passed_on, &all[7..]);
+        assert_eq!(values(own, "--file"), Ok(vec!["a.rs", "b.rs"]));
+        assert_eq!(values(own, "--jobs"), Ok(vec!["2"]));
+        assert!(values(&args("--file"), "--file").is_err());
+        assert_eq!(split_passthrough(&args("--jobs 2")).1.len(), 0);
+    }
+
+    #[test]
+    fn times_are_utc_to_the_minute() {
+        assert_eq!(utc(UNIX_EPOCH), "1970-01-01 00:00 UTC");
+        let leap_day = UNIX_EPOCH + Duration::from_secs(11_016 * 86_400 + 59);
+        assert_eq!(utc(leap_day), "2000-02-29 00:00 UTC");
+        let time = UNIX_EPOCH + Duration::from_secs(19_723 * 86_400 + 13 * 3600 + 5 * 60 + 59);
+        assert_eq!(utc(time), "2024-01-01 13:05 UTC");
+        assert_eq!(minutes(Duration::from_secs(42)), "42 s");
+        assert_eq!(minutes(Duration::from_secs(432)), "7 min 12 s");
+        assert_eq!(minutes(Duration::from_secs(7300)), "2 h 1 min");
+    }
+
+    #[test]
+    fn command_lines_are_quoted_as_a_shell_reads_them() {
+        assert_eq!(quoted("--time"), "--time");
+        assert_eq!(quoted("src/credentials.rs"), "src/credentials.rs");
+        assert_eq!(quoted("a b"), "'a b'");
+        assert_eq!(quoted("it's"), r"'it'\''s'");
+        assert_eq!(quoted(""), "''");
     }
 
     #[test]
