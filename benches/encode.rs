@@ -44,7 +44,11 @@ fn rights(c: &mut Criterion) {
         let size = sockcmsg::encoded_len(&msgs).unwrap();
         let mut words = vec![0u64; size / 8];
         libc_fill(&mut words, &libc_msgs);
-        assert_eq!(as_bytes(&words), sockcmsg::unix_rights(&fds), "same bytes");
+        assert_eq!(
+            as_bytes(&words),
+            sockcmsg::unix_rights(&fds).unwrap(),
+            "same bytes"
+        );
         group.bench_with_input(BenchmarkId::new("libc_fill", count), &libc_msgs, |b, m| {
             b.iter(|| libc_fill(black_box(&mut words), black_box(m)))
         });
@@ -53,7 +57,7 @@ fn rights(c: &mut Criterion) {
             b.iter(|| sockcmsg::encode_into(black_box(m), black_box(&mut buf)))
         });
         group.bench_with_input(BenchmarkId::new("unix_rights", count), &fds, |b, fds| {
-            b.iter(|| sockcmsg::unix_rights(black_box(fds)))
+            b.iter(|| sockcmsg::unix_rights(black_box(fds)).unwrap())
         });
     }
     group.finish();

@@ -98,10 +98,11 @@ pub const TARGETS: &[(&str, Check)] = &[
 /// methods; other layouts' are checked with the same invariants.
 ///
 /// ```
-/// let mut buf = sockcmsg::unix_rights(&[3]);
+/// let mut buf = sockcmsg::unix_rights(&[3])?;
 /// sockcmsg::check::parse(&buf);
 /// buf[0] = 0xff; // a cmsg_len past the end: an error, checked too
 /// sockcmsg::check::parse(&buf);
+/// # Ok::<(), sockcmsg::Error>(())
 /// ```
 pub fn parse(bytes: &[u8]) {
     // The answer is for roundtrip, which compares it with what it encoded.
@@ -397,10 +398,11 @@ fn length_bytes(left: usize, len: usize) -> Vec<u8> {
 /// their lengths unchecked and can step outside the buffer.
 ///
 /// ```
-/// let mut buf = sockcmsg::unix_rights(&[3]);
-/// buf.extend(sockcmsg::unix_rights(&[4]));
+/// let mut buf = sockcmsg::unix_rights(&[3])?;
+/// buf.extend(sockcmsg::unix_rights(&[4])?);
 /// buf.truncate(buf.len() - 4); // the last message unpadded
 /// sockcmsg::check::libc_walk(&buf);
+/// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
 pub fn libc_walk(bytes: &[u8]) {
@@ -507,10 +509,11 @@ pub const MOVED_LEVEL: i32 = i32::MAX;
 /// Buffers longer than [`KERNEL_MAX_CONTROL`] are skipped.
 ///
 /// ```
-/// let mut buf = sockcmsg::unix_rights(&[0]);
+/// let mut buf = sockcmsg::unix_rights(&[0])?;
 /// sockcmsg::check::kernel(&buf);
 /// buf[0] += 1; // cmsg_len past the end: both reject it
 /// sockcmsg::check::kernel(&buf);
+/// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn kernel(bytes: &[u8]) {
@@ -598,7 +601,7 @@ fn kernel_rejects_short_tails() -> bool {
 ///
 /// ```
 /// use sockcmsg::check::{move_levels_off_sol_socket, MOVED_LEVEL};
-/// let mut buf = sockcmsg::unix_rights(&[0]);
+/// let mut buf = sockcmsg::unix_rights(&[0])?;
 /// move_levels_off_sol_socket(&mut buf);
 /// let msgs = sockcmsg::parse_socket_control_message(&buf)?;
 /// assert_eq!(msgs[0].header.level, MOVED_LEVEL);
@@ -707,7 +710,7 @@ impl Codec {
 
     fn unix_rights(self, fds: &[RawFd]) -> Result<Vec<u8>, Error> {
         if self.is_host() {
-            Ok(crate::unix_rights(fds))
+            crate::unix_rights(fds)
         } else {
             self.layout.unix_rights(fds)
         }
@@ -716,7 +719,7 @@ impl Codec {
     fn unix_credentials(self, cred: &Ucred) -> Result<Vec<u8>, Error> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if self.is_host() {
-            return Ok(crate::unix_credentials(cred));
+            return crate::unix_credentials(cred);
         }
         self.layout.unix_credentials(cred)
     }
@@ -1591,8 +1594,9 @@ mod tests {
             pid: 1,
             uid: 2,
             gid: 3,
-        });
-        two.extend(unix_rights(&[3, 4, 5]));
+        })
+        .unwrap();
+        two.extend(unix_rights(&[3, 4, 5]).unwrap());
         let unpadded = &two[..two.len() - 4];
         for (_, check) in TARGETS {
             for buf in [&two[..], unpadded, &[], &[0; 15], &[0xff; 40]] {
@@ -1640,10 +1644,10 @@ mod tests {
     fn musl_does_not_visit_a_bare_header_that_ends_the_buffer() {
         use crate::sys::libc_walk::walk;
 
-        let bare = unix_rights(&[]);
+        let bare = unix_rights(&[]).unwrap();
         // The first message is always visited: CMSG_FIRSTHDR checks no length.
         assert_eq!(walk(&bare).unwrap().len(), 1);
-        let mut two = unix_rights(&[3]);
+        let mut two = unix_rights(&[3]).unwrap();
         two.extend(&bare);
         assert_eq!(walk(&two).unwrap().len(), 1);
         assert_eq!(crate::parse_socket_control_message(&two).unwrap().len(), 2);
@@ -1664,7 +1668,7 @@ mod tests {
         let word = std::mem::size_of::<usize>();
         let header = word + 8;
         let unpadded = header + 4;
-        let one = unix_rights(&[3]);
+        let one = unix_rights(&[3]).unwrap();
         assert_eq!(one.len(), unpadded.next_multiple_of(word));
         // The first message is never dropped: CMSG_FIRSTHDR checks no length.
         let first_unpadded = walk(&one[..unpadded]).unwrap();

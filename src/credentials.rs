@@ -8,7 +8,7 @@ use crate::{Error, Layout, SocketControlMessage};
 /// ```
 /// use sockcmsg::Ucred;
 /// let cred = Ucred { pid: 1234, uid: 1000, gid: 1000 };
-/// let buf = sockcmsg::unix_credentials(&cred);
+/// let buf = sockcmsg::unix_credentials(&cred)?;
 /// let msg = sockcmsg::messages(&buf).next().unwrap()?;
 /// assert_eq!(sockcmsg::parse_unix_credentials(&msg)?, cred);
 /// # Ok::<(), sockcmsg::Error>(())

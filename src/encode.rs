@@ -83,7 +83,7 @@ impl<'a> From<SocketControlMessage<'a>> for ControlMessage<'a> {
 /// use sockcmsg::OwnedControlMessage;
 /// let msg = OwnedControlMessage::rights(&[3, 4]);
 /// let buf = sockcmsg::encode(&[msg.as_control_message()])?;
-/// assert_eq!(buf, sockcmsg::unix_rights(&[3, 4]));
+/// assert_eq!(buf, sockcmsg::unix_rights(&[3, 4])?);
 /// let parsed = sockcmsg::parse_socket_control_message(&buf)?;
 /// assert_eq!(OwnedControlMessage::from(parsed[0]), msg);
 /// # Ok::<(), sockcmsg::Error>(())

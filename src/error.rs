@@ -16,11 +16,12 @@ use std::fmt;
 /// use sockcmsg::{parse_socket_control_message, Error};
 ///
 /// // A bare header (16 bytes on 64-bit Linux) claiming 17 bytes.
-/// let mut buf = sockcmsg::unix_rights(&[]);
+/// let mut buf = sockcmsg::unix_rights(&[])?;
 /// buf[0] = 17;
 /// let err = parse_socket_control_message(&buf).unwrap_err();
 /// assert_eq!(err, Error::LengthPastEnd { offset: 0, len: 17, available: buf.len() });
 /// assert_eq!(std::io::Error::from(err).raw_os_error(), Some(libc::EINVAL));
+/// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

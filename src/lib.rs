@@ -39,7 +39,7 @@
 //! ```
 //! use sockcmsg::{parse_socket_control_message, parse_unix_rights, unix_rights};
 //!
-//! let buf = unix_rights(&[3, 4]);
+//! let buf = unix_rights(&[3, 4])?;
 //! let msgs = parse_socket_control_message(&buf)?;
 //! assert_eq!(parse_unix_rights(&msgs[0])?, [3, 4]);
 //! # Ok::<(), sockcmsg::Error>(())
@@ -135,45 +135,39 @@ pub const fn cmsg_space(data_len: usize) -> usize {
 /// `cmsg_len(4 * fds.len())`, the fds in native byte order, and zeroed
 /// padding. No fds give a bare header.
 ///
-/// # Panics
-///
-/// If the fds take more bytes than a `cmsg_len` can describe, which happens
-/// only where the length field is 32 bits wide (musl) and the slice is over
-/// 4 GiB; the kernel accepts at most 253 fds in one message.
+/// The same contract as [`Layout::unix_rights`], so that nothing here
+/// panics: it fails ([`Error::DataTooLong`], [`Error::EncodingTooLong`])
+/// only if the fds take more bytes than a `cmsg_len` or an allocation can
+/// hold, which needs a slice of gigabytes; the kernel accepts at most 253
+/// fds in one message. Go's `UnixRights` returns the bytes alone.
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[0]);
+/// let buf = sockcmsg::unix_rights(&[0])?;
 /// assert_eq!(buf.len(), sockcmsg::cmsg_space(4));
+/// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[inline]
-pub fn unix_rights(fds: &[RawFd]) -> Vec<u8> {
-    #[allow(
-        clippy::expect_used,
-        reason = "documented: only a slice of over 4 GiB can fail"
-    )]
-    Layout::HOST
-        .unix_rights(fds)
-        .expect("fds fit in a control message")
+pub fn unix_rights(fds: &[RawFd]) -> Result<Vec<u8>, Error> {
+    Layout::HOST.unix_rights(fds)
 }
 
 /// An `SCM_CREDENTIALS` message carrying `cred` (Go's `UnixCredentials`),
 /// padded.
 ///
+/// The same contract as [`Layout::unix_credentials`]; on Linux, where this
+/// function exists, it does not fail (a 12-byte payload fits every
+/// `cmsg_len`). Go's `UnixCredentials` returns the bytes alone.
+///
 /// ```
 /// use sockcmsg::Ucred;
-/// let buf = sockcmsg::unix_credentials(&Ucred { pid: 1, uid: 0, gid: 0 });
+/// let buf = sockcmsg::unix_credentials(&Ucred { pid: 1, uid: 0, gid: 0 })?;
 /// assert_eq!(buf.len(), sockcmsg::cmsg_space(12));
+/// # Ok::<(), sockcmsg::Error>(())
 /// ```
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[inline]
-pub fn unix_credentials(cred: &Ucred) -> Vec<u8> {
-    #[allow(
-        clippy::expect_used,
-        reason = "Linux has SCM_CREDENTIALS and a 12-byte payload fits any cmsg_len"
-    )]
-    Layout::HOST
-        .unix_credentials(cred)
-        .expect("Linux encodes credentials")
+pub fn unix_credentials(cred: &Ucred) -> Result<Vec<u8>, Error> {
+    Layout::HOST.unix_credentials(cred)
 }
 
 /// Iterates over the messages in `buf` without allocating. It yields the
@@ -181,7 +175,7 @@ pub fn unix_credentials(cred: &Ucred) -> Vec<u8> {
 /// yields that error once and ends.
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[5]);
+/// let buf = sockcmsg::unix_rights(&[5])?;
 /// let kinds: Vec<i32> = sockcmsg::messages(&buf)
 ///     .map(|msg| msg.map(|msg| msg.header.kind))
 ///     .collect::<Result<_, _>>()?;
@@ -197,8 +191,8 @@ pub fn messages(buf: &[u8]) -> Messages<'_> {
 /// them, or the first error.
 ///
 /// ```
-/// let mut buf = sockcmsg::unix_rights(&[5]);
-/// buf.extend(sockcmsg::unix_rights(&[6, 7]));
+/// let mut buf = sockcmsg::unix_rights(&[5])?;
+/// buf.extend(sockcmsg::unix_rights(&[6, 7])?);
 /// let msgs = sockcmsg::parse_socket_control_message(&buf)?;
 /// assert_eq!(msgs.len(), 2);
 ///
@@ -220,8 +214,8 @@ pub fn parse_socket_control_message(buf: &[u8]) -> Result<Vec<SocketControlMessa
 /// ([`Error::TruncatedHeader`]), not a panic.
 ///
 /// ```
-/// let mut buf = sockcmsg::unix_rights(&[5]);
-/// buf.extend(sockcmsg::unix_rights(&[6]));
+/// let mut buf = sockcmsg::unix_rights(&[5])?;
+/// buf.extend(sockcmsg::unix_rights(&[6])?);
 /// let (first, rest) = sockcmsg::parse_one_socket_control_message(&buf)?;
 /// let (second, rest) = sockcmsg::parse_one_socket_control_message(rest)?;
 /// assert_eq!(sockcmsg::parse_unix_rights(&first)?, [5]);
@@ -246,7 +240,7 @@ pub fn parse_one_socket_control_message(
 /// caller's to close.
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[3, -1]);
+/// let buf = sockcmsg::unix_rights(&[3, -1])?;
 /// let msgs = sockcmsg::parse_socket_control_message(&buf)?;
 /// assert_eq!(sockcmsg::parse_unix_rights(&msgs[0])?, [3, -1]);
 /// # Ok::<(), sockcmsg::Error>(())
@@ -260,7 +254,7 @@ pub fn parse_unix_rights(msg: &SocketControlMessage<'_>) -> Result<Vec<RawFd>, E
 /// allocates nothing; the same checks as [`parse_unix_rights`].
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[3, 4]);
+/// let buf = sockcmsg::unix_rights(&[3, 4])?;
 /// let msg = sockcmsg::messages(&buf).next().unwrap()?;
 /// assert!(sockcmsg::fds(&msg)?.eq([3, 4]));
 /// # Ok::<(), sockcmsg::Error>(())
@@ -277,7 +271,7 @@ pub fn fds<'a>(msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
 /// ```
 /// use sockcmsg::Ucred;
 /// let cred = Ucred { pid: 42, uid: 1000, gid: 100 };
-/// let buf = sockcmsg::unix_credentials(&cred);
+/// let buf = sockcmsg::unix_credentials(&cred)?;
 /// let msgs = sockcmsg::parse_socket_control_message(&buf)?;
 /// assert_eq!(sockcmsg::parse_unix_credentials(&msgs[0])?, cred);
 /// # Ok::<(), sockcmsg::Error>(())
@@ -312,7 +306,7 @@ pub fn encoded_len(msgs: &[ControlMessage<'_>]) -> Result<usize, Error> {
 /// use sockcmsg::{ControlMessage, Error};
 /// let mut buf = [0u8; 64];
 /// let n = sockcmsg::encode_into(&[ControlMessage::Rights(&[3])], &mut buf)?;
-/// assert_eq!(&buf[..n], sockcmsg::unix_rights(&[3]));
+/// assert_eq!(&buf[..n], sockcmsg::unix_rights(&[3])?);
 ///
 /// let mut small = [0u8; 8];
 /// assert!(matches!(
@@ -330,7 +324,7 @@ pub fn encode_into(msgs: &[ControlMessage<'_>], buf: &mut [u8]) -> Result<usize,
 ///
 /// ```
 /// use sockcmsg::ControlMessage;
-/// let mut out = sockcmsg::unix_rights(&[3]);
+/// let mut out = sockcmsg::unix_rights(&[3])?;
 /// sockcmsg::encode_to_vec(&[ControlMessage::Rights(&[4])], &mut out)?;
 /// assert_eq!(sockcmsg::parse_socket_control_message(&out)?.len(), 2);
 /// # Ok::<(), sockcmsg::Error>(())
@@ -346,8 +340,8 @@ pub fn encode_to_vec(msgs: &[ControlMessage<'_>], out: &mut Vec<u8>) -> Result<u
 /// use sockcmsg::{ControlMessage, Ucred};
 /// let cred = Ucred { pid: 1, uid: 0, gid: 0 };
 /// let buf = sockcmsg::encode(&[ControlMessage::Credentials(cred), ControlMessage::Rights(&[3])])?;
-/// let mut expected = sockcmsg::unix_credentials(&cred);
-/// expected.extend(sockcmsg::unix_rights(&[3]));
+/// let mut expected = sockcmsg::unix_credentials(&cred)?;
+/// expected.extend(sockcmsg::unix_rights(&[3])?);
 /// assert_eq!(buf, expected);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```

@@ -12,7 +12,7 @@ use crate::{Error, Layout};
 /// The header of a control message (`struct cmsghdr`, Go's `Cmsghdr`).
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[7]);
+/// let buf = sockcmsg::unix_rights(&[7])?;
 /// let (msg, _) = sockcmsg::parse_one_socket_control_message(&buf)?;
 /// assert_eq!(msg.header.len, sockcmsg::cmsg_len(4));
 /// assert_eq!(msg.header.level, libc::SOL_SOCKET);
@@ -37,7 +37,7 @@ pub struct Cmsghdr {
 /// never the padding.
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[7]);
+/// let buf = sockcmsg::unix_rights(&[7])?;
 /// let msgs = sockcmsg::parse_socket_control_message(&buf)?;
 /// assert_eq!(msgs[0].data, 7i32.to_ne_bytes());
 /// # Ok::<(), sockcmsg::Error>(())
@@ -60,8 +60,8 @@ pub struct SocketControlMessage<'a> {
 /// answer.
 ///
 /// ```
-/// let mut buf = sockcmsg::unix_rights(&[3, 4]);
-/// buf.extend(sockcmsg::unix_rights(&[5]));
+/// let mut buf = sockcmsg::unix_rights(&[3, 4])?;
+/// buf.extend(sockcmsg::unix_rights(&[5])?);
 /// let mut count = 0;
 /// for msg in sockcmsg::messages(&buf) {
 ///     let msg = msg?;

@@ -15,7 +15,7 @@ const FD_LEN: usize = 4;
 /// caller's to close.
 ///
 /// ```
-/// let buf = sockcmsg::unix_rights(&[3, -1]);
+/// let buf = sockcmsg::unix_rights(&[3, -1])?;
 /// let msg = sockcmsg::messages(&buf).next().unwrap()?;
 /// let fds = sockcmsg::fds(&msg)?;
 /// assert_eq!(fds.len(), 2);

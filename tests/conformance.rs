@@ -29,15 +29,11 @@ impl Implementation for Sockcmsg {
     }
 
     fn encode_rights(&self, fds: &[i32]) -> Option<Vec<u8>> {
-        Some(sockcmsg::unix_rights(fds))
+        sockcmsg::unix_rights(fds).ok()
     }
 
     fn encode_credentials(&self, pid: i32, uid: u32, gid: u32) -> Option<Vec<u8>> {
-        Some(sockcmsg::unix_credentials(&sockcmsg::Ucred {
-            pid,
-            uid,
-            gid,
-        }))
+        sockcmsg::unix_credentials(&sockcmsg::Ucred { pid, uid, gid }).ok()
     }
 }
 

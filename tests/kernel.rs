@@ -58,7 +58,7 @@ fn kernel_rights_bytes_equal_unix_rights_for_1_to_253_fds() {
         assert!(!received.control_truncated);
         assert_eq!(
             received.control,
-            sockcmsg::unix_rights(&raw(&received.fds)),
+            sockcmsg::unix_rights(&raw(&received.fds)).unwrap(),
             "{count} fds"
         );
     }
@@ -121,7 +121,10 @@ fn kernel_credentials_bytes_equal_unix_credentials() {
     let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
     let expected = own_credentials();
     assert_eq!(received.credentials, Some(expected));
-    assert_eq!(received.control, sockcmsg::unix_credentials(&expected));
+    assert_eq!(
+        received.control,
+        sockcmsg::unix_credentials(&expected).unwrap()
+    );
 }
 
 #[test]
@@ -129,7 +132,12 @@ fn explicit_credentials_are_accepted_and_arrive() {
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
     socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
     let cred = own_credentials();
-    socket::send_control(tx.as_fd(), b"x", &sockcmsg::unix_credentials(&cred)).unwrap();
+    socket::send_control(
+        tx.as_fd(),
+        b"x",
+        &sockcmsg::unix_credentials(&cred).unwrap(),
+    )
+    .unwrap();
     let mut control = ControlBuffer::for_credentials_and_fds(0);
     let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
     assert_eq!(received.credentials, Some(cred));
@@ -148,8 +156,8 @@ fn credentials_come_before_rights() {
     assert_eq!(kinds, [libc::SCM_CREDENTIALS, libc::SCM_RIGHTS]);
     assert_eq!(received.credentials, Some(own_credentials()));
     assert_eq!(received.fds.len(), 1);
-    let mut expected = sockcmsg::unix_credentials(&own_credentials());
-    expected.extend(sockcmsg::unix_rights(&raw(&received.fds)));
+    let mut expected = sockcmsg::unix_credentials(&own_credentials()).unwrap();
+    expected.extend(sockcmsg::unix_rights(&raw(&received.fds)).unwrap());
     assert_eq!(received.control, expected);
 }
 
@@ -275,7 +283,7 @@ fn a_receiver_without_pass_rights_refuses_fds() {
 fn a_stream_drops_fds_sent_without_data() {
     let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
     let file = dev_null();
-    let control = sockcmsg::unix_rights(&[file.as_raw_fd()]);
+    let control = sockcmsg::unix_rights(&[file.as_raw_fd()]).unwrap();
     // SAFETY: `file` is open for the call.
     let sent = unsafe { socket::send_control_unchecked(tx.as_fd(), b"", &control) };
     assert_eq!(sent.unwrap(), 0);

@@ -82,7 +82,7 @@ fn sending_a_closed_fd_is_ebadf_and_leaks_nothing() {
         // A number far above any open descriptor, so it cannot be reused.
         let closed = 100_000;
         for fds in [vec![closed], vec![file.as_raw_fd(), closed]] {
-            let control = sockcmsg::unix_rights(&fds);
+            let control = sockcmsg::unix_rights(&fds).unwrap();
             // SAFETY: `file` is open for the call, and no descriptor of
             // this process has the number `closed`.
             let err =

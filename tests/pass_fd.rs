@@ -118,7 +118,7 @@ fn child() -> std::io::Result<()> {
         .open(dir.join("child-file"))?;
     file.write_all(LINE.as_bytes())?;
     file.rewind()?;
-    let control = sockcmsg::unix_rights(&[file.as_raw_fd()]);
+    let control = sockcmsg::unix_rights(&[file.as_raw_fd()]).unwrap();
     // SAFETY: `file` is open and held until after the call.
     unsafe { socket::send_control_unchecked(sock.as_fd(), &[0], &control) }?;
     Ok(())

@@ -174,12 +174,13 @@ fn with_len(len: usize, data_len: usize) -> Vec<u8> {
 
 /// Buffers at the edges of the rules.
 fn edge_cases() -> Vec<Seed> {
-    let rights = sockcmsg::unix_rights(&[0]);
+    let rights = sockcmsg::unix_rights(&[0]).expect("one fd encodes");
     let cred = sockcmsg::unix_credentials(&Ucred {
         pid: 1,
         uid: 0,
         gid: 0,
-    });
+    })
+    .expect("Linux encodes credentials");
     let joined = |parts: &[&[u8]]| parts.concat();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
@@ -410,10 +411,15 @@ fn dictionary_text() -> String {
             "ipproto_ipv6_ipv6_pktinfo",
             pair(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO),
         ),
-        ("header_rights_1fd", header(sockcmsg::unix_rights(&[0]))),
+        (
+            "header_rights_1fd",
+            header(sockcmsg::unix_rights(&[0]).expect("one fd encodes")),
+        ),
         (
             "header_credentials",
-            header(sockcmsg::unix_credentials(&Ucred::default())),
+            header(
+                sockcmsg::unix_credentials(&Ucred::default()).expect("Linux encodes credentials"),
+            ),
         ),
         ("fd_minus_1", int(-1)),
         // For parse_any_layout: the BSDs' SOL_SOCKET and illumos's

@@ -319,7 +319,7 @@ mod tests {
     fn negative_and_repeated_values_never_become_owned() {
         let _numbers = FD_NUMBERS.lock().unwrap();
         let fd = installed();
-        let control = crate::unix_rights(&[-1, fd, fd, i32::MIN]);
+        let control = crate::unix_rights(&[-1, fd, fd, i32::MIN]).unwrap();
         let received = take(&control).unwrap();
         assert_eq!(raw(&received.fds), [fd]);
         drop(received);
@@ -331,7 +331,7 @@ mod tests {
         let _numbers = FD_NUMBERS.lock().unwrap();
         let fd = installed();
         let mut pidfd_first = pidfd_message(fd);
-        pidfd_first.extend(crate::unix_rights(&[fd]));
+        pidfd_first.extend(crate::unix_rights(&[fd]).unwrap());
         let received = take(&pidfd_first).unwrap();
         assert_eq!(received.pidfd.as_ref().map(AsRawFd::as_raw_fd), Some(fd));
         assert!(received.fds.is_empty());
@@ -339,7 +339,7 @@ mod tests {
         assert!(!is_open(fd));
 
         let fd = installed();
-        let mut rights_first = crate::unix_rights(&[fd]);
+        let mut rights_first = crate::unix_rights(&[fd]).unwrap();
         rights_first.extend(pidfd_message(fd));
         let received = take(&rights_first).unwrap();
         assert_eq!(raw(&received.fds), [fd]);
@@ -368,7 +368,8 @@ mod tests {
             pid: 1,
             uid: 2,
             gid: 3,
-        });
+        })
+        .unwrap();
         let mut cut = cred.clone();
         let len = crate::cmsg_len(8);
         cut.truncate(len);
@@ -400,9 +401,9 @@ mod tests {
     fn a_parse_error_closes_what_was_already_taken() {
         let _numbers = FD_NUMBERS.lock().unwrap();
         let fd = installed();
-        let mut control = crate::unix_rights(&[fd]);
+        let mut control = crate::unix_rights(&[fd]).unwrap();
         let bad = control.len();
-        control.extend(crate::unix_rights(&[]));
+        control.extend(crate::unix_rights(&[]).unwrap());
         control[bad] = 99; // a cmsg_len past the end
         let err = take(&control).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
@@ -415,9 +416,9 @@ mod tests {
     fn a_number_after_a_parse_fault_is_not_seen() {
         let _numbers = FD_NUMBERS.lock().unwrap();
         let after = installed();
-        let mut control = crate::unix_rights(&[]);
+        let mut control = crate::unix_rights(&[]).unwrap();
         control[0] = 99; // a cmsg_len past the end
-        control.extend(crate::unix_rights(&[after]));
+        control.extend(crate::unix_rights(&[after]).unwrap());
         assert!(take(&control).is_err());
         assert!(is_open(after));
         // SAFETY: nothing owns `after`: the receive did not take it.

@@ -200,12 +200,12 @@ pub fn send_messages(
 /// use sockcmsg::socket::{self, SocketKind};
 /// let (a, _b) = socket::socketpair(SocketKind::Datagram)?;
 /// // A cmsg_len past the end of the buffer: the kernel says EINVAL, as Go does.
-/// let mut control = sockcmsg::unix_credentials(&sockcmsg::Ucred { pid: 0, uid: 0, gid: 0 });
+/// let mut control = sockcmsg::unix_credentials(&sockcmsg::Ucred { pid: 0, uid: 0, gid: 0 })?;
 /// control[0] = 99;
 /// let err = socket::send_control(a.as_fd(), b"x", &control).unwrap_err();
 /// assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
 ///
-/// let rights = sockcmsg::unix_rights(&[0]);
+/// let rights = sockcmsg::unix_rights(&[0])?;
 /// let err = socket::send_control(a.as_fd(), b"x", &rights).unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 /// # Ok::<(), std::io::Error>(())
@@ -246,7 +246,7 @@ pub fn send_control(sock: BorrowedFd<'_>, data: &[u8], control: &[u8]) -> io::Re
 /// use sockcmsg::socket::{self, ControlBuffer, SocketKind};
 /// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
 /// let file = std::fs::File::open("/dev/null")?;
-/// let control = sockcmsg::unix_rights(&[file.as_raw_fd()]);
+/// let control = sockcmsg::unix_rights(&[file.as_raw_fd()])?;
 /// // SAFETY: `file` is open and held for the whole call.
 /// unsafe { socket::send_control_unchecked(a.as_fd(), b"x", &control) }?;
 /// let mut control = ControlBuffer::for_fds(1);
@@ -350,8 +350,12 @@ mod tests {
         }])
         .unwrap();
         let mut second = other.clone();
-        second.extend(crate::unix_rights(&[0]));
-        for control in [crate::unix_rights(&[]), crate::unix_rights(&[0]), second] {
+        second.extend(crate::unix_rights(&[0]).unwrap());
+        for control in [
+            crate::unix_rights(&[]).unwrap(),
+            crate::unix_rights(&[0]).unwrap(),
+            second,
+        ] {
             let err = send_control(tx.as_fd(), b"x", &control).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{control:02x?}");
         }
