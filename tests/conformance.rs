@@ -2,10 +2,14 @@
 //! wrong parser (caught by the right check on the right input), and on test
 //! doubles that panic, hang and abort (reported, not fatal).
 
+use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::time::Duration;
 
-use sockcmsg::conformance::{Implementation, Isolation, Parsed, ParsedMessage, Runner};
+use sockcmsg::conformance::{
+    HandedBack, HandedFd, Implementation, Isolation, Parsed, ParsedMessage, Runner,
+};
 use sockcmsg::model::Model;
+use sockcmsg::socket::{self, ControlBuffer};
 use sockcmsg::Layout;
 
 #[path = "../examples/wrong_parser.rs"]
@@ -35,6 +39,23 @@ impl Implementation for Sockcmsg {
     fn encode_credentials(&self, pid: i32, uid: u32, gid: u32) -> Option<Vec<u8>> {
         sockcmsg::unix_credentials(&sockcmsg::Ucred { pid, uid, gid }).ok()
     }
+
+    fn receive(
+        &self,
+        sock: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<HandedBack, String>> {
+        let mut control = ControlBuffer::with_len(control_len);
+        let received = socket::recv(sock, &mut [0; 1], &mut control);
+        Some(
+            received
+                .map(|received| HandedBack {
+                    truncated: Some(received.control_truncated),
+                    fds: received.fds.into_iter().map(HandedFd::Owned).collect(),
+                })
+                .map_err(|err| err.to_string()),
+        )
+    }
 }
 
 fn corpus(target: &str) -> std::path::PathBuf {
@@ -59,7 +80,7 @@ fn sockcmsg_has_no_finding() {
             .iter()
             .any(|summary| summary.check == check && summary.not_run.is_none() && summary.cases > 0)
     };
-    for check in ["edges", "corpus", "properties", "kernel", "encoders"] {
+    for check in ["edges", "corpus", "properties", "kernel", "encoders", "fds"] {
         assert!(ran(check), "{check} did not run: {report}");
     }
     if Layout::HOST == Layout::LINUX_64 {
@@ -152,4 +173,93 @@ fn panics_hangs_and_aborts_are_reported_not_fatal() {
         };
         assert_eq!(finding.implementation, expected, "{report}");
     }
+}
+
+/// Hands back bare numbers for the caller to close, as `nix`'s `recvmsg`
+/// does, and, like it, drops them without closing when the kernel set
+/// `MSG_CTRUNC`.
+struct LeaksOnTruncation;
+
+impl Implementation for LeaksOnTruncation {
+    fn name(&self) -> String {
+        "leaks on truncation".to_owned()
+    }
+
+    fn receive(
+        &self,
+        sock: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<HandedBack, String>> {
+        let mut control = ControlBuffer::with_len(control_len);
+        let received = match socket::recv(sock, &mut [0; 1], &mut control) {
+            Ok(received) => received,
+            Err(err) => return Some(Err(err.to_string())),
+        };
+        let raw: Vec<i32> = received
+            .fds
+            .into_iter()
+            .map(IntoRawFd::into_raw_fd)
+            .collect();
+        if received.control_truncated {
+            return Some(Err("MSG_CTRUNC".to_owned()));
+        }
+        Some(Ok(HandedBack {
+            truncated: None,
+            fds: raw.into_iter().map(HandedFd::Raw).collect(),
+        }))
+    }
+}
+
+#[test]
+fn fds_leaked_under_msg_ctrunc_are_found_and_raw_numbers_closed_otherwise() {
+    let report = Runner::new(&LeaksOnTruncation).run();
+    let fds = report.checks.iter().find(|summary| summary.check == "fds");
+    assert!(
+        fds.is_some_and(|fds| fds.not_run.is_none() && fds.cases > 100),
+        "{report}"
+    );
+    // Every finding is a leak of the fds the kernel installed before it set
+    // MSG_CTRUNC: a case where some, not all, fit.
+    assert!(
+        report.findings.iter().all(|finding| finding.check == "fds"),
+        "{report}"
+    );
+    for finding in &report.findings {
+        assert!(
+            finding.model.contains("sets MSG_CTRUNC") && !finding.model.contains("installs 0 of"),
+            "{report}"
+        );
+        assert!(finding.implementation.starts_with("leaked "), "{report}");
+    }
+    // 3 fds into cmsg_space(4) bytes: the padding holds a second one.
+    let padding_holds_two = format!(
+        "3 fds, a control buffer of {} bytes",
+        sockcmsg::cmsg_space(4)
+    );
+    let leak = report
+        .findings
+        .iter()
+        .find(|finding| finding.input == padding_holds_two.as_bytes());
+    let expected_leak = if cfg!(target_pointer_width = "64") {
+        "leaked 2 fds"
+    } else {
+        "leaked 1 fds"
+    };
+    assert!(
+        leak.is_some_and(|leak| leak.implementation.starts_with(expected_leak)),
+        "{report}"
+    );
+    // At RLIMIT_NOFILE, a full buffer: the kernel installs what it can.
+    let at_the_limit = format!(
+        "3 fds, a control buffer of {} bytes, room for 2 more open fds (RLIMIT_NOFILE)",
+        sockcmsg::cmsg_space(12)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|finding| finding.input == at_the_limit.as_bytes()
+                && finding.implementation.starts_with("leaked 2 fds")),
+        "{report}"
+    );
 }

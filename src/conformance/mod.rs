@@ -35,9 +35,25 @@
 //! reported ("aborted: signal 6", "did not return within 200 ms") and the
 //! run goes on. [`fuzz_against_model`] is the one line that turns an
 //! implementation into a cargo-fuzz target.
+//!
+//! The checks, by name in the report: `edges` (buffers at the edge of each
+//! rule), `go-vectors` (Go 1.19's 2,541 inputs), `corpus` (folders of
+//! buffers), `properties` (the crate's proptest strategies, shrunk),
+//! `kernel` (buffers the kernel wrote), `encoders` (bytes against the
+//! model's) and `fds` (Linux: fds received through a real socket into
+//! control buffers of every size from 0 to past full, and at
+//! `RLIMIT_NOFILE`; each case in a child process that counts its open
+//! descriptors before and after the implementation's result is dropped,
+//! and compares what was handed back and the truncation reported with
+//! [`Model::kernel_receive`](crate::model::Model::kernel_receive)).
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod fd_ownership;
 mod report;
 mod runner;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::Layout;
 
@@ -73,6 +89,47 @@ pub trait Implementation: std::panic::RefUnwindSafe {
         let _ = (pid, uid, gid);
         None
     }
+
+    /// Receives the one datagram waiting on `socket` (a Unix datagram
+    /// socket, `SO_PASSCRED` on or off, one data byte and some fds sent)
+    /// with a control buffer of `control_len` bytes, the way the
+    /// implementation's users do, and hands back what its caller gets; an
+    /// `Err` with the implementation's error otherwise. The fd-ownership
+    /// check (Linux) counts the process's descriptors around it.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn receive(
+        &self,
+        socket: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<HandedBack, String>> {
+        let _ = (socket, control_len);
+        None
+    }
+}
+
+/// What a receive hands its caller: the descriptors, and whether it said
+/// the control data was cut short.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[derive(Debug, Default)]
+pub struct HandedBack {
+    /// The descriptors the caller gets.
+    pub fds: Vec<HandedFd>,
+    /// Whether the implementation reported `MSG_CTRUNC`; `None` if it has
+    /// no way to say.
+    pub truncated: Option<bool>,
+}
+
+/// A descriptor handed to the caller.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[derive(Debug)]
+pub enum HandedFd {
+    /// Owned: closed when dropped.
+    Owned(OwnedFd),
+    /// A bare number the caller must close (as `nix`'s `recvmsg` returns
+    /// them). The runner closes each once, in the child process the check
+    /// runs in, after checking that it is open and is a descriptor that was
+    /// sent.
+    Raw(RawFd),
 }
 
 /// What a parse answered.

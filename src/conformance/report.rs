@@ -33,8 +33,8 @@ pub struct CheckSummary {
 pub struct Finding {
     /// The check that found it.
     pub check: &'static str,
-    /// The input: a control buffer, or for an encoder, its arguments as text
-    /// in bytes.
+    /// The input: a control buffer, or for the `encoders` and `fds` checks,
+    /// a description of the case, as text in bytes.
     pub input: Vec<u8>,
     /// What the model answers.
     pub model: String,
@@ -44,6 +44,16 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The input as reports show it: a control buffer in hex; the
+    /// arguments of the `encoders` and `fds` checks, which are text, as
+    /// they are.
+    pub fn input_shown(&self) -> String {
+        match self.check {
+            "encoders" | "fds" => String::from_utf8_lossy(&self.input).into_owned(),
+            _ => self.input_hex(),
+        }
+    }
+
     /// The input in hex.
     pub fn input_hex(&self) -> String {
         self.input.iter().fold(String::new(), |mut hex, byte| {
@@ -79,7 +89,7 @@ impl Report {
                 out,
                 "\n### {}\n\n- input: `{}`\n- model: {}\n- {}: {}\n",
                 finding.check,
-                finding.input_hex(),
+                finding.input_shown(),
                 finding.model,
                 self.implementation,
                 finding.implementation
@@ -108,7 +118,7 @@ impl fmt::Display for Report {
             }
         }
         for finding in &self.findings {
-            writeln!(f, "[{}] input {}", finding.check, finding.input_hex())?;
+            writeln!(f, "[{}] input {}", finding.check, finding.input_shown())?;
             writeln!(f, "  model: {}", finding.model)?;
             writeln!(f, "  {}: {}", self.implementation, finding.implementation)?;
         }

@@ -103,7 +103,19 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         self.parse_check(&mut report, "kernel", kernel_buffers());
         self.encoder_check(&mut report);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
         report
+    }
+
+    /// How long a case run in a child may take: the isolation's limit, or
+    /// ten seconds for the checks that always run in one.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn case_limit(&self) -> Duration {
+        match self.isolation {
+            Isolation::Process { limit } => limit,
+            Isolation::InProcess => Duration::from_secs(10),
+        }
     }
 
     fn model(&self) -> Model {
@@ -114,11 +126,13 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
     fn parse_case(&self, buf: &[u8]) -> Outcome {
         let implementation = self.implementation;
         match self.isolation {
-            Isolation::InProcess => caught(|| implementation.parse(buf)),
+            Isolation::InProcess => outcome(caught(|| implementation.parse(buf))),
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Isolation::Process { limit } => {
                 use crate::sys::isolate::{in_child, ChildEnd};
-                let end = in_child(limit, || wire::write(&caught(|| implementation.parse(buf))));
+                let end = in_child(limit, || {
+                    wire::write(&outcome(caught(|| implementation.parse(buf))))
+                });
                 match end {
                     ChildEnd::Returned(bytes) => wire::read(&bytes),
                     ChildEnd::Signaled(signal) => {
@@ -345,22 +359,24 @@ fn compare_encoding(
     }
 }
 
-/// Runs `parse` with an unwinding panic caught and described.
-fn caught(parse: impl FnOnce() -> Option<Parsed>) -> Outcome {
-    match panic::catch_unwind(AssertUnwindSafe(parse)) {
-        Ok(answer) => Outcome::Answered(answer),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Outcome::Failed(format!("panicked: {message}"))
-        }
-    }
+/// A parse's answer, or how it failed.
+fn outcome(answer: Result<Option<Parsed>, String>) -> Outcome {
+    answer.map_or_else(Outcome::Failed, Outcome::Answered)
 }
 
-fn summary(check: &'static str) -> CheckSummary {
+/// Runs `case` with an unwinding panic caught and described.
+pub(super) fn caught<T>(case: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(case)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("panicked: {message}")
+    })
+}
+
+pub(super) fn summary(check: &'static str) -> CheckSummary {
     CheckSummary {
         check,
         cases: 0,
@@ -369,14 +385,19 @@ fn summary(check: &'static str) -> CheckSummary {
     }
 }
 
-fn not_run(report: &mut Report, check: &'static str, why: &str) {
+pub(super) fn not_run(report: &mut Report, check: &'static str, why: &str) {
     report.checks.push(CheckSummary {
         not_run: Some(why.to_owned()),
         ..summary(check)
     });
 }
 
-fn finding(check: &'static str, input: &[u8], model: String, implementation: String) -> Finding {
+pub(super) fn finding(
+    check: &'static str,
+    input: &[u8],
+    model: String,
+    implementation: String,
+) -> Finding {
     Finding {
         check,
         input: input.to_vec(),

@@ -26,7 +26,9 @@
 //!   data, then zeros up to the aligned length.
 //!
 //! Where real implementations part from these rules, [`dialect`] states
-//! how, each as a small variation of this walk.
+//! how, each as a small variation of this walk. What Linux's `recvmsg`
+//! writes into a control buffer of a given size (the fds it installs, when
+//! it sets `MSG_CTRUNC`) is [`Model::kernel_receive`].
 //!
 //! ```
 //! use sockcmsg::model::Model;
@@ -51,10 +53,12 @@
 )]
 
 pub mod dialect;
+mod receive;
 mod rejection;
 
 use crate::Layout;
 
+pub use receive::KernelReceive;
 pub use rejection::Rejection;
 
 /// A message the model found: its header and where its data lies in the

@@ -4,6 +4,8 @@
 //! `// SAFETY:` comment.
 
 #[cfg(feature = "conformance")]
+pub(crate) mod fd_table;
+#[cfg(feature = "conformance")]
 pub(crate) mod isolate;
 #[cfg(all(feature = "harness", any(target_env = "gnu", target_env = "musl")))]
 pub(crate) mod libc_walk;

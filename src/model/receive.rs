@@ -1,0 +1,168 @@
+//! What Linux's `recvmsg` writes into a control buffer of a given size:
+//! the credentials message, how many fds it installs, and when it sets
+//! `MSG_CTRUNC`. The fd-ownership oracle of the conformance runner reads
+//! the kernel's side from here.
+//!
+//! The source is `net/core/scm.c` (`put_cmsg`, `scm_detach_fds`,
+//! `scm_max_fds`) and, for 32-bit processes, `net/compat.c`
+//! (`put_cmsg_compat`, `scm_detach_fds_compat`), which are the same rules
+//! with the 12-byte header of [`Layout::LINUX_32`](crate::Layout::LINUX_32):
+//!
+//! - With `SO_PASSCRED` the credentials come first. A buffer shorter than a
+//!   header gets nothing; one shorter than `cmsg_len(12)` gets the message
+//!   cut to the buffer's length. Either way `MSG_CTRUNC` is set. The fds
+//!   then get what is left after `cmsg_space(12)`, or nothing.
+//! - The fds: as many whole 4-byte fds as fit after one header (the
+//!   padding included, so `cmsg_space(4)` takes 2 on 64-bit Linux), no more
+//!   than were sent, and no more than the process may still open
+//!   (`RLIMIT_NOFILE`). Fewer than were sent sets `MSG_CTRUNC`; the rest
+//!   are closed by the kernel.
+//!
+//! ```
+//! use sockcmsg::model::Model;
+//! use sockcmsg::Layout;
+//!
+//! let model = Model::new(Layout::LINUX_64);
+//! let full = model.kernel_receive(40, false, 3, u128::MAX);
+//! assert_eq!((full.fds_installed, full.truncated), (3, false));
+//! let cut = model.kernel_receive(24, false, 3, u128::MAX);
+//! assert_eq!((cut.fds_installed, cut.truncated), (2, true));
+//! let at_the_limit = model.kernel_receive(40, false, 3, 1);
+//! assert_eq!((at_the_limit.fds_installed, at_the_limit.truncated), (1, true));
+//! ```
+
+#![allow(
+    clippy::arithmetic_side_effects,
+    reason = "the model is written for reading: u128 arithmetic, compared before subtracting"
+)]
+
+use super::Model;
+
+/// The bytes of `struct ucred`.
+const UCRED_LEN: u128 = 12;
+
+/// What the kernel does with one received message's control data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelReceive {
+    /// The `cmsg_len` of the credentials message written, if one was:
+    /// `cmsg_len(12)`, or less when cut short.
+    pub credentials_len: Option<u128>,
+    /// The fds installed in the process and written to the buffer.
+    pub fds_installed: u128,
+    /// Whether `MSG_CTRUNC` is set.
+    pub truncated: bool,
+}
+
+impl Model {
+    /// What Linux's `recvmsg` does with a control buffer of `control_len`
+    /// bytes for a message carrying credentials (`SO_PASSCRED` on) or not,
+    /// and `fds` descriptors, when the process may open `fd_room` more.
+    pub fn kernel_receive(
+        &self,
+        control_len: u128,
+        credentials: bool,
+        fds: u128,
+        fd_room: u128,
+    ) -> KernelReceive {
+        let mut left = control_len;
+        let mut truncated = false;
+        let mut credentials_len = None;
+        if credentials {
+            if left < self.header_len() {
+                truncated = true;
+            } else {
+                let len = self.cmsg_len(UCRED_LEN);
+                truncated = left < len;
+                credentials_len = Some(len.min(left));
+                left -= self.cmsg_space(UCRED_LEN).min(left);
+            }
+        }
+        let room = if left > self.header_len() {
+            (left - self.header_len()) / 4
+        } else {
+            0
+        };
+        let fds_installed = fds.min(room).min(fd_room);
+        KernelReceive {
+            credentials_len,
+            fds_installed,
+            truncated: truncated || fds_installed < fds,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Layout;
+
+    /// The kernel's answers as `tests/kernel_fd_leaks.rs` measures them: 3
+    /// fds into buffers of each size, 64-bit and 32-bit headers.
+    #[test]
+    fn fds_fit_after_one_header_padding_included() {
+        let cases = [
+            (
+                Layout::LINUX_64,
+                [
+                    (16, 0),
+                    (19, 0),
+                    (20, 1),
+                    (24, 2),
+                    (27, 2),
+                    (28, 3),
+                    (64, 3),
+                ],
+            ),
+            (
+                Layout::LINUX_32,
+                [
+                    (12, 0),
+                    (15, 0),
+                    (16, 1),
+                    (19, 1),
+                    (20, 2),
+                    (24, 3),
+                    (64, 3),
+                ],
+            ),
+        ];
+        for (layout, sizes) in cases {
+            let model = Model::new(layout);
+            for (len, installed) in sizes {
+                let got = model.kernel_receive(len, false, 3, u128::MAX);
+                assert_eq!(got.fds_installed, installed, "{layout:?} {len}");
+                assert_eq!(got.truncated, installed < 3, "{layout:?} {len}");
+                assert_eq!(got.credentials_len, None);
+            }
+        }
+    }
+
+    #[test]
+    fn credentials_come_first_and_may_be_cut() {
+        let model = Model::new(Layout::LINUX_64);
+        let none = model.kernel_receive(15, true, 0, u128::MAX);
+        assert_eq!((none.credentials_len, none.truncated), (None, true));
+        let cut = model.kernel_receive(20, true, 1, u128::MAX);
+        assert_eq!(
+            (cut.credentials_len, cut.fds_installed, cut.truncated),
+            (Some(20), 0, true)
+        );
+        let whole = model.kernel_receive(28, true, 0, u128::MAX);
+        assert_eq!((whole.credentials_len, whole.truncated), (Some(28), false));
+        // 32 for the credentials, then a header and one fd.
+        let both = model.kernel_receive(52, true, 2, u128::MAX);
+        assert_eq!(
+            (both.credentials_len, both.fds_installed, both.truncated),
+            (Some(28), 1, true)
+        );
+        let room = model.kernel_receive(56, true, 2, u128::MAX);
+        assert_eq!((room.fds_installed, room.truncated), (2, false));
+    }
+
+    #[test]
+    fn the_fd_limit_caps_what_is_installed() {
+        let model = Model::new(Layout::LINUX_64);
+        let got = model.kernel_receive(64, false, 3, 0);
+        assert_eq!((got.fds_installed, got.truncated), (0, true));
+    }
+}
