@@ -359,7 +359,7 @@ pub(super) fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
 }
 
 /// `msg` as `layout`'s parser would give it back, for the typed decoders.
-pub(super) fn as_parsed(layout: Layout, msg: &OwnedControlMessage) -> SocketControlMessage<'_> {
+fn as_parsed(layout: Layout, msg: &OwnedControlMessage) -> SocketControlMessage<'_> {
     SocketControlMessage {
         header: Cmsghdr {
             len: layout.cmsg_len(msg.data.len()),

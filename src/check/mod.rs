@@ -51,10 +51,7 @@ mod inputs;
 mod invariants;
 mod oracles;
 
-pub use inputs::{
-    any_layout_input, any_layout_messages, pick_layout, roundtrip_input, roundtrip_messages,
-    with_cmsg_len,
-};
+pub use inputs::{any_layout_messages, pick_layout, roundtrip_messages};
 pub use oracles::{move_levels_off_sol_socket, KERNEL_MAX_CONTROL, MOVED_LEVEL};
 
 use crate::Layout;
@@ -145,11 +142,17 @@ pub fn parse(bytes: &[u8]) {
 ///
 /// ```
 /// use sockcmsg::{check, OwnedControlMessage, Ucred};
+/// let input = [
+///     1, 0, 3, 0, 0, 0, 4, 0, 0, 0, // a message follows: rights, fds 3 and 4
+///     1, 1, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, // a message follows: credentials
+///     8, // the length of the fds, read from the back
+/// ];
 /// let msgs = [
 ///     OwnedControlMessage::rights(&[3, 4]),
 ///     OwnedControlMessage::credentials(Ucred { pid: 1, uid: 2, gid: 3 }),
 /// ];
-/// check::roundtrip(&check::roundtrip_input(&msgs));
+/// assert_eq!(check::roundtrip_messages(&input), msgs);
+/// check::roundtrip(&input);
 /// ```
 pub fn roundtrip(bytes: &[u8]) {
     roundtrip_in(Layout::HOST, &roundtrip_messages(bytes));
@@ -161,8 +164,12 @@ pub fn roundtrip(bytes: &[u8]) {
 ///
 /// ```
 /// use sockcmsg::{check, Layout};
-/// let buf = Layout::NETBSD_AARCH64.unix_rights(&[3])?;
-/// check::parse_any_layout(&check::any_layout_input(Layout::NETBSD_AARCH64, &buf));
+/// let layout = Layout::NETBSD_AARCH64;
+/// let pick = Layout::ALL.iter().position(|known| *known == layout).unwrap();
+/// let mut input = vec![pick as u8];
+/// input.extend(layout.unix_rights(&[3])?);
+/// assert_eq!(check::pick_layout(&input).0, layout);
+/// check::parse_any_layout(&input);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
 pub fn parse_any_layout(bytes: &[u8]) {
@@ -175,9 +182,12 @@ pub fn parse_any_layout(bytes: &[u8]) {
 /// first byte picks.
 ///
 /// ```
-/// use sockcmsg::{check, Layout, OwnedControlMessage};
-/// let input = check::roundtrip_input(&[OwnedControlMessage::rights(&[3, 4])]);
-/// check::roundtrip_any_layout(&check::any_layout_input(Layout::AIX, &input));
+/// use sockcmsg::{check, Layout};
+/// let aix = Layout::ALL.iter().position(|known| *known == Layout::AIX).unwrap();
+/// // The byte that picks AIX, then rights of the fds 3 and 4 (see roundtrip).
+/// let input = [aix as u8, 1, 0, 3, 0, 0, 0, 4, 0, 0, 0, 8];
+/// assert_eq!(check::any_layout_messages(&input).1.len(), 1);
+/// check::roundtrip_any_layout(&input);
 /// ```
 pub fn roundtrip_any_layout(bytes: &[u8]) {
     let (layout, msgs) = any_layout_messages(bytes);
