@@ -1,6 +1,11 @@
 //! The invariants that every parse and encode must hold, one function per
 //! fuzz target (feature `harness`).
 //!
+//! Fuzzing glue, hidden from the docs and not covered by semver: any
+//! release may change or remove it. The public harness is
+//! [`model`](crate::model), the conformance runner, the strategies and
+//! `Arbitrary`.
+//!
 //! The fuzz targets in `fuzz/fuzz_targets/` hand libFuzzer's bytes to these
 //! functions and do nothing else, and `tests/corpus_replay.rs` runs every
 //! file under `corpus/<target>/` through them, so what the fuzzer checks
