@@ -196,74 +196,128 @@ impl From<Error> for std::io::Error {
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_message_names_the_numbers_involved() {
-        let cases = [
-            (
-                Error::TruncatedHeader {
-                    offset: 8,
-                    available: 5,
-                    needed: 16,
-                },
+    /// One error of each variant, with a distinct value in each field.
+    fn one_of_each() -> [Error; 10] {
+        [
+            Error::TruncatedHeader {
+                offset: 8,
+                available: 5,
+                needed: 16,
+            },
+            Error::LengthBelowHeader {
+                offset: 24,
+                len: 3,
+                min: 16,
+            },
+            Error::LengthPastEnd {
+                offset: 40,
+                len: u64::MAX,
+                available: 17,
+            },
+            Error::UnexpectedMessage {
+                level: -41,
+                kind: 50,
+                expected_level: 1,
+                expected_kind: 2,
+            },
+            Error::PartialFd { len: 6 },
+            Error::ShortCredentials { len: 8, needed: 12 },
+            Error::BufferTooSmall {
+                needed: 24,
+                available: 9,
+            },
+            Error::CredentialsUnsupported {
+                layout: "netbsd-aarch64",
+            },
+            Error::DataTooLong {
+                len: 4_294_967_285,
+                max: 4_294_967_279,
+            },
+            Error::EncodingTooLong {
+                before: 1_200_000_016,
+                added: 1_200_000_024,
+                max: 2_147_483_647,
+            },
+        ]
+    }
+
+    /// The message of `err`, one of [`one_of_each`], and the values it
+    /// carries as they must appear in it, written out by hand. The match
+    /// has no `_` arm: a new variant does not compile until it has its case
+    /// here (and in `one_of_each`).
+    fn expected(err: Error) -> (&'static str, &'static [&'static str]) {
+        match err {
+            Error::TruncatedHeader { .. } => (
                 "control message header at offset 8 is truncated: 5 bytes, a header needs 16",
+                &["8", "5", "16"],
             ),
-            (
-                Error::LengthBelowHeader {
-                    offset: 24,
-                    len: 3,
-                    min: 16,
-                },
+            Error::LengthBelowHeader { .. } => (
                 "control message at offset 24 has cmsg_len 3, below the header's 16 bytes",
+                &["24", "3", "16"],
             ),
-            (
-                Error::LengthPastEnd {
-                    offset: 0,
-                    len: u64::MAX,
-                    available: 16,
-                },
-                "control message at offset 0 has cmsg_len 18446744073709551615, \
-                 past the end of the buffer (16 bytes remain)",
+            Error::LengthPastEnd { .. } => (
+                "control message at offset 40 has cmsg_len 18446744073709551615, \
+                 past the end of the buffer (17 bytes remain)",
+                &["40", "18446744073709551615", "17"],
             ),
-            (
-                Error::UnexpectedMessage {
-                    level: 41,
-                    kind: 50,
-                    expected_level: 1,
-                    expected_kind: 2,
-                },
-                "control message has level 41 and type 50, expected level 1 and type 2",
+            Error::UnexpectedMessage { .. } => (
+                "control message has level -41 and type 50, expected level 1 and type 2",
+                &["-41", "50", "1", "2"],
             ),
-            (
-                Error::PartialFd { len: 6 },
+            Error::PartialFd { .. } => (
                 "SCM_RIGHTS payload of 6 bytes is not a whole number of 4-byte file descriptors",
+                &["6"],
             ),
-            (
-                Error::ShortCredentials { len: 8, needed: 12 },
+            Error::ShortCredentials { .. } => (
                 "SCM_CREDENTIALS payload of 8 bytes is shorter than struct ucred (12 bytes)",
+                &["8", "12"],
             ),
-            (
-                Error::BufferTooSmall {
-                    needed: 24,
-                    available: 8,
-                },
-                "control buffer of 8 bytes is too small for 24 bytes of messages",
+            Error::BufferTooSmall { .. } => (
+                "control buffer of 9 bytes is too small for 24 bytes of messages",
+                &["9", "24"],
             ),
-            (
-                Error::DataTooLong { len: 7, max: 4 },
-                "control message data of 7 bytes is longer than the 4 bytes a cmsg_len can describe",
+            Error::CredentialsUnsupported { .. } => (
+                "the netbsd-aarch64 layout has no SCM_CREDENTIALS message",
+                &["netbsd-aarch64"],
             ),
-            (
-                Error::EncodingTooLong {
-                    before: 1_200_000_016,
-                    added: 1_200_000_016,
-                    max: 2_147_483_647,
-                },
-                "control messages would take 1200000016 + 1200000016 bytes, \
+            Error::DataTooLong { .. } => (
+                "control message data of 4294967285 bytes is longer than the 4294967279 \
+                 bytes a cmsg_len can describe",
+                &["4294967285", "4294967279"],
+            ),
+            Error::EncodingTooLong { .. } => (
+                "control messages would take 1200000016 + 1200000024 bytes, \
                  more than the 2147483647 a buffer can hold",
+                &["1200000016", "1200000024", "2147483647"],
             ),
-        ];
-        for (err, message) in cases {
-            assert_eq!(err.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn every_variant_names_what_it_carries_and_is_einval() {
+        let errors = one_of_each();
+        for (at, err) in errors.iter().enumerate() {
+            assert!(
+                errors[..at]
+                    .iter()
+                    .all(|seen| std::mem::discriminant(seen) != std::mem::discriminant(err)),
+                "{err:?}: one_of_each has its variant twice"
+            );
+            let (message, values) = expected(*err);
+            let text = err.to_string();
+            assert!(!text.is_empty(), "{err:?}");
+            for value in values {
+                assert!(
+                    text.contains(value),
+                    "{err:?} does not name {value}: {text}"
+                );
+            }
+            assert_eq!(text, message);
+            assert_eq!(
+                std::io::Error::from(*err).raw_os_error(),
+                Some(libc::EINVAL),
+                "{err:?}"
+            );
         }
     }
 }

@@ -55,10 +55,12 @@
 //!   a runner that checks any control-message implementation against
 //!   [`model`], the reference model of the rules and of the dialects real
 //!   implementations speak (Go, glibc, musl, the kernel).
-//! - `harness` (implies `arbitrary`, and turns on [`model`]): [`check`],
-//!   the invariants that every parse and encode must hold, one function per
-//!   fuzz target. The fuzz targets and the corpus replay in `cargo test`
-//!   call these same functions.
+//! - `harness` (implies `arbitrary`): [`model`], and `sockcmsg::check`,
+//!   the fuzz targets' glue (the invariants, one function per fuzz target,
+//!   which the fuzz targets and the corpus replay in `cargo test` call).
+//!   `check` is hidden from these docs and not covered by semver: the
+//!   harness's public surface is [`model`], the conformance runner, the
+//!   strategies and `Arbitrary`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -79,6 +81,7 @@
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 #[cfg(feature = "harness")]
+#[doc(hidden)]
 pub mod check;
 #[cfg(feature = "conformance")]
 pub mod conformance;

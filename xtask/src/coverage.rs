@@ -6,10 +6,11 @@
 //! on every file of `corpus/<target>/`, leaving a profile in
 //! `fuzz/coverage/<target>/`. The profiles are merged, `llvm-cov show`
 //! writes an HTML report of the crate's sources to `fuzz/coverage/html/`,
-//! and `llvm-cov export` gives the figures for the codec: the files of
-//! `src/` but the fuzz harness and the test-support modules, and without
-//! `src/sys/`, which the kernel tests cover. The figures are printed and
-//! written to `docs/coverage.md`.
+//! and `llvm-cov export` gives the figures for the codec: the files
+//! directly in `src/` but the `arbitrary` and `proptest` support. The
+//! folders are left out: the harness (`src/check/`, `src/model/`,
+//! `src/conformance/`) and `src/sys/`, which the kernel tests cover. The
+//! figures are printed and written to `docs/coverage.md`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,11 +22,13 @@ use serde_json::Value;
 use crate::fuzz::{create_dir, ensure_tools, files, run_checked};
 use crate::{root, version, write_page};
 
-/// Modules of `src/` that are not the codec: the fuzz invariants
-/// (`harness`) and the `arbitrary` and `proptest` support.
-const NOT_CODEC: [&str; 3] = ["check.rs", "arbitrary.rs", "strategies.rs"];
+/// Files directly in `src/` that are not the codec: the `arbitrary` and
+/// `proptest` support. (The harness's modules are folders, `src/check/`,
+/// `src/model/` and `src/conformance/`, which [`codec_files`] never reads.)
+const NOT_CODEC: [&str; 2] = ["arbitrary.rs", "strategies.rs"];
 
-/// The codec's source files: `src/*.rs` but [`NOT_CODEC`], sorted.
+/// The codec's source files: `src/*.rs` but [`NOT_CODEC`], sorted; the
+/// folders of `src/` are not read.
 fn codec_files(src: &Path) -> Result<Vec<PathBuf>, String> {
     let entries = fs::read_dir(src).map_err(|err| format!("{}: {err}", src.display()))?;
     let mut codec: Vec<PathBuf> = entries
@@ -237,8 +240,9 @@ fn page(
     let mut text = format!(
         "The committed corpus, replayed by the fuzz targets built with coverage \
          instrumentation (`cargo fuzz coverage`, {}), over the codec: {}. Not counted: \
-         `src/check.rs`, `src/arbitrary.rs`, `src/strategies.rs` (the harness and test \
-         support) and `src/sys/` (the socket layer, which the kernel tests cover). \
+         `src/check/`, `src/model/`, `src/conformance/`, `src/arbitrary.rs`, \
+         `src/strategies.rs` (the harness and test support) and `src/sys/` (the socket \
+         layer, which the kernel tests cover). \
          Functions that only run at compile time are `#[coverage(off)]` under this command.\n\n\
          - Corpus files replayed: {}.\n\
          - **{totals}**.\n\
@@ -415,7 +419,7 @@ mod tests {
                     [11, 9, 11, 20, 0, 0, 0, 0],
                     [12, 1, 12, 4, 7, 0, 0, 0]
                 ]},
-                {"filenames": ["/r/src/check.rs"], "regions": [
+                {"filenames": ["/r/src/check/mod.rs"], "regions": [
                     [1, 1, 2, 2, 0, 0, 0, 0]
                 ]}
             ]

@@ -32,6 +32,7 @@ mod cflite;
 mod coverage;
 mod decode;
 mod fuzz;
+mod inputs;
 mod mutants;
 mod seeds;
 

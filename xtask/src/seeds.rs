@@ -5,7 +5,8 @@
 //! socketpair, then edge cases built with the crate's encoder. The
 //! `roundtrip` target reads `arbitrary`'s format, so its seeds are the
 //! messages of every valid buffer above (and a few more) written with
-//! `sockcmsg::check::roundtrip_input`. Every seed is run through its
+//! [`roundtrip_input`], and the `*_any_layout` targets' behind the byte that
+//! picks a layout ([`any_layout_input`]). Every seed is run through its
 //! target's check before it is written.
 //!
 //! The captures hold this process's fd numbers and pid, uid and gid, so a
@@ -18,6 +19,7 @@ use sockcmsg::socket::{self, ControlBuffer, SocketKind, SocketOption};
 use sockcmsg::{check, ControlMessage, Layout, OwnedControlMessage, Ucred};
 
 use crate::fuzz::DICTIONARY;
+use crate::inputs::{any_layout_input, roundtrip_input, with_cmsg_len};
 use crate::root;
 
 /// The targets whose input is a raw control buffer.
@@ -42,7 +44,7 @@ pub(crate) fn write_all() -> Result<(), String> {
     lists.extend(extra_messages());
     let mut messages: Vec<Seed> = Vec::new();
     for (name, msgs) in lists {
-        let input = check::roundtrip_input(&msgs);
+        let input = roundtrip_input(&msgs);
         if check::roundtrip_messages(&input) != msgs {
             return Err(format!(
                 "the roundtrip seed {name} does not read back as its messages: \
@@ -168,8 +170,7 @@ fn with_len(len: usize, data_len: usize) -> Vec<u8> {
     }])
     .expect("a small message encodes");
     buf.truncate(sockcmsg::cmsg_len(data_len));
-    check::with_cmsg_len(Layout::HOST, &buf, len)
-        .expect("64-bit Linux's length field holds any usize")
+    with_cmsg_len(Layout::HOST, &buf, len).expect("64-bit Linux's length field holds any usize")
 }
 
 /// Buffers at the edges of the rules.
@@ -223,10 +224,7 @@ fn any_layout_seeds() -> Result<(Vec<Seed>, Vec<Seed>), String> {
         for (case, buf) in
             layout_edge_cases(layout).map_err(|err| format!("encoding the {name} seeds: {err}"))?
         {
-            buffers.push((
-                format!("{name}-{case}"),
-                check::any_layout_input(layout, &buf),
-            ));
+            buffers.push((format!("{name}-{case}"), any_layout_input(layout, &buf)));
         }
         let other = |data: &[u8]| OwnedControlMessage {
             level: libc::IPPROTO_IPV6,
@@ -249,11 +247,8 @@ fn any_layout_seeds() -> Result<(Vec<Seed>, Vec<Seed>), String> {
             ),
         ];
         for (case, msgs) in lists {
-            let input = check::roundtrip_input(&msgs);
-            messages.push((
-                format!("{name}-{case}"),
-                check::any_layout_input(layout, &input),
-            ));
+            let input = roundtrip_input(&msgs);
+            messages.push((format!("{name}-{case}"), any_layout_input(layout, &input)));
         }
     }
     Ok((buffers, messages))
@@ -317,7 +312,7 @@ fn layout_edge_cases(layout: Layout) -> Result<Vec<(&'static str, Vec<u8>)>, soc
     }
     for (case, len) in lengths {
         // A length that does not fit a 32-bit field is no seed there.
-        if let Some(buf) = check::with_cmsg_len(layout, &empty, len) {
+        if let Some(buf) = with_cmsg_len(layout, &empty, len) {
             cases.push((case, buf));
         }
     }

@@ -766,7 +766,7 @@ mod tests {
     fn every_layout_is_picked_by_its_any_layout_input() {
         for layout in Layout::ALL {
             let buf = layout.unix_rights(&[3]).unwrap();
-            let input = check::any_layout_input(layout, &buf);
+            let input = crate::inputs::any_layout_input(layout, &buf);
             let report = input_report("parse_any_layout", None, &input);
             let name = layout.name();
             assert_eq!(
