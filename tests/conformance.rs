@@ -6,11 +6,12 @@ use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::time::Duration;
 
 use sockcmsg::conformance::{
-    HandedBack, HandedFd, Implementation, Isolation, Parsed, ParsedMessage, Runner,
+    HandedBack, HandedFd, Implementation, Isolation, Parsed, ParsedMessage, Payload, Runner,
 };
 use sockcmsg::model::Model;
 use sockcmsg::socket::{self, ControlBuffer};
 use sockcmsg::Layout;
+use sockcmsg::{Error, SocketControlMessage};
 
 #[path = "../examples/wrong_parser.rs"]
 mod wrong_parser;
@@ -25,9 +26,13 @@ impl Implementation for Sockcmsg {
         "sockcmsg".to_owned()
     }
 
+    /// The walk, then each message decoded as its users would: rights as
+    /// fds, credentials as a `Ucred`, anything else as bytes.
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        Some(match sockcmsg::parse_socket_control_message(buf) {
-            Ok(msgs) => Parsed::Messages(msgs.into_iter().map(ParsedMessage::from).collect()),
+        let decoded = sockcmsg::parse_socket_control_message(buf)
+            .and_then(|msgs| msgs.iter().map(decode).collect::<Result<Vec<_>, _>>());
+        Some(match decoded {
+            Ok(msgs) => Parsed::Messages(msgs),
             Err(err) => Parsed::Rejected(err.to_string()),
         })
     }
@@ -56,6 +61,27 @@ impl Implementation for Sockcmsg {
                 .map_err(|err| err.to_string()),
         )
     }
+}
+
+fn decode(msg: &SocketControlMessage<'_>) -> Result<ParsedMessage, Error> {
+    let payload = match sockcmsg::parse_unix_rights(msg) {
+        Ok(fds) => Payload::Fds(fds),
+        Err(Error::UnexpectedMessage { .. }) => match sockcmsg::parse_unix_credentials(msg) {
+            Ok(cred) => Payload::Credentials {
+                pid: cred.pid,
+                uid: cred.uid,
+                gid: cred.gid,
+            },
+            Err(Error::UnexpectedMessage { .. }) => Payload::Bytes(msg.data.to_vec()),
+            Err(err) => return Err(err),
+        },
+        Err(err) => return Err(err),
+    };
+    Ok(ParsedMessage {
+        level: msg.header.level,
+        kind: msg.header.kind,
+        payload,
+    })
 }
 
 fn corpus(target: &str) -> std::path::PathBuf {

@@ -47,10 +47,14 @@
 //! and compares what was handed back and the truncation reported with
 //! [`Model::kernel_receive`](crate::model::Model::kernel_receive)).
 
+mod compare;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod fd_ownership;
+mod inputs;
 mod report;
 mod runner;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
@@ -148,17 +152,39 @@ pub struct ParsedMessage {
     pub level: i32,
     /// `cmsg_type`.
     pub kind: i32,
+    /// What the implementation gives of the message's data.
+    pub payload: Payload,
+}
+
+/// A message's data as an implementation gives it: the bytes, or decoded
+/// when it decodes that type. The runner checks a decoded payload with the
+/// model's decoder of its type ([`Model::rights`](crate::model::Model::rights),
+/// [`Model::credentials`](crate::model::Model::credentials)), so a partial
+/// fd dropped or short credentials read are findings.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Payload {
     /// The data, without header or padding.
-    pub data: Vec<u8>,
+    Bytes(Vec<u8>),
+    /// An `SCM_RIGHTS` message's fds.
+    Fds(Vec<i32>),
+    /// An `SCM_CREDENTIALS` message's pid, uid and gid.
+    Credentials {
+        /// The sender's process id.
+        pid: i32,
+        /// Its user id.
+        uid: u32,
+        /// Its group id.
+        gid: u32,
+    },
 }
 
 impl From<crate::SocketControlMessage<'_>> for ParsedMessage {
-    /// A message sockcmsg parsed, for implementations built on it.
+    /// A message sockcmsg parsed, as bytes, for implementations built on it.
     fn from(msg: crate::SocketControlMessage<'_>) -> Self {
         ParsedMessage {
             level: msg.header.level,
             kind: msg.header.kind,
-            data: msg.data.to_vec(),
+            payload: Payload::Bytes(msg.data.to_vec()),
         }
     }
 }

@@ -8,8 +8,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};
 
-use super::{CheckSummary, Finding, Implementation, Parsed, ParsedMessage, Report};
-use crate::model::{Model, Rejection};
+use super::compare::{self, describe_walk, hex};
+use super::{inputs, CheckSummary, Finding, Implementation, Parsed, Report};
+use crate::model::Model;
 use crate::strategies::{malformed_buffer, well_formed_buffer};
 
 /// How each case runs.
@@ -38,7 +39,8 @@ pub struct Runner<'a, I: Implementation + ?Sized> {
 }
 
 /// What one case did.
-enum Outcome {
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
     Answered(Option<Parsed>),
     Failed(String),
 }
@@ -89,10 +91,9 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             implementation: self.implementation.name(),
             ..Report::default()
         };
-        self.parse_check(&mut report, "edges", edges(self.model()));
+        self.parse_check(&mut report, "edges", inputs::edges(self.model()));
         self.go_vector_checks(&mut report);
-        let corpus = self.corpus_inputs();
-        match corpus {
+        match inputs::folder_inputs(&self.corpus) {
             Ok(inputs) if !self.corpus.is_empty() => {
                 self.parse_check(&mut report, "corpus", inputs)
             }
@@ -101,7 +102,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         }
         self.property_check(&mut report);
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        self.parse_check(&mut report, "kernel", kernel_buffers());
+        self.parse_check(&mut report, "kernel", inputs::kernel_buffers());
         self.encoder_check(&mut report);
         #[cfg(any(target_os = "linux", target_os = "android"))]
         super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
@@ -131,10 +132,10 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             Isolation::Process { limit } => {
                 use crate::sys::isolate::{in_child, ChildEnd};
                 let end = in_child(limit, || {
-                    wire::write(&outcome(caught(|| implementation.parse(buf))))
+                    super::wire::write(&outcome(caught(|| implementation.parse(buf))))
                 });
                 match end {
-                    ChildEnd::Returned(bytes) => wire::read(&bytes),
+                    ChildEnd::Returned(bytes) => super::wire::read(&bytes),
                     ChildEnd::Signaled(signal) => {
                         Outcome::Failed(format!("aborted: signal {signal}"))
                     }
@@ -155,28 +156,22 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
     fn deviation(&self, check: &'static str, buf: &[u8]) -> Result<Option<Finding>, ()> {
         let model = self.model();
         let walk = model.walk(buf);
-        let expected = walk.result().map(|msgs| {
-            msgs.iter()
-                .map(|msg| ParsedMessage {
-                    level: msg.level,
-                    kind: msg.kind,
-                    data: msg.data(buf).to_vec(),
-                })
-                .collect::<Vec<_>>()
-        });
         let answer = match self.parse_case(buf) {
             Outcome::Answered(None) => return Err(()),
             Outcome::Answered(Some(parsed)) => parsed,
             Outcome::Failed(what) => {
-                return Ok(Some(finding(check, buf, describe_model(&expected), what)))
+                return Ok(Some(finding(check, buf, describe_walk(&walk, buf), what)))
             }
         };
-        let agrees = match (&expected, &answer) {
-            (Ok(msgs), Parsed::Messages(got)) => msgs == got,
-            (Err(_), Parsed::Rejected(_)) => true,
-            _ => false,
-        };
-        Ok((!agrees).then(|| finding(check, buf, describe_model(&expected), describe(&answer))))
+        let agrees = compare::agrees(&model, buf, &walk, &answer);
+        Ok((!agrees).then(|| {
+            finding(
+                check,
+                buf,
+                describe_walk(&walk, buf),
+                compare::describe(&answer),
+            )
+        }))
     }
 
     fn parse_check(&self, report: &mut Report, check: &'static str, inputs: Vec<Vec<u8>>) {
@@ -203,31 +198,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         if self.implementation.layout() != crate::Layout::LINUX_64 {
             return not_run(report, "go-vectors", "the vectors are linux/amd64's");
         }
-        let inputs = text
-            .lines()
-            .filter_map(|line| line.strip_prefix("P "))
-            .filter_map(|line| line.split_once('\t'))
-            .filter_map(|(hex, _)| unhex(hex))
-            .collect();
-        self.parse_check(report, "go-vectors", inputs);
-    }
-
-    fn corpus_inputs(&self) -> Result<Vec<Vec<u8>>, String> {
-        let mut inputs = Vec::new();
-        for folder in &self.corpus {
-            let entries =
-                std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .collect();
-            files.sort();
-            for file in files.iter().filter(|file| file.is_file()) {
-                inputs
-                    .push(std::fs::read(file).map_err(|err| format!("{}: {err}", file.display()))?);
-            }
-        }
-        Ok(inputs)
+        self.parse_check(report, "go-vectors", inputs::go_vector_inputs(text));
     }
 
     /// Well-formed and malformed buffers from the crate's strategies; each
@@ -403,199 +374,5 @@ pub(super) fn finding(
         input: input.to_vec(),
         model,
         implementation,
-    }
-}
-
-fn describe_model(expected: &Result<Vec<ParsedMessage>, Rejection>) -> String {
-    match expected {
-        Ok(msgs) => describe(&Parsed::Messages(msgs.clone())),
-        Err(rejection) => format!("rejected: {rejection:?}"),
-    }
-}
-
-fn describe(parsed: &Parsed) -> String {
-    match parsed {
-        Parsed::Rejected(why) => format!("rejected: {why}"),
-        Parsed::Messages(msgs) => {
-            let each: Vec<String> = msgs
-                .iter()
-                .map(|msg| {
-                    format!(
-                        "level {} type {} data {}",
-                        msg.level,
-                        msg.kind,
-                        hex(&msg.data)
-                    )
-                })
-                .collect();
-            format!("{} messages [{}]", msgs.len(), each.join("; "))
-        }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    Finding {
-        check: "",
-        input: bytes.to_vec(),
-        model: String::new(),
-        implementation: String::new(),
-    }
-    .input_hex()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .map(|digit| {
-            char::from(digit)
-                .to_digit(16)
-                .and_then(|d| u8::try_from(d).ok())
-        })
-        .collect::<Option<_>>()?;
-    digits
-        .chunks(2)
-        .map(|pair| match pair {
-            [high, low] => Some(high.wrapping_shl(4) | low),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Buffers at the edges of each rule, built with the model: short tails of
-/// every length, lengths at and around each bound, unpadded last messages.
-#[allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    reason = "small constant lengths, as the model counts them"
-)]
-fn edges(model: Model) -> Vec<Vec<u8>> {
-    let header = model.data_offset();
-    let mut inputs: Vec<Vec<u8>> = (0..=header).map(|len| vec![0; len as usize]).collect();
-    let one = |data: &[u8]| model.encode([(41, 50, data)]);
-    for data_len in 0..=9u8 {
-        let data: Vec<u8> = (1..=data_len).collect();
-        let message = one(&data);
-        for tail in 0..header {
-            let mut buf = message.clone();
-            buf.resize(buf.len() + tail as usize, 0xee);
-            inputs.push(buf);
-        }
-        let mut unpadded = one(&[1]);
-        unpadded.extend(&message[..(model.cmsg_len(u128::from(data_len))) as usize]);
-        inputs.push(unpadded);
-    }
-    let room = 24u128;
-    let lengths = [
-        0,
-        1,
-        model.header_len() - 1,
-        model.header_len(),
-        header - 1,
-        header,
-        header + room,
-        header + room + 1,
-        u128::from(u32::MAX),
-        (1 << 32) + header,
-        u128::from(u64::MAX) - 7,
-        u128::from(u64::MAX),
-    ];
-    for len in lengths {
-        let mut buf = model.header(len, 1, 1);
-        buf.resize((header + room) as usize, 0);
-        inputs.push(buf.clone());
-        let mut after_one = one(&[7]);
-        after_one.extend(buf);
-        inputs.push(after_one);
-    }
-    inputs
-}
-
-/// Control buffers the kernel wrote: fds and credentials received into
-/// buffers of every size from a header's to past full.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn kernel_buffers() -> Vec<Vec<u8>> {
-    use crate::socket::{self, ControlBuffer, SocketKind, SocketOption};
-    use std::os::fd::AsFd;
-
-    let Ok((tx, rx)) = socket::socketpair(SocketKind::Datagram) else {
-        return Vec::new();
-    };
-    let Ok(file) = std::fs::File::open("/dev/null") else {
-        return Vec::new();
-    };
-    let _ = socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true);
-    let mut buffers = Vec::new();
-    for count in [0, 1, 2, 3, 8, 253] {
-        let full = ControlBuffer::for_credentials_and_fds(count).len();
-        for len in (0..=full.saturating_add(8)).step_by(if count > 8 { 61 } else { 1 }) {
-            if socket::send(tx.as_fd(), b"x", &vec![file.as_fd(); count], None).is_err() {
-                continue;
-            }
-            let mut control = ControlBuffer::with_len(len);
-            if let Ok(received) = socket::recv(rx.as_fd(), &mut [0; 1], &mut control) {
-                buffers.push(received.control.to_vec());
-            }
-        }
-    }
-    buffers
-}
-
-/// A case's outcome through the pipe from a child process.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod wire {
-    use super::{Outcome, Parsed, ParsedMessage};
-
-    pub(super) fn write(outcome: &Outcome) -> Vec<u8> {
-        let mut out = Vec::new();
-        let text = |out: &mut Vec<u8>, tag: u8, text: &str| {
-            out.push(tag);
-            out.extend(text.as_bytes());
-        };
-        match outcome {
-            Outcome::Answered(None) => out.push(0),
-            Outcome::Answered(Some(Parsed::Messages(msgs))) => {
-                out.push(1);
-                for msg in msgs {
-                    out.extend(msg.level.to_le_bytes());
-                    out.extend(msg.kind.to_le_bytes());
-                    out.extend(
-                        u64::try_from(msg.data.len())
-                            .unwrap_or(u64::MAX)
-                            .to_le_bytes(),
-                    );
-                    out.extend(&msg.data);
-                }
-            }
-            Outcome::Answered(Some(Parsed::Rejected(why))) => text(&mut out, 2, why),
-            Outcome::Failed(what) => text(&mut out, 3, what),
-        }
-        out
-    }
-
-    pub(super) fn read(bytes: &[u8]) -> Outcome {
-        let text = |rest: &[u8]| String::from_utf8_lossy(rest).into_owned();
-        match bytes.split_first() {
-            Some((0, _)) => Outcome::Answered(None),
-            Some((1, mut rest)) => {
-                let mut msgs = Vec::new();
-                while let Some((header, after)) = rest.split_first_chunk::<16>() {
-                    let [l0, l1, l2, l3, k0, k1, k2, k3, n @ ..] = *header;
-                    let len = usize::try_from(u64::from_le_bytes(n)).unwrap_or(usize::MAX);
-                    let Some((data, after)) = after.split_at_checked(len) else {
-                        return Outcome::Failed("a garbled answer from the child".to_owned());
-                    };
-                    msgs.push(ParsedMessage {
-                        level: i32::from_le_bytes([l0, l1, l2, l3]),
-                        kind: i32::from_le_bytes([k0, k1, k2, k3]),
-                        data: data.to_vec(),
-                    });
-                    rest = after;
-                }
-                Outcome::Answered(Some(Parsed::Messages(msgs)))
-            }
-            Some((2, rest)) => Outcome::Answered(Some(Parsed::Rejected(text(rest)))),
-            Some((_, rest)) => Outcome::Failed(text(rest)),
-            None => Outcome::Failed("no answer from the child".to_owned()),
-        }
     }
 }
