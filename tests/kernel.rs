@@ -372,7 +372,7 @@ fn credentials_cut_short_by_a_small_control_buffer_are_reported() {
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
     socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
     let header = sockcmsg::cmsg_len(0);
-    for len in header + 1..sockcmsg::cmsg_len(12) {
+    for len in header..sockcmsg::cmsg_len(12) {
         socket::send(tx.as_fd(), b"x", &[], None).unwrap();
         let mut control = ControlBuffer::with_len(len);
         let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();

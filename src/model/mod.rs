@@ -61,6 +61,13 @@ use crate::Layout;
 pub use receive::KernelReceive;
 pub use rejection::Rejection;
 
+/// The bytes of one fd in an `SCM_RIGHTS` message's data.
+pub const FD_LEN: usize = 4;
+
+/// The bytes of `struct ucred` (pid, uid, gid) in an `SCM_CREDENTIALS`
+/// message's data; more are ignored.
+pub const UCRED_LEN: usize = 12;
+
 /// A message the model found: its header and where its data lies in the
 /// buffer walked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -296,13 +303,13 @@ impl Model {
     /// `SCM_RIGHTS` message's data.
     pub fn rights(&self, level: i32, kind: i32, data: &[u8]) -> Result<Vec<i32>, Rejection> {
         self.expect(level, kind, self.layout.scm_rights())?;
-        if data.len() % 4 != 0 {
+        if data.len() % FD_LEN != 0 {
             return Err(Rejection::PartialFd {
                 len: data.len() as u128,
             });
         }
         Ok((0..data.len())
-            .step_by(4)
+            .step_by(FD_LEN)
             .map(|at| self.int_at(data, at))
             .collect())
     }
@@ -320,10 +327,10 @@ impl Model {
             .scm_credentials()
             .ok_or(Rejection::CredentialsUnsupported)?;
         self.expect(level, kind, expected_kind)?;
-        if data.len() < 12 {
+        if data.len() < UCRED_LEN {
             return Err(Rejection::ShortCredentials {
                 len: data.len() as u128,
-                needed: 12,
+                needed: UCRED_LEN as u128,
             });
         }
         let field = |at| self.int_at(data, at);
@@ -361,7 +368,7 @@ impl Model {
     /// The data of an `SCM_RIGHTS` message carrying `fds`.
     pub fn fd_bytes(&self, fds: &[i32]) -> Vec<u8> {
         fds.iter()
-            .flat_map(|&fd| self.bytes_of(u128::from(fd as u32), 4))
+            .flat_map(|&fd| self.bytes_of(u128::from(fd as u32), FD_LEN))
             .collect()
     }
 

@@ -36,10 +36,7 @@
     reason = "the model is written for reading: u128 arithmetic, compared before subtracting"
 )]
 
-use super::Model;
-
-/// The bytes of `struct ucred`.
-const UCRED_LEN: u128 = 12;
+use super::{Model, FD_LEN, UCRED_LEN};
 
 /// What the kernel does with one received message's control data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +48,9 @@ pub struct KernelReceive {
     pub fds_installed: u128,
     /// Whether `MSG_CTRUNC` is set.
     pub truncated: bool,
+    /// The control bytes it reports written (`msg_controllen` on return):
+    /// each message's `cmsg_space`, the last one's cut to the buffer.
+    pub written: u128,
 }
 
 impl Model {
@@ -71,22 +71,26 @@ impl Model {
             if left < self.header_len() {
                 truncated = true;
             } else {
-                let len = self.cmsg_len(UCRED_LEN);
+                let len = self.cmsg_len(UCRED_LEN as u128);
                 truncated = left < len;
                 credentials_len = Some(len.min(left));
-                left -= self.cmsg_space(UCRED_LEN).min(left);
+                left -= self.cmsg_space(UCRED_LEN as u128).min(left);
             }
         }
         let room = if left > self.header_len() {
-            (left - self.header_len()) / 4
+            (left - self.header_len()) / FD_LEN as u128
         } else {
             0
         };
         let fds_installed = fds.min(room).min(fd_room);
+        if fds_installed > 0 {
+            left -= self.cmsg_space(fds_installed * FD_LEN as u128).min(left);
+        }
         KernelReceive {
             credentials_len,
             fds_installed,
             truncated: truncated || fds_installed < fds,
+            written: control_len - left,
         }
     }
 }
@@ -130,6 +134,7 @@ mod tests {
             let model = Model::new(layout);
             for (len, installed) in sizes {
                 let got = model.kernel_receive(len, false, 3, u128::MAX);
+                assert!(got.written <= len);
                 assert_eq!(got.fds_installed, installed, "{layout:?} {len}");
                 assert_eq!(got.truncated, installed < 3, "{layout:?} {len}");
                 assert_eq!(got.credentials_len, None);
@@ -156,7 +161,12 @@ mod tests {
             (Some(28), 1, true)
         );
         let room = model.kernel_receive(56, true, 2, u128::MAX);
-        assert_eq!((room.fds_installed, room.truncated), (2, false));
+        assert_eq!(
+            (room.fds_installed, room.truncated, room.written),
+            (2, false, 56)
+        );
+        let spare = model.kernel_receive(100, true, 1, u128::MAX);
+        assert_eq!(spare.written, 56);
     }
 
     #[test]
