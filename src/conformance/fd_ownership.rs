@@ -61,37 +61,48 @@ impl Case {
 }
 
 /// 1 to 4 fds, with and without credentials, into every control buffer
-/// size from 0 to 8 bytes past full; then 2 and 3 fds into a full buffer
-/// with room for fewer.
+/// size from 0 to 8 bytes past the least that takes them all; then 2 and 3
+/// fds into that buffer with room for fewer.
 fn cases(model: &Model) -> Vec<Case> {
-    let usize_of = |n: u128| usize::try_from(n).unwrap_or(usize::MAX);
     let mut cases = Vec::new();
-    for fds in 1u8..=4 {
+    for fds in 1..=4 {
         for credentials in [false, true] {
-            let rights = model.cmsg_space(u128::from(fds).saturating_mul(4));
-            let ucred = if credentials { model.cmsg_space(12) } else { 0 };
-            let full = usize_of(rights.saturating_add(ucred));
-            for control_len in 0..=full.saturating_add(8) {
-                cases.push(Case {
-                    fds: usize::from(fds),
-                    credentials,
-                    control_len,
-                    fd_room: None,
-                });
-            }
+            let case = |control_len| Case {
+                fds,
+                credentials,
+                control_len,
+                fd_room: None,
+            };
+            let full = least_full(model, case);
+            cases.extend((0..=full.saturating_add(8)).map(case));
         }
     }
-    for fds in [2u8, 3] {
-        for room in 0..fds {
-            cases.push(Case {
-                fds: usize::from(fds),
-                credentials: false,
-                control_len: usize_of(model.cmsg_space(u128::from(fds).saturating_mul(4))),
-                fd_room: Some(usize::from(room)),
-            });
-        }
+    for fds in [2, 3] {
+        let full = Case {
+            fds,
+            credentials: false,
+            control_len: 0,
+            fd_room: None,
+        };
+        let control_len = least_full(model, |control_len| Case {
+            control_len,
+            ..full
+        });
+        cases.extend((0..fds).map(|room| Case {
+            control_len,
+            fd_room: Some(room),
+            ..full
+        }));
     }
     cases
+}
+
+/// The least control buffer the kernel fills without `MSG_CTRUNC`, for
+/// `case`'s fds and credentials.
+fn least_full(model: &Model, case: impl Fn(usize) -> Case) -> usize {
+    (0..usize::MAX)
+        .find(|&len| !case(len).expected(model).truncated)
+        .unwrap_or(usize::MAX)
 }
 
 /// Runs the `fds` check on `implementation`, each case in a child allowed
