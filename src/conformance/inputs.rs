@@ -52,53 +52,107 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Buffers at the edges of each rule, built with the model: short tails of
-/// every length, lengths at and around each bound, unpadded last messages.
+/// fd numbers no process has open (above Linux's `fs.nr_open` ceiling of
+/// 2^30 by default 2^20), so that a parser that wraps what it reads in an
+/// `OwnedFd` closes nothing of the runner's.
+const NEVER_OPEN: [i32; 3] = [2_000_000_001, 2_000_000_002, 2_000_000_003];
+
+/// The rule probes: for each rule of the format, by the name its check has
+/// in a report, buffers at its edges, built with the model. The probes of
+/// structure carry `SCM_RIGHTS` messages of whole fds, so that a parser
+/// that keeps only the types it knows is judged on structure alone.
 #[allow(
     clippy::arithmetic_side_effects,
     clippy::indexing_slicing,
     reason = "small constant lengths, as the model counts them"
 )]
-pub(super) fn edges(model: Model) -> Vec<Vec<u8>> {
-    let header = model.data_offset();
-    let mut inputs: Vec<Vec<u8>> = (0..=header).map(|len| vec![0; len as usize]).collect();
-    let one = |data: &[u8]| model.encode([(41, 50, data)]);
-    for data_len in 0..=9u8 {
-        let data: Vec<u8> = (1..=data_len).collect();
-        let message = one(&data);
-        for tail in 0..header {
-            let mut buf = message.clone();
-            buf.resize(buf.len() + tail as usize, 0xee);
-            inputs.push(buf);
-        }
-        let mut unpadded = one(&[1]);
-        unpadded.extend(&message[..(model.cmsg_len(u128::from(data_len))) as usize]);
-        inputs.push(unpadded);
-    }
-    let room = 24u128;
+pub(super) fn rule_probes(model: Model) -> Vec<(&'static str, Vec<Vec<u8>>)> {
+    let layout = model.layout();
+    let (sol, rights) = (layout.sol_socket(), layout.scm_rights());
+    let header = model.data_offset() as usize;
+    let fds = |n: usize| model.fd_bytes(&NEVER_OPEN[..n]);
+    let rights_of = |n: usize| model.encode([(sol, rights, fds(n).as_slice())]);
+
+    let short_input = (0..=header)
+        .flat_map(|len| [vec![0; len], vec![0xff; len]])
+        .collect();
+    let tail = (0..=2)
+        .flat_map(|n| (1..header).map(move |tail| (n, tail)))
+        .map(|(n, tail)| [rights_of(n), vec![0xee; tail]].concat())
+        .collect();
+    let unpadded_last = [1, 3]
+        .iter()
+        .map(|&n| {
+            let last = rights_of(n);
+            let unpadded = model.cmsg_len((4 * n) as u128) as usize;
+            [rights_of(1), last[..unpadded].to_vec()].concat()
+        })
+        .collect();
+    let room = 24;
     let lengths = [
         0,
         1,
         model.header_len() - 1,
         model.header_len(),
-        header - 1,
-        header,
-        header + room,
-        header + room + 1,
+        header as u128 - 1,
+        header as u128,
+        (header + room) as u128,
+        (header + room + 1) as u128,
         u128::from(u32::MAX),
-        (1 << 32) + header,
+        (1 << 32) + header as u128,
         u128::from(u64::MAX) - 7,
         u128::from(u64::MAX),
     ];
-    for len in lengths {
-        let mut buf = model.header(len, 1, 1);
-        buf.resize((header + room) as usize, 0);
-        inputs.push(buf.clone());
-        let mut after_one = one(&[7]);
-        after_one.extend(buf);
-        inputs.push(after_one);
-    }
-    inputs
+    let hostile_lengths = lengths
+        .iter()
+        .flat_map(|&len| {
+            let mut alone = model.header(len, sol, rights);
+            alone.resize(header + room, 0);
+            let after_one = [rights_of(1), alone.clone()].concat();
+            [alone, after_one]
+        })
+        .collect();
+    let partial_fd = [1, 2, 3, 5, 6, 7]
+        .iter()
+        .map(|&len| model.encode([(sol, rights, &fds(2)[..len])]))
+        .collect();
+    let short_credentials = layout
+        .scm_credentials()
+        .map(|kind| {
+            let ucred = model.ucred_bytes(1, 2, 3);
+            let longer = [ucred.clone(), vec![0xee; 4]].concat();
+            (0..ucred.len())
+                .map(|len| &ucred[..len])
+                .chain([&longer[..13], &longer[..]])
+                .map(|data| model.encode([(sol, kind, data)]))
+                .collect()
+        })
+        .unwrap_or_default();
+    let unknown_types = (0..=9u8)
+        .map(|len| model.encode([(41, 50, (1..=len).collect::<Vec<u8>>().as_slice())]))
+        .chain([
+            model.encode([(sol, 99, &[1, 2, 3, 4][..])]),
+            model.encode([
+                (sol, rights, fds(1).as_slice()),
+                (41, 50, &[7][..]),
+                (sol, rights, fds(2).as_slice()),
+            ]),
+        ])
+        .collect();
+    let negative_fds = [&[-1][..], &[i32::MIN], &[-1, NEVER_OPEN[0]]]
+        .iter()
+        .map(|fds| model.encode([(sol, rights, model.fd_bytes(fds).as_slice())]))
+        .collect();
+    vec![
+        ("short input", short_input),
+        ("tail", tail),
+        ("unpadded last", unpadded_last),
+        ("hostile lengths", hostile_lengths),
+        ("partial fd", partial_fd),
+        ("short credentials", short_credentials),
+        ("unknown types", unknown_types),
+        ("negative fds", negative_fds),
+    ]
 }
 
 /// Control buffers the kernel wrote: fds and credentials received into

@@ -36,15 +36,21 @@
 //! run goes on. [`fuzz_against_model`] is the one line that turns an
 //! implementation into a cargo-fuzz target.
 //!
-//! The checks, by name in the report: `edges` (buffers at the edge of each
-//! rule), `go-vectors` (Go 1.19's 2,541 inputs), `corpus` (folders of
-//! buffers), `properties` (the crate's proptest strategies, shrunk),
-//! `kernel` (buffers the kernel wrote), `encoders` (bytes against the
-//! model's) and `fds` (Linux: fds received through a real socket into
-//! control buffers of every size from 0 to past full, and at
-//! `RLIMIT_NOFILE`; each case in a child process that counts its open
-//! descriptors before and after the implementation's result is dropped,
-//! and compares what was handed back and the truncation reported with
+//! The checks, by name in the report. One per rule of the format, each on
+//! buffers at its edges built with the model: `short input` (less than a
+//! header), `tail` (bytes after the last message, fewer than a header),
+//! `unpadded last`, `hostile lengths` (a `cmsg_len` at and around every
+//! bound, up to `u64::MAX`), `partial fd`, `short credentials` (and longer
+//! ones), `unknown types` (kept, not dropped), `negative fds`; then
+//! `unaligned` (every probe again at an odd address), `go-vectors` (Go
+//! 1.19's 2,541 inputs), `corpus` (folders of buffers), `properties` (the
+//! crate's proptest strategies, shrunk), `kernel` (buffers the kernel
+//! wrote), `encoders` (bytes against the model's) and `fds` (Linux: fds
+//! received through a real socket into control buffers of every size from
+//! 0 to past full, and at `RLIMIT_NOFILE`; each case in a child process
+//! that counts its open descriptors before and after the implementation's
+//! result is dropped, and compares what was handed back and the truncation
+//! reported with
 //! [`Model::kernel_receive`](crate::model::Model::kernel_receive)).
 
 mod compare;

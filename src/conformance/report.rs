@@ -17,8 +17,8 @@ pub struct Report {
 /// One check of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckSummary {
-    /// The check's name (`edges`, `go-vectors`, `corpus`, `properties`,
-    /// `kernel`).
+    /// The check's name (`tail`, `go-vectors`, `fds`, ...: see the
+    /// [module](super) docs).
     pub check: &'static str,
     /// The cases it ran.
     pub cases: usize,

@@ -38,6 +38,28 @@ pub struct Runner<'a, I: Implementation + ?Sized> {
     property_cases: u32,
 }
 
+/// Where a parse check puts each input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Alignment {
+    /// As allocated: aligned for any header.
+    Aligned,
+    /// One byte past an aligned address, where a parser that reads a header
+    /// through a pointer cast reads it misaligned.
+    OddAddress,
+}
+
+/// `input` copied into `space` at an odd address.
+fn odd_address<'s>(space: &'s mut Vec<u8>, input: &[u8]) -> &'s [u8] {
+    space.clear();
+    space.reserve(input.len().saturating_add(1));
+    // A byte before the input where the allocation starts at an even
+    // address.
+    let start = usize::from(space.as_ptr().align_offset(2) == 0);
+    space.resize(start, 0);
+    space.extend_from_slice(input);
+    space.get(start..).unwrap_or_default()
+}
+
 /// What one case did.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Outcome {
@@ -91,18 +113,28 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             implementation: self.implementation.name(),
             ..Report::default()
         };
-        self.parse_check(&mut report, "edges", inputs::edges(self.model()));
+        let probes = inputs::rule_probes(self.model());
+        for (check, inputs) in &probes {
+            self.parse_check(&mut report, check, inputs, Alignment::Aligned);
+        }
+        let every_probe = probes.iter().flat_map(|(_, inputs)| inputs);
+        self.parse_check(&mut report, "unaligned", every_probe, Alignment::OddAddress);
         self.go_vector_checks(&mut report);
         match inputs::folder_inputs(&self.corpus) {
             Ok(inputs) if !self.corpus.is_empty() => {
-                self.parse_check(&mut report, "corpus", inputs)
+                self.parse_check(&mut report, "corpus", &inputs, Alignment::Aligned)
             }
             Ok(_) => not_run(&mut report, "corpus", "no corpus folder given"),
             Err(err) => not_run(&mut report, "corpus", &err),
         }
         self.property_check(&mut report);
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        self.parse_check(&mut report, "kernel", inputs::kernel_buffers());
+        self.parse_check(
+            &mut report,
+            "kernel",
+            &inputs::kernel_buffers(),
+            Alignment::Aligned,
+        );
         self.encoder_check(&mut report);
         #[cfg(any(target_os = "linux", target_os = "android"))]
         super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
@@ -174,10 +206,21 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         }))
     }
 
-    fn parse_check(&self, report: &mut Report, check: &'static str, inputs: Vec<Vec<u8>>) {
+    fn parse_check<'i>(
+        &self,
+        report: &mut Report,
+        check: &'static str,
+        inputs: impl IntoIterator<Item = &'i Vec<u8>>,
+        alignment: Alignment,
+    ) {
         let mut summary = summary(check);
-        for input in &inputs {
-            match self.deviation(check, input) {
+        let mut odd = Vec::new();
+        for input in inputs {
+            let buf = match alignment {
+                Alignment::Aligned => input.as_slice(),
+                Alignment::OddAddress => odd_address(&mut odd, input),
+            };
+            match self.deviation(check, buf) {
                 Err(()) => return not_run(report, check, "the implementation does not parse"),
                 Ok(found) => {
                     summary.cases = summary.cases.saturating_add(1);
@@ -187,6 +230,9 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
                     }
                 }
             }
+        }
+        if summary.cases == 0 {
+            return not_run(report, check, "no input of this kind for the layout");
         }
         report.checks.push(summary);
     }
@@ -198,7 +244,8 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         if self.implementation.layout() != crate::Layout::LINUX_64 {
             return not_run(report, "go-vectors", "the vectors are linux/amd64's");
         }
-        self.parse_check(report, "go-vectors", inputs::go_vector_inputs(text));
+        let inputs = inputs::go_vector_inputs(text);
+        self.parse_check(report, "go-vectors", &inputs, Alignment::Aligned);
     }
 
     /// Well-formed and malformed buffers from the crate's strategies; each
@@ -374,5 +421,21 @@ pub(super) fn finding(
         input: input.to_vec(),
         model,
         implementation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_at_an_odd_address_keeps_its_bytes() {
+        let mut space = Vec::new();
+        for len in 0..40u8 {
+            let input: Vec<u8> = (1..=len).collect();
+            let placed = odd_address(&mut space, &input);
+            assert_eq!(placed, input.as_slice());
+            assert_eq!(placed.as_ptr() as usize % 2, 1);
+        }
     }
 }
