@@ -6,83 +6,16 @@ use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::time::Duration;
 
 use sockcmsg::conformance::{
-    HandedBack, HandedFd, Implementation, Isolation, Parsed, ParsedMessage, Payload, Runner,
+    HandedBack, HandedFd, Implementation, Isolation, Parsed, Runner, Sockcmsg,
 };
 use sockcmsg::model::Model;
 use sockcmsg::socket::{self, ControlBuffer};
 use sockcmsg::Layout;
-use sockcmsg::{Error, SocketControlMessage};
 
 #[path = "../examples/wrong_parser.rs"]
 mod wrong_parser;
 
 const GO_VECTORS: &str = include_str!("data/go1.19-syscall-linux-amd64.tsv");
-
-/// sockcmsg through its public API, as any implementation plugs in.
-struct Sockcmsg;
-
-impl Implementation for Sockcmsg {
-    fn name(&self) -> String {
-        "sockcmsg".to_owned()
-    }
-
-    /// The walk, then each message decoded as its users would: rights as
-    /// fds, credentials as a `Ucred`, anything else as bytes.
-    fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        let decoded = sockcmsg::parse_socket_control_message(buf)
-            .and_then(|msgs| msgs.iter().map(decode).collect::<Result<Vec<_>, _>>());
-        Some(match decoded {
-            Ok(msgs) => Parsed::Messages(msgs),
-            Err(err) => Parsed::Rejected(err.to_string()),
-        })
-    }
-
-    fn encode_rights(&self, fds: &[i32]) -> Option<Vec<u8>> {
-        sockcmsg::unix_rights(fds).ok()
-    }
-
-    fn encode_credentials(&self, pid: i32, uid: u32, gid: u32) -> Option<Vec<u8>> {
-        sockcmsg::unix_credentials(&sockcmsg::Ucred { pid, uid, gid }).ok()
-    }
-
-    fn receive(
-        &self,
-        sock: BorrowedFd<'_>,
-        control_len: usize,
-    ) -> Option<Result<HandedBack, String>> {
-        let mut control = ControlBuffer::with_len(control_len);
-        let received = socket::recv(sock, &mut [0; 1], &mut control);
-        Some(
-            received
-                .map(|received| HandedBack {
-                    truncated: Some(received.control_truncated),
-                    fds: received.fds.into_iter().map(HandedFd::Owned).collect(),
-                })
-                .map_err(|err| err.to_string()),
-        )
-    }
-}
-
-fn decode(msg: &SocketControlMessage<'_>) -> Result<ParsedMessage, Error> {
-    let payload = match sockcmsg::parse_unix_rights(msg) {
-        Ok(fds) => Payload::Fds(fds),
-        Err(Error::UnexpectedMessage { .. }) => match sockcmsg::parse_unix_credentials(msg) {
-            Ok(cred) => Payload::Credentials {
-                pid: cred.pid,
-                uid: cred.uid,
-                gid: cred.gid,
-            },
-            Err(Error::UnexpectedMessage { .. }) => Payload::Bytes(msg.data.to_vec()),
-            Err(err) => return Err(err),
-        },
-        Err(err) => return Err(err),
-    };
-    Ok(ParsedMessage {
-        level: msg.header.level,
-        kind: msg.header.kind,
-        payload,
-    })
-}
 
 fn corpus(target: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -59,6 +59,7 @@ mod fd_ownership;
 mod inputs;
 mod report;
 mod runner;
+mod sockcmsg;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod wire;
 
@@ -69,6 +70,7 @@ use crate::Layout;
 
 pub use report::{CheckSummary, Finding, Report};
 pub use runner::{fuzz_against_model, Isolation, Runner};
+pub use sockcmsg::Sockcmsg;
 
 /// An implementation under test. Every method is optional: return `None`
 /// for what it cannot do, and the checks that need it are reported as not

@@ -1,0 +1,90 @@
+//! sockcmsg itself as an [`Implementation`]: the first one plugged into the
+//! runner, and the reference row of a table of peers.
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::BorrowedFd;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::{HandedBack, HandedFd};
+use super::{Implementation, Parsed, ParsedMessage, Payload};
+use crate::{Error, Layout, SocketControlMessage};
+
+/// sockcmsg through its public API, as its users call it: the walk, each
+/// message decoded (rights as fds, credentials on Linux, anything else as
+/// bytes), the encoders, and [`socket::recv`](crate::socket::recv).
+///
+/// ```
+/// use sockcmsg::conformance::{Runner, Sockcmsg};
+///
+/// let report = Runner::new(&Sockcmsg).property_cases(8).run();
+/// assert!(report.findings.is_empty(), "{report}");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sockcmsg;
+
+impl Implementation for Sockcmsg {
+    fn name(&self) -> String {
+        "sockcmsg".to_owned()
+    }
+
+    fn parse(&self, buf: &[u8]) -> Option<Parsed> {
+        let decoded = crate::parse_socket_control_message(buf)
+            .and_then(|msgs| msgs.iter().map(decode).collect::<Result<Vec<_>, _>>());
+        Some(match decoded {
+            Ok(msgs) => Parsed::Messages(msgs),
+            Err(err) => Parsed::Rejected(err.to_string()),
+        })
+    }
+
+    fn encode_rights(&self, fds: &[i32]) -> Option<Vec<u8>> {
+        crate::unix_rights(fds).ok()
+    }
+
+    fn encode_credentials(&self, pid: i32, uid: u32, gid: u32) -> Option<Vec<u8>> {
+        Layout::HOST
+            .unix_credentials(&crate::Ucred { pid, uid, gid })
+            .ok()
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn receive(
+        &self,
+        sock: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<HandedBack, String>> {
+        let mut control = crate::socket::ControlBuffer::with_len(control_len);
+        let received = crate::socket::recv(sock, &mut [0; 1], &mut control);
+        Some(
+            received
+                .map(|received| HandedBack {
+                    truncated: Some(received.control_truncated),
+                    fds: received.fds.into_iter().map(HandedFd::Owned).collect(),
+                })
+                .map_err(|err| err.to_string()),
+        )
+    }
+}
+
+/// A message as its users decode it.
+fn decode(msg: &SocketControlMessage<'_>) -> Result<ParsedMessage, Error> {
+    let payload = match Layout::HOST.parse_unix_rights(msg) {
+        Ok(fds) => Payload::Fds(fds),
+        Err(Error::UnexpectedMessage { .. }) => match Layout::HOST.parse_unix_credentials(msg) {
+            Ok(cred) => Payload::Credentials {
+                pid: cred.pid,
+                uid: cred.uid,
+                gid: cred.gid,
+            },
+            Err(Error::UnexpectedMessage { .. } | Error::CredentialsUnsupported { .. }) => {
+                Payload::Bytes(msg.data.to_vec())
+            }
+            Err(err) => return Err(err),
+        },
+        Err(err) => return Err(err),
+    };
+    Ok(ParsedMessage {
+        level: msg.header.level,
+        kind: msg.header.kind,
+        payload,
+    })
+}
