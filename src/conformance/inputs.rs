@@ -16,10 +16,16 @@ pub(super) fn go_vector_inputs(text: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Every file of each folder, in name order.
+/// Every file of each folder, in name order; a file given instead of a
+/// folder is read itself.
 pub(super) fn folder_inputs(folders: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
     let mut inputs = Vec::new();
     for folder in folders {
+        if folder.is_file() {
+            inputs
+                .push(std::fs::read(folder).map_err(|err| format!("{}: {err}", folder.display()))?);
+            continue;
+        }
         let entries =
             std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
         let mut files: Vec<PathBuf> = entries

@@ -36,6 +36,7 @@ pub struct Runner<'a, I: Implementation + ?Sized> {
     go_vectors: Option<&'a str>,
     corpus: Vec<PathBuf>,
     property_cases: u32,
+    only: Option<Vec<String>>,
 }
 
 /// Where a parse check puts each input.
@@ -77,6 +78,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             go_vectors: None,
             corpus: Vec::new(),
             property_cases: 256,
+            only: None,
         }
     }
 
@@ -95,10 +97,24 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
     }
 
     /// A folder of control buffers, one a file (the project's
-    /// `corpus/parse`, `corpus/libc_walk` and `corpus/kernel` are).
-    pub fn corpus(mut self, folder: impl Into<PathBuf>) -> Self {
-        self.corpus.push(folder.into());
+    /// `corpus/parse`, `corpus/libc_walk` and `corpus/kernel` are), or one
+    /// such file: the `corpus` check's inputs.
+    pub fn corpus(mut self, path: impl Into<PathBuf>) -> Self {
+        self.corpus.push(path.into());
         self
+    }
+
+    /// Runs only the checks named (as a report names them: `tail`,
+    /// `corpus`, `fds`, ...), such as `corpus` alone to replay one input.
+    pub fn only<S: Into<String>>(mut self, checks: impl IntoIterator<Item = S>) -> Self {
+        self.only = Some(checks.into_iter().map(Into::into).collect());
+        self
+    }
+
+    fn runs(&self, check: &str) -> bool {
+        self.only
+            .as_ref()
+            .map_or(true, |only| only.iter().any(|name| name == check))
     }
 
     /// The cases of each property (well-formed and malformed buffers).
@@ -107,7 +123,8 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         self
     }
 
-    /// Runs every check and reports what it found.
+    /// Runs every check (or those [`only`](Self::only) names) and reports
+    /// what it found.
     pub fn run(&self) -> Report {
         let mut report = Report {
             implementation: self.implementation.name(),
@@ -115,29 +132,45 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         };
         let probes = inputs::rule_probes(self.model());
         for (check, inputs) in &probes {
-            self.parse_check(&mut report, check, inputs, Alignment::Aligned);
-        }
-        let every_probe = probes.iter().flat_map(|(_, inputs)| inputs);
-        self.parse_check(&mut report, "unaligned", every_probe, Alignment::OddAddress);
-        self.go_vector_checks(&mut report);
-        match inputs::folder_inputs(&self.corpus) {
-            Ok(inputs) if !self.corpus.is_empty() => {
-                self.parse_check(&mut report, "corpus", &inputs, Alignment::Aligned)
+            if self.runs(check) {
+                self.parse_check(&mut report, check, inputs, Alignment::Aligned);
             }
-            Ok(_) => not_run(&mut report, "corpus", "no corpus folder given"),
-            Err(err) => not_run(&mut report, "corpus", &err),
         }
-        self.property_check(&mut report);
+        if self.runs("unaligned") {
+            let every_probe = probes.iter().flat_map(|(_, inputs)| inputs);
+            self.parse_check(&mut report, "unaligned", every_probe, Alignment::OddAddress);
+        }
+        if self.runs("go-vectors") {
+            self.go_vector_checks(&mut report);
+        }
+        if self.runs("corpus") {
+            match inputs::folder_inputs(&self.corpus) {
+                Ok(inputs) if !self.corpus.is_empty() => {
+                    self.parse_check(&mut report, "corpus", &inputs, Alignment::Aligned)
+                }
+                Ok(_) => not_run(&mut report, "corpus", "no corpus folder given"),
+                Err(err) => not_run(&mut report, "corpus", &err),
+            }
+        }
+        if self.runs("properties") {
+            self.property_check(&mut report);
+        }
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        self.parse_check(
-            &mut report,
-            "kernel",
-            &inputs::kernel_buffers(),
-            Alignment::Aligned,
-        );
-        self.encoder_check(&mut report);
+        if self.runs("kernel") {
+            self.parse_check(
+                &mut report,
+                "kernel",
+                &inputs::kernel_buffers(),
+                Alignment::Aligned,
+            );
+        }
+        if self.runs("encoders") {
+            self.encoder_check(&mut report);
+        }
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
+        if self.runs("fds") {
+            super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
+        }
         report
     }
 
