@@ -1,0 +1,44 @@
+//! The control-message implementations people use, each plugged into
+//! sockcmsg's conformance harness ([`sockcmsg::conformance`]) the way its
+//! users call it: one module per implementation, each an
+//! [`Implementation`]. `cargo xtask conformance` runs them all and writes
+//! `docs/conformance.md`; the versions are those of the workspace's lock
+//! file.
+//!
+//! Adapters that call C or `unsafe` code walk hostile buffers as their
+//! users would, out of bounds included: run them only under
+//! [`Isolation::Process`](sockcmsg::conformance::Isolation::Process), where
+//! a crash is a finding and not the end of the run.
+
+use sockcmsg::conformance::Implementation;
+
+pub mod libc_crate;
+pub mod table;
+
+/// A peer: its crate's name as the lock file has it (for the version), and
+/// its adapter.
+pub struct Peer {
+    /// A short name for command lines and folders: `libc`, `nix`, ...
+    pub slug: &'static str,
+    /// The package whose version the table shows (`libc`, `nix`, ...), or
+    /// `None` for what is not a crate (Go, glibc).
+    pub package: Option<&'static str>,
+    /// The adapter.
+    pub implementation: Box<dyn Implementation + Sync>,
+}
+
+/// Every peer, sockcmsg first (the table's reference row).
+pub fn all() -> Vec<Peer> {
+    vec![
+        Peer {
+            slug: "sockcmsg",
+            package: Some("sockcmsg"),
+            implementation: Box::new(sockcmsg::conformance::Sockcmsg),
+        },
+        Peer {
+            slug: "libc",
+            package: Some("libc"),
+            implementation: Box::new(libc_crate::LibcCrate),
+        },
+    ]
+}

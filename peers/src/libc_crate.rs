@@ -1,0 +1,82 @@
+//! The `libc` crate's `CMSG_FIRSTHDR`, `CMSG_NXTHDR` and `CMSG_DATA`, as a
+//! Rust program that walks a received buffer with them does: in place, then
+//! each message's data read from `CMSG_DATA` up to `cmsg_len`.
+//!
+//! A C-style walk has no error: the macros hand out headers, and the
+//! program reads what they say. Where that would read outside the buffer,
+//! or the walk would visit a header again (and so never end), the adapter
+//! panics with what the program would have done instead, so the runner
+//! reports it.
+
+use std::mem::size_of;
+
+use sockcmsg::conformance::{Implementation, Parsed, ParsedMessage, Payload};
+
+/// The `libc` crate's macros over the buffer in place.
+pub struct LibcCrate;
+
+impl Implementation for LibcCrate {
+    fn name(&self) -> String {
+        "libc (CMSG_* in Rust)".to_owned()
+    }
+
+    fn parse(&self, buf: &[u8]) -> Option<Parsed> {
+        Some(Parsed::Messages(walk(buf)))
+    }
+}
+
+#[allow(
+    clippy::panic,
+    reason = "a read the program would make out of bounds is reported as a panic"
+)]
+fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
+    let base = buf.as_ptr() as usize;
+    // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_control = buf.as_ptr().cast_mut().cast();
+    msg.msg_controllen = buf.len() as _;
+    // SAFETY: FIRSTHDR reads only `msg`.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+    let mut visited = Vec::new();
+    let mut msgs = Vec::new();
+    while !cmsg.is_null() {
+        let offset = (cmsg as usize).wrapping_sub(base);
+        if visited.contains(&offset) {
+            panic!("CMSG_NXTHDR returned the header at offset {offset} again: the walk never ends");
+        }
+        visited.push(offset);
+        if offset
+            .checked_add(size_of::<libc::cmsghdr>())
+            .is_none_or(|end| end > buf.len())
+        {
+            panic!("CMSG_NXTHDR returned a header at offset {offset}, outside the buffer");
+        }
+        // SAFETY: the header lies inside `buf` (checked above). It is read
+        // as the program would read it, through the pointer the macro
+        // returned, aligned or not.
+        let header = unsafe { &*cmsg };
+        let len = header.cmsg_len as usize;
+        // SAFETY: CMSG_DATA only adds the header's size to the pointer.
+        let data_at = (unsafe { libc::CMSG_DATA(cmsg) } as usize).wrapping_sub(base);
+        let end = offset
+            .checked_add(len)
+            .filter(|&end| end <= buf.len() && end >= data_at);
+        let Some(data) = end.and_then(|end| buf.get(data_at..end)) else {
+            panic!(
+                "the header at offset {offset} has cmsg_len {len}: reading its data from \
+                 CMSG_DATA (offset {data_at}) reads outside the {}-byte buffer",
+                buf.len()
+            );
+        };
+        msgs.push(ParsedMessage {
+            level: header.cmsg_level,
+            kind: header.cmsg_type,
+            payload: Payload::Bytes(data.to_vec()),
+        });
+        // SAFETY: `msg` describes `buf` and `cmsg` is a header inside it,
+        // as the macro requires; it reads the next header only where the
+        // macro's own check says one fits.
+        cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
+    }
+    msgs
+}

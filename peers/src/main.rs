@@ -1,0 +1,192 @@
+//! `conformance`: runs every peer (or those named) through sockcmsg's
+//! conformance runner, each case in a child process, and prints the table
+//! of `docs/conformance.md` on standard output; each report goes to
+//! standard error as it ends. `cargo xtask conformance` runs it and writes
+//! the page.
+//!
+//! ```text
+//! conformance [--peers a,b] [--only check,check] [--input FILE]
+//!             [--versions name=1.2,...] [--save DIR] [--property-cases N]
+//! ```
+//!
+//! `--input FILE` replays one control buffer (the `corpus` check alone);
+//! `--save DIR` keeps the first input of each check that found something,
+//! as `DIR/<peer>/<check>`, where the page's reproduce commands point.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use sockcmsg::conformance::{Finding, Isolation, Runner};
+use sockcmsg_peers::table::{self, Row};
+
+const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd64.tsv");
+
+/// The checks whose input is a control buffer, and so can be saved and
+/// replayed with `--input`.
+const BUFFER_CHECKS: [&str; 13] = [
+    "go-vectors",
+    "properties",
+    "corpus",
+    "kernel",
+    "short input",
+    "tail",
+    "unpadded last",
+    "hostile lengths",
+    "partial fd",
+    "short credentials",
+    "unknown types",
+    "negative fds",
+    "unaligned",
+];
+
+struct Options {
+    peers: Option<Vec<String>>,
+    only: Option<Vec<String>>,
+    input: Option<PathBuf>,
+    versions: BTreeMap<String, String>,
+    save: Option<PathBuf>,
+    property_cases: u32,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        peers: None,
+        only: None,
+        input: None,
+        versions: BTreeMap::new(),
+        save: None,
+        property_cases: 256,
+    };
+    let mut args = std::env::args().skip(1);
+    let list = |value: String| value.split(',').map(str::to_owned).collect::<Vec<_>>();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--peers" => options.peers = Some(list(value)),
+            "--only" => options.only = Some(list(value)),
+            "--input" => options.input = Some(PathBuf::from(value)),
+            "--save" => options.save = Some(PathBuf::from(value)),
+            "--property-cases" => {
+                options.property_cases = value.parse().map_err(|err| format!("{flag}: {err}"))?
+            }
+            "--versions" => {
+                for pair in list(value) {
+                    let (name, version) = pair
+                        .split_once('=')
+                        .ok_or_else(|| format!("--versions: {pair} is not name=version"))?;
+                    options.versions.insert(name.to_owned(), version.to_owned());
+                }
+            }
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    Ok(options)
+}
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("conformance: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let options = options()?;
+    let peers = sockcmsg_peers::all();
+    if let Some(named) = &options.peers {
+        if let Some(unknown) = named.iter().find(|name| !peers.iter().any(|p| p.slug == *name)) {
+            let known: Vec<&str> = peers.iter().map(|peer| peer.slug).collect();
+            return Err(format!("no peer {unknown}; the peers: {}", known.join(", ")));
+        }
+    }
+    let mut rows = Vec::new();
+    for peer in &peers {
+        if options
+            .peers
+            .as_ref()
+            .is_some_and(|named| !named.iter().any(|name| name == peer.slug))
+        {
+            continue;
+        }
+        let mut runner = Runner::new(&*peer.implementation)
+            .isolation(Isolation::Process {
+                limit: Duration::from_secs(2),
+            })
+            .property_cases(options.property_cases);
+        if let Some(input) = &options.input {
+            runner = runner.corpus(input).only(["corpus"]);
+        } else {
+            runner = runner
+                .go_vectors(GO_VECTORS)
+                .corpus(root().join("corpus/parse"))
+                .corpus(root().join("corpus/libc_walk"))
+                .corpus(root().join("corpus/kernel"));
+        }
+        if let Some(only) = &options.only {
+            runner = runner.only(only.iter().cloned());
+        }
+        let report = runner.run();
+        eprintln!("{report}");
+        let version = peer.package.and_then(|package| options.versions.get(package));
+        let title = match version {
+            Some(version) => format!("{} {version}", report.implementation),
+            None => report.implementation.clone(),
+        };
+        if let Some(dir) = &options.save {
+            save_first_findings(&dir.join(peer.slug), &report.findings)?;
+        }
+        rows.push(Row {
+            slug: peer.slug,
+            title,
+            report,
+        });
+    }
+    print!(
+        "{}",
+        table::markdown(&rows, |slug, finding| reproduce(slug, finding))
+    );
+    Ok(())
+}
+
+/// The command that replays `finding` for the peer `slug`.
+fn reproduce(slug: &str, finding: &Finding) -> String {
+    if BUFFER_CHECKS.contains(&finding.check) {
+        format!(
+            "cargo xtask conformance --peers {slug} --input corpus/conformance/{slug}/{}",
+            file_name(finding.check)
+        )
+    } else {
+        format!("cargo xtask conformance --peers {slug} --only {}", finding.check)
+    }
+}
+
+fn file_name(check: &str) -> String {
+    check.replace(' ', "-")
+}
+
+/// Writes the smallest input of each buffer check's findings to
+/// `dir/<check>`.
+fn save_first_findings(dir: &Path, findings: &[Finding]) -> Result<(), String> {
+    for check in BUFFER_CHECKS {
+        let smallest = findings
+            .iter()
+            .filter(|finding| finding.check == check)
+            .min_by_key(|finding| finding.input.len());
+        if let Some(finding) = smallest {
+            std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+            let path = dir.join(file_name(check));
+            std::fs::write(&path, &finding.input)
+                .map_err(|err| format!("{}: {err}", path.display()))?;
+        }
+    }
+    Ok(())
+}
