@@ -433,46 +433,45 @@ mod oracle {
     use proptest::prelude::*;
     use proptest::sample::Index;
     use proptest::strategy::ValueTree;
+    use sockcmsg::model::dialect::go_layout;
+    use sockcmsg::model::Model;
     use sockcmsg::strategies::{malformed_buffer, well_formed_buffer};
     use sockcmsg::Layout;
 
     /// The kernel's `struct cmsghdr` (`__kernel_size_t cmsg_len; int
-    /// cmsg_level; int cmsg_type;`), written from its definition rather
-    /// than by the codec.
-    const HEADER: usize = std::mem::size_of::<usize>() + 8;
-    const ALIGN: usize = std::mem::size_of::<usize>();
+    /// cmsg_level; int cmsg_type;`): the header Go reads on Linux, which
+    /// on musl is not the C library's (whose `cmsg_len` is 4 bytes).
+    fn kernel() -> Model {
+        Model::new(go_layout(Layout::HOST))
+    }
 
     /// How a generated header's `cmsg_len` relates to its data.
     #[derive(Clone, Copy, Debug)]
     enum Len {
-        /// `HEADER + data.len()`: well-formed.
+        /// `cmsg_len(data.len())`: well-formed.
         Exact,
-        /// 0 to `HEADER - 1`: below the header.
+        /// 0 to the header's length minus one: below the header.
         Below(u8),
         /// 1 to 8 bytes past the data, usually past the end.
         Past(u8),
-        /// `2^32 + k` on 64-bit, where a 32-bit reader would wrap.
+        /// `2^32 + cmsg_len(k)`, where a 32-bit reader would wrap (a
+        /// 32-bit kernel header holds the low bytes: `cmsg_len(k)`).
         Above4G(u8),
         /// `usize::MAX - k`, where C's `CMSG_NXTHDR` overflows.
         NearMax(u8),
         Any(usize),
     }
 
-    fn len_value(choice: Len, data_len: usize) -> usize {
+    fn len_value(choice: Len, data_len: usize) -> u128 {
+        let model = kernel();
+        let exact = model.cmsg_len(data_len as u128);
         match choice {
-            Len::Exact => HEADER + data_len,
-            Len::Below(k) => usize::from(k) % HEADER,
-            Len::Past(k) => HEADER + data_len + 1 + usize::from(k % 8),
-            Len::Above4G(k) => {
-                let wrap = if cfg!(target_pointer_width = "64") {
-                    1usize.checked_shl(32).unwrap_or(0)
-                } else {
-                    0
-                };
-                wrap.wrapping_add(HEADER + usize::from(k % 32))
-            }
-            Len::NearMax(k) => usize::MAX - usize::from(k % 16),
-            Len::Any(len) => len,
+            Len::Exact => exact,
+            Len::Below(k) => u128::from(k) % model.header_len(),
+            Len::Past(k) => exact + 1 + u128::from(k % 8),
+            Len::Above4G(k) => (1 << 32) + model.cmsg_len(u128::from(k % 32)),
+            Len::NearMax(k) => usize::MAX as u128 - u128::from(k % 16),
+            Len::Any(len) => len as u128,
         }
     }
 
@@ -504,14 +503,13 @@ mod oracle {
             prop::collection::vec(any::<u8>(), 0..16),
         )
             .prop_map(|(messages, tail)| {
+                let model = kernel();
                 let mut buf = Vec::new();
                 for (len, level, kind, data, padded) in messages {
-                    buf.extend(len_value(len, data.len()).to_ne_bytes());
-                    buf.extend(level.to_ne_bytes());
-                    buf.extend(kind.to_ne_bytes());
+                    buf.extend(model.header(len_value(len, data.len()), level, kind));
                     buf.extend(&data);
                     if padded {
-                        buf.resize(buf.len().next_multiple_of(ALIGN), 0);
+                        buf.resize(model.align_up(buf.len() as u128) as usize, 0);
                     }
                 }
                 buf.extend(tail);
