@@ -10,8 +10,9 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 
+use sockcmsg::model::{Model, UCRED_LEN};
 use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SocketKind, SocketOption};
-use sockcmsg::Ucred;
+use sockcmsg::{Layout, Ucred};
 
 fn dev_null() -> File {
     File::open("/dev/null").expect("/dev/null")
@@ -100,7 +101,8 @@ fn control_lengths_past_32_bits_reach_the_kernel_whole() {
     let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
     assert_eq!(received.fds.len(), 1);
     assert!(!received.control_truncated);
-    assert_eq!(received.control.len(), sockcmsg::cmsg_space(4));
+    // One header and one fd, padded: cmsg_space(4) on 64-bit.
+    assert_eq!(received.control.len(), 24);
 }
 
 #[test]
@@ -367,23 +369,50 @@ fn at_the_end_of_a_stream_credentials_are_all_zero() {
     );
 }
 
+/// The control buffer lengths into which the kernel writes the credentials
+/// message cut short: from a bare header up to one byte short of
+/// `cmsg_len(12)`, as measured on 64-bit (16-byte header) and 32-bit
+/// (12-byte header) processes.
+#[cfg(target_pointer_width = "64")]
+const CREDENTIALS_CUT: std::ops::RangeInclusive<usize> = 16..=27;
+#[cfg(target_pointer_width = "32")]
+const CREDENTIALS_CUT: std::ops::RangeInclusive<usize> = 12..=23;
+
+/// Every control buffer length from 0 to past `cmsg_space(12)`: the
+/// credentials arrive whole, cut short, or not at all, as the model of the
+/// kernel's `put_cmsg` says.
 #[test]
 fn credentials_cut_short_by_a_small_control_buffer_are_reported() {
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
     socket::set_option(rx.as_fd(), SocketOption::PassCredentials, true).unwrap();
-    let header = sockcmsg::cmsg_len(0);
-    for len in header..sockcmsg::cmsg_len(12) {
+    let model = Model::new(Layout::HOST);
+    let whole = model.cmsg_len(UCRED_LEN as u128);
+    let mut cut = Vec::new();
+    for len in 0..=model.cmsg_space(UCRED_LEN as u128) + 8 {
         socket::send(tx.as_fd(), b"x", &[], None).unwrap();
-        let mut control = ControlBuffer::with_len(len);
+        let mut control = ControlBuffer::with_len(len as usize);
         let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
-        assert!(received.control_truncated, "{len}-byte buffer");
-        assert_eq!(received.credentials, None, "{len}-byte buffer");
-        assert!(received.credentials_truncated, "{len}-byte buffer");
+        let kernel = model.kernel_receive(len, true, 0, u128::MAX);
+        let expected = (
+            (kernel.credentials_len == Some(whole)).then(own_credentials),
+            kernel
+                .credentials_len
+                .is_some_and(|written| written < whole),
+            kernel.truncated,
+            kernel.written,
+        );
+        let got = (
+            received.credentials,
+            received.credentials_truncated,
+            received.control_truncated,
+            received.control.len() as u128,
+        );
+        assert_eq!(got, expected, "{len}-byte buffer");
+        if received.credentials_truncated {
+            cut.push(len as usize);
+        }
     }
-    socket::send(tx.as_fd(), b"x", &[], None).unwrap();
-    let mut control = ControlBuffer::for_credentials_and_fds(0);
-    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
-    assert!(received.credentials.is_some() && !received.credentials_truncated);
+    assert_eq!(cut, CREDENTIALS_CUT.collect::<Vec<_>>());
 }
 
 #[test]
@@ -404,46 +433,45 @@ mod oracle {
     use proptest::prelude::*;
     use proptest::sample::Index;
     use proptest::strategy::ValueTree;
+    use sockcmsg::model::dialect::go_layout;
+    use sockcmsg::model::Model;
     use sockcmsg::strategies::{malformed_buffer, well_formed_buffer};
     use sockcmsg::Layout;
 
     /// The kernel's `struct cmsghdr` (`__kernel_size_t cmsg_len; int
-    /// cmsg_level; int cmsg_type;`), written from its definition rather
-    /// than by the codec.
-    const HEADER: usize = std::mem::size_of::<usize>() + 8;
-    const ALIGN: usize = std::mem::size_of::<usize>();
+    /// cmsg_level; int cmsg_type;`): the header Go reads on Linux, which
+    /// on musl is not the C library's (whose `cmsg_len` is 4 bytes).
+    fn kernel() -> Model {
+        Model::new(go_layout(Layout::HOST))
+    }
 
     /// How a generated header's `cmsg_len` relates to its data.
     #[derive(Clone, Copy, Debug)]
     enum Len {
-        /// `HEADER + data.len()`: well-formed.
+        /// `cmsg_len(data.len())`: well-formed.
         Exact,
-        /// 0 to `HEADER - 1`: below the header.
+        /// 0 to the header's length minus one: below the header.
         Below(u8),
         /// 1 to 8 bytes past the data, usually past the end.
         Past(u8),
-        /// `2^32 + k` on 64-bit, where a 32-bit reader would wrap.
+        /// `2^32 + cmsg_len(k)`, where a 32-bit reader would wrap (a
+        /// 32-bit kernel header holds the low bytes: `cmsg_len(k)`).
         Above4G(u8),
         /// `usize::MAX - k`, where C's `CMSG_NXTHDR` overflows.
         NearMax(u8),
         Any(usize),
     }
 
-    fn len_value(choice: Len, data_len: usize) -> usize {
+    fn len_value(choice: Len, data_len: usize) -> u128 {
+        let model = kernel();
+        let exact = model.cmsg_len(data_len as u128);
         match choice {
-            Len::Exact => HEADER + data_len,
-            Len::Below(k) => usize::from(k) % HEADER,
-            Len::Past(k) => HEADER + data_len + 1 + usize::from(k % 8),
-            Len::Above4G(k) => {
-                let wrap = if cfg!(target_pointer_width = "64") {
-                    1usize.checked_shl(32).unwrap_or(0)
-                } else {
-                    0
-                };
-                wrap.wrapping_add(HEADER + usize::from(k % 32))
-            }
-            Len::NearMax(k) => usize::MAX - usize::from(k % 16),
-            Len::Any(len) => len,
+            Len::Exact => exact,
+            Len::Below(k) => u128::from(k) % model.header_len(),
+            Len::Past(k) => exact + 1 + u128::from(k % 8),
+            Len::Above4G(k) => (1 << 32) + model.cmsg_len(u128::from(k % 32)),
+            Len::NearMax(k) => usize::MAX as u128 - u128::from(k % 16),
+            Len::Any(len) => len as u128,
         }
     }
 
@@ -475,14 +503,13 @@ mod oracle {
             prop::collection::vec(any::<u8>(), 0..16),
         )
             .prop_map(|(messages, tail)| {
+                let model = kernel();
                 let mut buf = Vec::new();
                 for (len, level, kind, data, padded) in messages {
-                    buf.extend(len_value(len, data.len()).to_ne_bytes());
-                    buf.extend(level.to_ne_bytes());
-                    buf.extend(kind.to_ne_bytes());
+                    buf.extend(model.header(len_value(len, data.len()), level, kind));
                     buf.extend(&data);
                     if padded {
-                        buf.resize(buf.len().next_multiple_of(ALIGN), 0);
+                        buf.resize(model.align_up(buf.len() as u128) as usize, 0);
                     }
                 }
                 buf.extend(tail);

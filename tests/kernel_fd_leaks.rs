@@ -36,6 +36,14 @@ const TRUNCATION: [(usize, usize); 7] = [
     (64, 3),
 ];
 
+/// A one-fd buffer (`cmsg_space(4)` bytes) and the fds the kernel installs
+/// into it (of 3 sent): its padding holds a second fd on 64-bit, none on
+/// 32-bit (the rows 24 and 16 of [`TRUNCATION`]).
+#[cfg(target_pointer_width = "64")]
+const ONE_FD_BUFFER: (usize, usize) = (24, 2);
+#[cfg(target_pointer_width = "32")]
+const ONE_FD_BUFFER: (usize, usize) = (16, 1);
+
 fn open_fds() -> usize {
     // The directory handle itself is one of the entries, every time.
     std::fs::read_dir("/proc/self/fd")
@@ -98,11 +106,11 @@ fn fds_past_the_cap_are_closed_and_counted() {
     let _lock = COUNTING.lock().unwrap();
     let file = File::open("/dev/null").unwrap();
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
-    // The padding of a one-fd buffer holds a second fd on 64-bit Linux.
-    let room = (sockcmsg::cmsg_space(4) - sockcmsg::cmsg_len(0)) / 4;
+    let (len, room) = ONE_FD_BUFFER;
     socket::send(tx.as_fd(), b"x", &[file.as_fd(); 3], None).unwrap();
     let before = open_fds();
     let mut control = ControlBuffer::for_fds(1);
+    assert_eq!(control.len(), len);
     let options = RecvOptions::default().max_fds(1);
     let received = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap();
     assert_eq!(received.fds.len(), 1);

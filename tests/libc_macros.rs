@@ -2,15 +2,16 @@
 //! defines them for the host): the size functions for every length up to a
 //! page, and the walk over well-formed buffers.
 //!
-//! The walk is compared with the model's dialect of the C library: on musl
-//! `Dialect::Musl`, whose `CMSG_NXTHDR` does not visit a last message that
-//! is a bare header ending exactly at the end (unless it is the first); on
-//! glibc `Dialect::Glibc`, which on these padded buffers both glibc
-//! versions follow.
+//! The C library's walk is compared with the model's dialect of it: on
+//! musl `Dialect::Musl`, whose `CMSG_NXTHDR` does not visit a last message
+//! that is a bare header ending exactly at the end (unless it is the
+//! first); on glibc `Dialect::Glibc`, which on these padded buffers both
+//! glibc versions follow. The codec's walk is compared with the model's own
+//! (Go's rules), which on glibc is the same.
 
 use proptest::prelude::*;
 use sockcmsg::model::dialect::{Answer, Dialect};
-use sockcmsg::model::Model;
+use sockcmsg::model::{Message, Model};
 use sockcmsg::{cmsg_len, cmsg_space, messages, ControlMessage, Layout};
 
 #[test]
@@ -24,8 +25,8 @@ fn sizes_match_libc_up_to_4096() {
     }
 }
 
-/// One message as both walks report it: offset in the buffer, `cmsg_len`,
-/// level, type, data.
+/// One message as each walk reports it: where its data starts in the
+/// buffer, `cmsg_len`, level, type, data.
 type Seen = (usize, usize, i32, i32, Vec<u8>);
 
 /// Walks `buf` with `CMSG_FIRSTHDR`/`CMSG_NXTHDR` over an aligned copy.
@@ -47,12 +48,12 @@ fn libc_walk(buf: &[u8]) -> Vec<Seen> {
     unsafe {
         let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
         while !cmsg.is_null() {
-            let offset = cmsg.cast::<u8>().offset_from(base) as usize;
+            let data_at = libc::CMSG_DATA(cmsg).offset_from(base) as usize;
             let len = (*cmsg).cmsg_len as usize;
             let data_offset = libc::CMSG_DATA(cmsg).offset_from(cmsg.cast::<u8>()) as usize;
             let data = std::slice::from_raw_parts(libc::CMSG_DATA(cmsg), len - data_offset);
             seen.push((
-                offset,
+                data_at,
                 len,
                 (*cmsg).cmsg_level,
                 (*cmsg).cmsg_type,
@@ -68,9 +69,8 @@ fn codec_walk(buf: &[u8]) -> Vec<Seen> {
     messages(buf)
         .map(|msg| {
             let msg = msg.expect("a well-formed buffer parses");
-            let offset = msg.data.as_ptr() as usize - buf.as_ptr() as usize - cmsg_len(0);
             (
-                offset,
+                msg.data.as_ptr() as usize - buf.as_ptr() as usize,
                 msg.header.len,
                 msg.header.level,
                 msg.header.kind,
@@ -92,6 +92,7 @@ proptest! {
         let buf = sockcmsg::encode(&msgs).expect("encodes");
         let codec = codec_walk(&buf);
         prop_assert_eq!(codec.len(), msgs.len());
+        prop_assert_eq!(codec, model_walk(&buf));
         prop_assert_eq!(libc_walk(&buf), c_library_model_walk(&buf));
     }
 }
@@ -103,15 +104,25 @@ fn c_library_model_walk(buf: &[u8]) -> Vec<Seen> {
     } else {
         Dialect::Glibc
     };
-    let model = Model::new(Layout::HOST);
-    let Answer::Messages(messages) = dialect.walk(&model, buf) else {
+    let Answer::Messages(messages) = dialect.walk(&Model::new(Layout::HOST), buf) else {
         panic!("an encoded buffer is accepted: {buf:02x?}");
     };
+    seen(buf, &messages)
+}
+
+/// What the model's walk, whose rules the codec follows, visits in `buf`.
+fn model_walk(buf: &[u8]) -> Vec<Seen> {
+    let walk = Model::new(Layout::HOST).walk(buf);
+    assert_eq!(walk.rejection, None, "an encoded buffer is accepted");
+    seen(buf, &walk.messages)
+}
+
+fn seen(buf: &[u8], messages: &[Message]) -> Vec<Seen> {
     messages
         .iter()
         .map(|msg| {
             (
-                msg.offset(&model) as usize,
+                msg.data_at as usize,
                 msg.len as usize,
                 msg.level,
                 msg.kind,
@@ -127,6 +138,7 @@ fn a_final_bare_header_is_visited_except_by_musl() {
     buf.extend(sockcmsg::unix_rights(&[]).unwrap());
     let visited = if cfg!(target_env = "musl") { 1 } else { 2 };
     assert_eq!(codec_walk(&buf).len(), 2);
+    assert_eq!(codec_walk(&buf), model_walk(&buf));
     assert_eq!(libc_walk(&buf).len(), visited);
     assert_eq!(libc_walk(&buf), c_library_model_walk(&buf));
 }

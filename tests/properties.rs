@@ -175,11 +175,15 @@ fn seen_in(buf: &[u8], msg: &SocketControlMessage<'_>) -> Message {
 /// The model's answer and the crate's three parsers agree on `buf`:
 /// `parse_socket_control_message`, the `messages` walk (including its size
 /// hints and its end after an error), and `parse_one_socket_control_message`
-/// iterated while a header's worth remains; `parse_one` alone agrees with
-/// the model's.
+/// iterated once per step of the model's walk, ending where the walk ends;
+/// `parse_one` alone agrees with the model's.
 fn assert_agrees(spec: Model, buf: &[u8]) -> Result<(), TestCaseError> {
     let layout = spec.layout();
-    let (model_msgs, model_failure) = parse(spec, buf);
+    let Walk {
+        messages: model_msgs,
+        rejection: model_failure,
+        end: model_end,
+    } = spec.walk(buf);
     let expected = match model_failure {
         Some(failure) => Err(failure),
         None => Ok(model_msgs.clone()),
@@ -213,24 +217,30 @@ fn assert_agrees(spec: Model, buf: &[u8]) -> Result<(), TestCaseError> {
         .map_err(rejection);
     prop_assert_eq!(&parsed, &expected, "parse_socket_control_message");
 
+    // `parse_one_socket_control_message` called once per step of the
+    // model's walk: it gives each message, then the rejection, and what it
+    // leaves is the model's tail.
     let mut rest = buf;
-    let mut one_by_one = Vec::new();
-    let iterated = loop {
-        if (rest.len() as u128) < spec.data_offset() || one_by_one.len() > model_msgs.len() {
-            break Ok(one_by_one);
-        }
+    let mut iterated = Vec::new();
+    for _ in &expected_items {
+        let consumed = (buf.len() - rest.len()) as u128;
         match layout.parse_one_socket_control_message(rest) {
             Ok((msg, next)) => {
-                one_by_one.push(seen_in(buf, &msg));
+                iterated.push(Ok(seen_in(buf, &msg)));
                 rest = next;
             }
             Err(err) => {
-                let consumed = (buf.len() - rest.len()) as u128;
-                break Err(rejection(err).shifted(consumed));
+                iterated.push(Err(rejection(err).shifted(consumed)));
+                break;
             }
         }
-    };
-    prop_assert_eq!(&iterated, &expected, "parse_one iterated");
+    }
+    prop_assert_eq!(&iterated, &expected_items, "parse_one iterated");
+    prop_assert_eq!(
+        (buf.len() - rest.len()) as u128,
+        model_end,
+        "parse_one's tail"
+    );
 
     let one = layout
         .parse_one_socket_control_message(buf)
@@ -301,10 +311,7 @@ fn boundary_lengths(spec: Model, offset: u128, buf_len: u128, len: u128) -> Vec<
 /// Where each header starts in a buffer that the model parses.
 fn header_offsets(spec: Model, buf: &[u8]) -> Vec<u128> {
     let (msgs, failure) = parse(spec, buf);
-    let mut offsets: Vec<u128> = msgs
-        .iter()
-        .map(|msg| msg.data_at - spec.data_offset())
-        .collect();
+    let mut offsets: Vec<u128> = msgs.iter().map(|msg| msg.offset(&spec)).collect();
     if let Some(
         Rejection::LengthBelowHeader { offset, .. } | Rejection::LengthPastEnd { offset, .. },
     ) = failure
@@ -411,9 +418,7 @@ proptest! {
         let encoded = layout.encode(&as_control_messages(&msgs)).unwrap();
         let model = spec.encode(msgs.iter().map(|msg| (msg.level, msg.kind, msg.data.as_slice())));
         prop_assert_eq!(&encoded, &model);
-        let predicted: u128 = msgs.iter().map(|msg| spec.cmsg_space(msg.data.len() as u128)).sum();
-        prop_assert_eq!(encoded.len() as u128, predicted);
-        prop_assert_eq!(layout.encoded_len(&as_control_messages(&msgs)).unwrap() as u128, predicted);
+        prop_assert_eq!(layout.encoded_len(&as_control_messages(&msgs)).unwrap(), model.len());
         prop_assert_eq!(owned(layout.parse_socket_control_message(&encoded).unwrap()), msgs);
     }
 
@@ -503,14 +508,6 @@ proptest! {
         prop_assert_eq!(layout.encode_into(&to_encode, &mut buf), Ok(needed));
         prop_assert_eq!(&buf[..needed], model.as_slice());
         prop_assert!(buf[needed..].iter().all(|&byte| byte == 0xff));
-        // Every byte between a message's cmsg_len and its cmsg_space is zero.
-        let mut at = 0;
-        for msg in &msgs {
-            let len = spec.cmsg_len(msg.data.len() as u128) as usize;
-            let space = spec.cmsg_space(msg.data.len() as u128) as usize;
-            prop_assert!(buf[at + len..at + space].iter().all(|&byte| byte == 0));
-            at += space;
-        }
 
         if needed > 0 {
             let mut small = vec![0xff; short.index(needed)];
@@ -580,8 +577,8 @@ proptest! {
         prop_assert_eq!(layout.parse_unix_rights(&msg).map_err(rejection), expected_fds.clone());
         let fds = layout.fds(&msg).map_err(rejection);
         prop_assert_eq!(fds.as_ref().map(|fds| fds.len()).ok(), expected_fds.as_ref().map(Vec::len).ok());
-        // One past the length at most: a walk that does not end fails here.
-        let bound = data.len() / 4 + 1;
+        // One past the model's fds at most: a walk that does not end fails here.
+        let bound = expected_fds.as_ref().map_or(0, Vec::len) + 1;
         prop_assert_eq!(fds.map(|fds| fds.take(bound).collect::<Vec<_>>()), expected_fds);
 
         let cred = layout
