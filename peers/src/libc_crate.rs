@@ -3,10 +3,12 @@
 //! each message's data read from `CMSG_DATA` up to `cmsg_len`.
 //!
 //! A C-style walk has no error: the macros hand out headers, and the
-//! program reads what they say. Where that would read outside the buffer,
-//! or the walk would visit a header again (and so never end), the adapter
-//! panics with what the program would have done instead, so the runner
-//! reports it.
+//! program reads what they say. The adapter walks to the end as such a
+//! program does, skipping the data of a header whose `cmsg_len` would take
+//! the read outside the buffer; then, if there was one, it panics with the
+//! read the program would have made, so the runner reports it. A header
+//! visited twice (a walk that never ends) and a header handed out outside
+//! the buffer panic at once.
 
 use std::mem::size_of;
 
@@ -39,6 +41,7 @@ fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
     let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
     let mut visited = Vec::new();
     let mut msgs = Vec::new();
+    let mut read_outside = None;
     while !cmsg.is_null() {
         let offset = (cmsg as usize).wrapping_sub(base);
         if visited.contains(&offset) {
@@ -58,25 +61,31 @@ fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
         let len = header.cmsg_len as usize;
         // SAFETY: CMSG_DATA only adds the header's size to the pointer.
         let data_at = (unsafe { libc::CMSG_DATA(cmsg) } as usize).wrapping_sub(base);
-        let end = offset
+        let data = offset
             .checked_add(len)
-            .filter(|&end| end <= buf.len() && end >= data_at);
-        let Some(data) = end.and_then(|end| buf.get(data_at..end)) else {
-            panic!(
-                "the header at offset {offset} has cmsg_len {len}: reading its data from \
-                 CMSG_DATA (offset {data_at}) reads outside the {}-byte buffer",
-                buf.len()
-            );
-        };
-        msgs.push(ParsedMessage {
-            level: header.cmsg_level,
-            kind: header.cmsg_type,
-            payload: Payload::Bytes(data.to_vec()),
-        });
+            .filter(|&end| end >= data_at)
+            .and_then(|end| buf.get(data_at..end));
+        match data {
+            Some(data) => msgs.push(ParsedMessage {
+                level: header.cmsg_level,
+                kind: header.cmsg_type,
+                payload: Payload::Bytes(data.to_vec()),
+            }),
+            None => {
+                read_outside.get_or_insert(format!(
+                    "the header at offset {offset} has cmsg_len {len}: reading its data from \
+                     CMSG_DATA (offset {data_at}) reads outside the {}-byte buffer",
+                    buf.len()
+                ));
+            }
+        }
         // SAFETY: `msg` describes `buf` and `cmsg` is a header inside it,
-        // as the macro requires; it reads the next header only where the
-        // macro's own check says one fits.
+        // as the macro requires; whatever its length, the macro decides
+        // where the next header is and whether one fits.
         cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
+    }
+    if let Some(read) = read_outside {
+        panic!("{read}");
     }
     msgs
 }
