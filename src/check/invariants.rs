@@ -4,7 +4,7 @@
 //! on messages parsed back.
 
 use crate::model::{Message, Model, Rejection};
-use crate::{Cmsghdr, ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage};
+use crate::{ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage, Ucred};
 
 use super::codec::Codec;
 
@@ -263,63 +263,66 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
     (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
-/// `msg` as `layout`'s parser would give it back, for the typed decoders.
-fn as_parsed(layout: Layout, msg: &OwnedControlMessage) -> SocketControlMessage<'_> {
-    SocketControlMessage {
-        header: Cmsghdr {
-            len: layout.cmsg_len(msg.data.len()),
-            level: msg.level,
-            kind: msg.kind,
-        },
-        data: &msg.data,
-    }
-}
-
 /// Checks the encoders on [`ControlMessage::Credentials`], made from the
-/// first of `msgs` that is the host's credentials message: each encodes it
-/// as `unix_credentials` does where the layout has credentials, and
-/// refuses it with [`Error::CredentialsUnsupported`] elsewhere, leaving
-/// the buffer it was given as it was.
-fn check_typed_credentials(codec: Codec, msgs: &[OwnedControlMessage]) {
-    let host = Layout::HOST;
-    let Some(cred) = msgs
+/// first of `msgs` that the model decodes as the host's credentials
+/// message: where the layout has credentials, each (and
+/// `unix_credentials`) gives the model's message; elsewhere each refuses
+/// them with [`Error::CredentialsUnsupported`], leaving the buffer it was
+/// given as it was.
+fn check_typed_credentials(codec: Codec, model: &Model, msgs: &[OwnedControlMessage]) {
+    let host = Model::new(Layout::HOST);
+    let Some((pid, uid, gid)) = msgs
         .iter()
-        .find_map(|msg| host.parse_unix_credentials(&as_parsed(host, msg)).ok())
+        .find_map(|msg| host.credentials(msg.level, msg.kind, &msg.data).ok())
     else {
         return;
     };
+    let cred = Ucred { pid, uid, gid };
     let typed = [ControlMessage::Credentials(cred)];
     let layout = codec.layout;
-    let expected = codec.unix_credentials(&cred);
     let mut buf = [0xa5; 64];
     let mut out = vec![0xa5];
     let answers = (
+        codec.unix_credentials(&cred),
         codec.encoded_len(&typed),
         codec.encode(&typed),
         codec.encode_into(&typed, &mut buf).map(|n| buf.get(..n)),
         codec.encode_to_vec(&typed, &mut out).map(|_| out.get(1..)),
     );
-    match expected {
-        Ok(expected) => assert!(
-            answers.0 == Ok(expected.len())
-                && answers.1.as_ref() == Ok(&expected)
-                && answers.2 == Ok(Some(&expected[..]))
-                && answers.3 == Ok(Some(&expected[..])),
-            "the encoders on Credentials({cred:?}) give {answers:?}, not unix_credentials' \
-             {expected:?}"
-        ),
-        Err(err) => {
+    match layout.scm_credentials() {
+        Some(kind) => {
+            let expected = model.encode([(
+                layout.sol_socket(),
+                kind,
+                &model.ucred_bytes(pid, uid, gid)[..],
+            )]);
+            assert!(
+                answers.0.as_ref() == Ok(&expected)
+                    && answers.1 == Ok(expected.len())
+                    && answers.2.as_ref() == Ok(&expected)
+                    && answers.3 == Ok(Some(&expected[..]))
+                    && answers.4 == Ok(Some(&expected[..])),
+                "unix_credentials and the encoders on Credentials({cred:?}) give {answers:?}, \
+                 the model {expected:?}"
+            );
+        }
+        None => {
             let refused = Error::CredentialsUnsupported {
                 layout: layout.name(),
             };
             assert!(
-                err == refused
-                    && layout.scm_credentials().is_none()
-                    && answers == (Err(refused), Err(refused), Err(refused), Err(refused))
+                answers
+                    == (
+                        Err(refused),
+                        Err(refused),
+                        Err(refused),
+                        Err(refused),
+                        Err(refused)
+                    )
                     && buf == [0xa5; 64]
                     && out == [0xa5],
-                "the encoders on Credentials({cred:?}) for {} give {answers:?}, \
-                 unix_credentials {err:?}",
+                "unix_credentials and the encoders on Credentials({cred:?}) for {}, which has \
+                 no SCM_CREDENTIALS, give {answers:?}",
                 layout.name()
             );
         }
@@ -328,21 +331,21 @@ fn check_typed_credentials(codec: Codec, msgs: &[OwnedControlMessage]) {
 
 pub(super) fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
     let codec = Codec::new(layout);
-    check_typed_credentials(codec, msgs);
+    let model = Model::new(layout);
+    check_typed_credentials(codec, &model, msgs);
     let to_encode: Vec<ControlMessage<'_>> = msgs
         .iter()
         .map(OwnedControlMessage::as_control_message)
         .collect();
-    let size = msgs
-        .iter()
-        .try_fold(0usize, |total, msg| {
-            total.checked_add(layout.cmsg_space(msg.data.len()))
-        })
-        .expect("fuzzed messages are far from usize::MAX bytes");
+    let expected = model.encode(
+        msgs.iter()
+            .map(|msg| (msg.level, msg.kind, msg.data.as_slice())),
+    );
+    let size = expected.len();
     assert_eq!(
         codec.encoded_len(&to_encode),
         Ok(size),
-        "encoded_len is not the sum of the messages' cmsg_space"
+        "encoded_len is not the length of the model's encoding"
     );
 
     let mut appended = vec![0xa5];
@@ -353,7 +356,10 @@ pub(super) fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
     );
     let (&first, buf) = appended.split_first().expect("one byte was there");
     assert_eq!(first, 0xa5, "encode_to_vec changed the bytes it appends to");
-    assert_eq!(buf.len(), size, "encode_to_vec's length is not encoded_len");
+    assert!(
+        *buf == *expected,
+        "encode_to_vec appends {buf:02x?}, the model encodes {expected:02x?}"
+    );
 
     let dirty_bytes = vec![0xa5; size.saturating_add(1)];
     let mut dirty = dirty_bytes.clone();
@@ -387,15 +393,12 @@ pub(super) fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
             .eq(to_encode.iter().copied())),
         "the encoded messages parse back as {parsed:?}, not as {msgs:?}"
     );
-    // ... and, without the last message's padding, as the owned message
-    // it was made from.
-    if let Some(last) = msgs.last() {
-        let padding = layout
-            .cmsg_space(last.data.len())
-            .saturating_sub(layout.cmsg_len(last.data.len()));
-        let unpadded = buf
-            .get(..size.saturating_sub(padding))
-            .expect("the padding is part of the buffer");
+    // ... and, without the last message's padding (up to where the model
+    // says its data ends), as the owned message it was made from.
+    if let Some(last) = model.walk(buf).messages.last() {
+        let end = usize::try_from(last.data_at.saturating_add(last.data_len))
+            .expect("the last message lies in the buffer");
+        let unpadded = buf.get(..end).expect("the last message lies in the buffer");
         let owned: Result<Vec<OwnedControlMessage>, Error> = codec
             .parse_socket_control_message(unpadded)
             .map(|parsed| parsed.into_iter().map(OwnedControlMessage::from).collect());

@@ -130,12 +130,13 @@ pub fn parse(bytes: &[u8]) {
 /// Builds messages from `bytes` ([`roundtrip_messages`]), encodes them and
 /// parses them back.
 ///
+/// - The buffer is the model's encoding of the messages
+///   ([`Model::encode`](crate::model::Model::encode)), byte for byte, and
+///   [`encoded_len`](crate::encoded_len) gives its length.
 /// - The same messages come back (each parsed one, made a
-///   [`ControlMessage`](crate::ControlMessage) `From` it, is the one encoded), and the buffer is
-///   the sum of their `cmsg_space`s, which
-///   [`encoded_len`](crate::encoded_len) also gives.
-/// - They also come back with the last message's padding cut off (its
-///   `cmsg_len` instead of its `cmsg_space`): made
+///   [`ControlMessage`](crate::ControlMessage) `From` it, is the one encoded).
+/// - They also come back with the last message's padding cut off (up to
+///   where the model's walk says its data ends): made
 ///   [`OwnedControlMessage`](crate::OwnedControlMessage)s `From` the parsed ones, they are the
 ///   messages built from `bytes`.
 /// - [`encode_into`](crate::encode_into) writes the same bytes over a dirty
@@ -143,6 +144,13 @@ pub fn parse(bytes: &[u8]) {
 ///   one byte short without touching it, and
 ///   [`encode_to_vec`](crate::encode_to_vec) appends the same bytes.
 /// - The encoded buffer passes [`parse`].
+/// - The first of the messages that the host's model decodes as
+///   credentials, made a
+///   [`ControlMessage::Credentials`](crate::ControlMessage::Credentials),
+///   is encoded by each encoder, and by
+///   [`unix_credentials`](crate::unix_credentials), as the model encodes
+///   it, or refused by all of them, the buffer untouched, on a layout
+///   without `SCM_CREDENTIALS`.
 ///
 /// As in [`parse`], the functions are the crate root's.
 ///
