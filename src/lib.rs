@@ -50,7 +50,8 @@
 //! - `arbitrary`: `arbitrary::Arbitrary` for [`OwnedControlMessage`] and
 //!   [`Ucred`], for fuzzing code that consumes control messages.
 //! - `proptest`: `sockcmsg::strategies`, proptest strategies for
-//!   well-formed messages and buffers and malformed buffers.
+//!   well-formed messages and buffers and malformed buffers, and
+//!   `sockcmsg::model`, which builds the buffers and says what they hold.
 //! - `conformance` (implies `arbitrary` and `proptest`): [`conformance`],
 //!   a runner that checks any control-message implementation against
 //!   [`model`], the reference model of the rules and of the dialects real
@@ -89,7 +90,7 @@ mod credentials;
 mod encode;
 mod error;
 mod layout;
-#[cfg(any(feature = "conformance", feature = "harness"))]
+#[cfg(any(feature = "conformance", feature = "harness", feature = "proptest"))]
 pub mod model;
 mod parse;
 mod rights;

@@ -8,11 +8,15 @@
 //! - [`malformed_buffer`]: buffers that every parser rejects, derived from
 //!   well-formed ones, with where they fail.
 //!
-//! This module uses only the crate's public API, as a user's tests would.
+//! The buffers are the model's ([`Model`]): its encoding of the messages,
+//! its arithmetic for the cuts, and its walk for what each buffer holds and
+//! where it fails. This module uses only the crate's public API, as a
+//! user's tests would.
 
 use std::os::fd::RawFd;
 
-use crate::{ControlMessage, Layout, OwnedControlMessage, Ucred};
+use crate::model::{Message, Model};
+use crate::{Layout, OwnedControlMessage, Ucred};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -82,9 +86,10 @@ pub struct WellFormedBuffer {
     pub bytes: Vec<u8>,
 }
 
-/// Well-formed buffers of `layout`: [`messages`] encoded, then, as Go and
-/// the kernel allow, with part or all of the last message's padding cut
-/// off, and with a tail of any bytes too short to be a header.
+/// Well-formed buffers of `layout`: [`messages`] as the model encodes
+/// them, then, as Go and the kernel allow, with part or all of the last
+/// message's padding cut off, and with a tail of any bytes too short to be
+/// a header. The model's walk of each reads exactly its messages.
 ///
 /// ```
 /// use proptest::prelude::*;
@@ -100,16 +105,22 @@ pub struct WellFormedBuffer {
 /// });
 /// ```
 pub fn well_formed_buffer(layout: Layout) -> impl Strategy<Value = WellFormedBuffer> {
-    let tail = vec(any::<u8>(), 0..layout.cmsg_len(0));
+    let model = Model::new(layout);
+    let tail = vec(any::<u8>(), 0..size(model.data_offset()));
     (messages(), any::<Index>(), tail).prop_map(move |(messages, padding_cut, tail)| {
-        let mut bytes = encode(layout, &messages);
+        let mut bytes = encode(model, &messages);
         if let Some(last) = messages.last() {
-            let len = last.data.len();
-            let padding = layout.cmsg_space(len).saturating_sub(layout.cmsg_len(len));
+            let len = last.data.len() as u128;
+            let padding = size(model.cmsg_space(len).saturating_sub(model.cmsg_len(len)));
             let cut = padding_cut.index(padding.saturating_add(1));
             bytes.truncate(bytes.len().saturating_sub(cut));
         }
         bytes.extend(tail);
+        let walk = model.walk(&bytes);
+        assert!(
+            walk.rejection.is_none() && owned(&walk.messages, &bytes) == messages,
+            "the model reads {walk:?} in a well-formed buffer of {messages:?}"
+        );
         WellFormedBuffer { messages, bytes }
     })
 }
@@ -119,11 +130,11 @@ pub fn well_formed_buffer(layout: Layout) -> impl Strategy<Value = WellFormedBuf
 pub struct MalformedBuffer {
     /// The buffer.
     pub bytes: Vec<u8>,
-    /// Where the header that fails starts: the offset in the parser's
-    /// error.
+    /// Where the header that fails starts, where the model's walk stops:
+    /// the offset in the parser's error.
     pub offset: usize,
-    /// The messages before that header, which a walk yields before the
-    /// error.
+    /// The messages before that header, which a walk (the model's, and so
+    /// every parser's) yields before the error.
     pub messages_before: Vec<OwnedControlMessage>,
 }
 
@@ -143,6 +154,8 @@ enum Damage {
 /// Malformed buffers of `layout`: well-formed messages, then one that is
 /// damaged (its header zeroed or all ones, or the buffer cut inside its
 /// data), then, unless cut, more messages that the walk never reaches.
+/// The offset and the messages before it are the model's walk's: where it
+/// stops, and the well-formed messages.
 ///
 /// ```
 /// use proptest::prelude::*;
@@ -162,6 +175,7 @@ enum Damage {
 /// });
 /// ```
 pub fn malformed_buffer(layout: Layout) -> impl Strategy<Value = MalformedBuffer> {
+    let model = Model::new(layout);
     let with_data = message().prop_filter("a cut inside the data needs data", |msg| {
         !msg.data.is_empty()
     });
@@ -171,14 +185,13 @@ pub fn malformed_buffer(layout: Layout) -> impl Strategy<Value = MalformedBuffer
         (with_data, any::<Index>().prop_map(Damage::CutInData)),
     ];
     let before = vec(message(), 0..MAX_MESSAGES);
-    (before, damaged, messages()).prop_map(move |(messages_before, (damaged, damage), after)| {
-        let mut bytes = encode(layout, &messages_before);
-        let offset = bytes.len();
-        let header = layout.cmsg_len(0);
+    (before, damaged, messages()).prop_map(move |(before, (damaged, damage), after)| {
+        let mut bytes = encode(model, &before);
+        let start = bytes.len();
         match damage {
             Damage::ZeroedHeader | Damage::HeaderOfOnes => {
-                bytes.extend(encode(layout, &[damaged]));
-                bytes.extend(encode(layout, &after));
+                bytes.extend(encode(model, &[damaged]));
+                bytes.extend(encode(model, &after));
                 let fill = if let Damage::ZeroedHeader = damage {
                     0
                 } else {
@@ -186,32 +199,53 @@ pub fn malformed_buffer(layout: Layout) -> impl Strategy<Value = MalformedBuffer
                 };
                 bytes
                     .iter_mut()
-                    .skip(offset)
-                    .take(header)
+                    .skip(start)
+                    .take(size(model.data_offset()))
                     .for_each(|byte| *byte = fill);
             }
             Damage::CutInData(at) => {
-                let kept = layout.cmsg_len(at.index(damaged.data.len()));
-                bytes.extend(encode(layout, &[damaged]).into_iter().take(kept));
+                let kept = model.cmsg_len(at.index(damaged.data.len()) as u128);
+                bytes.extend(encode(model, &[damaged]).into_iter().take(size(kept)));
             }
         }
+        let walk = model.walk(&bytes);
+        let messages_before = owned(&walk.messages, &bytes);
+        assert!(
+            walk.rejection.is_some() && messages_before == before,
+            "the model reads {walk:?} in a buffer of {before:?} and a damaged message"
+        );
         MalformedBuffer {
+            offset: size(walk.end),
             bytes,
-            offset,
             messages_before,
         }
     })
 }
 
-/// `msgs` encoded with `layout`.
-fn encode(layout: Layout, msgs: &[OwnedControlMessage]) -> Vec<u8> {
-    let as_encoded: Vec<ControlMessage<'_>> = msgs
-        .iter()
-        .map(OwnedControlMessage::as_control_message)
-        .collect();
-    #[allow(
-        clippy::expect_used,
-        reason = "generated data is at most a few KiB, which every layout's cmsg_len describes"
-    )]
-    layout.encode(&as_encoded).expect("generated messages fit")
+/// `msgs` as the model encodes them.
+fn encode(model: Model, msgs: &[OwnedControlMessage]) -> Vec<u8> {
+    model.encode(
+        msgs.iter()
+            .map(|msg| (msg.level, msg.kind, msg.data.as_slice())),
+    )
+}
+
+/// The messages the model read in `bytes`, owned.
+fn owned(msgs: &[Message], bytes: &[u8]) -> Vec<OwnedControlMessage> {
+    msgs.iter()
+        .map(|msg| OwnedControlMessage {
+            level: msg.level,
+            kind: msg.kind,
+            data: msg.data(bytes).to_vec(),
+        })
+        .collect()
+}
+
+/// A length or offset in a generated buffer, a few KiB at most.
+#[allow(
+    clippy::expect_used,
+    reason = "generated buffers are a few KiB, which every usize holds"
+)]
+fn size(n: u128) -> usize {
+    usize::try_from(n).expect("a generated buffer is a few KiB")
 }

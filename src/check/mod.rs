@@ -91,21 +91,22 @@ pub const TARGETS: &[(&str, Check)] = &[
 ///   [`messages`](crate::messages) and
 ///   [`parse_one_socket_control_message`](crate::parse_one_socket_control_message)
 ///   (iterated) give the same messages and the same error.
-/// - Each message's `data` lies inside `bytes`, right after its header, at
-///   the offset the walk implies (each header at the aligned end of the
-///   one before), and is `cmsg_len - cmsg_len(0)` bytes long; each
-///   `cmsg_len` is at least a header and reaches no further than the end.
-/// - The walk ends with an error or with less than a header left, and an
-///   error names the rule the header there breaks, with its offset and
-///   length.
-/// - Re-encoding each header reproduces its bytes. (The data is the slice
-///   of `bytes` at the place the walk implies, and [`roundtrip`] checks
+/// - Each gives the model's answer: the walks give
+///   [`Model::walk`](crate::model::Model::walk)'s, and `parse_one`, at each
+///   place where the model's walk reads a header or stops, gives
+///   [`Model::parse_one`](crate::model::Model::parse_one)'s there. That is
+///   the same messages, each message's `data` the slice of `bytes` where
+///   the model puts it, or the same rejection with the same numbers.
+/// - Re-encoding each header gives the model's header for its fields
+///   ([`Model::header`](crate::model::Model::header)). (The data is the
+///   slice of `bytes` where the model puts it, and [`roundtrip`] checks
 ///   that the encoder copies data as it is.)
 /// - [`parse_unix_rights`](crate::parse_unix_rights), [`fds`](crate::fds)
-///   and [`parse_unix_credentials`](crate::parse_unix_credentials) accept
-///   exactly the messages they should, and what they return encodes back
-///   to the message with [`unix_rights`](crate::unix_rights) and
-///   [`unix_credentials`](crate::unix_credentials).
+///   and [`parse_unix_credentials`](crate::parse_unix_credentials) give the
+///   model's decoders' answers ([`Model::rights`](crate::model::Model::rights),
+///   [`Model::credentials`](crate::model::Model::credentials)), and what
+///   they return encodes with [`unix_rights`](crate::unix_rights) and
+///   [`unix_credentials`](crate::unix_credentials) as the model encodes it.
 ///
 /// That an error's message names what it carries, and that the error
 /// converts to `EINVAL`, is a property of its variant, not of the input:
@@ -129,12 +130,13 @@ pub fn parse(bytes: &[u8]) {
 /// Builds messages from `bytes` ([`roundtrip_messages`]), encodes them and
 /// parses them back.
 ///
+/// - The buffer is the model's encoding of the messages
+///   ([`Model::encode`](crate::model::Model::encode)), byte for byte, and
+///   [`encoded_len`](crate::encoded_len) gives its length.
 /// - The same messages come back (each parsed one, made a
-///   [`ControlMessage`](crate::ControlMessage) `From` it, is the one encoded), and the buffer is
-///   the sum of their `cmsg_space`s, which
-///   [`encoded_len`](crate::encoded_len) also gives.
-/// - They also come back with the last message's padding cut off (its
-///   `cmsg_len` instead of its `cmsg_space`): made
+///   [`ControlMessage`](crate::ControlMessage) `From` it, is the one encoded).
+/// - They also come back with the last message's padding cut off (up to
+///   where the model's walk says its data ends): made
 ///   [`OwnedControlMessage`](crate::OwnedControlMessage)s `From` the parsed ones, they are the
 ///   messages built from `bytes`.
 /// - [`encode_into`](crate::encode_into) writes the same bytes over a dirty
@@ -142,6 +144,13 @@ pub fn parse(bytes: &[u8]) {
 ///   one byte short without touching it, and
 ///   [`encode_to_vec`](crate::encode_to_vec) appends the same bytes.
 /// - The encoded buffer passes [`parse`].
+/// - The first of the messages that the host's model decodes as
+///   credentials, made a
+///   [`ControlMessage::Credentials`](crate::ControlMessage::Credentials),
+///   is encoded by each encoder, and by
+///   [`unix_credentials`](crate::unix_credentials), as the model encodes
+///   it, or refused by all of them, the buffer untouched, on a layout
+///   without `SCM_CREDENTIALS`.
 ///
 /// As in [`parse`], the functions are the crate root's.
 ///

@@ -4,11 +4,8 @@
 //! them, [`libc_walk`](super::libc_walk) and [`kernel`](super::kernel),
 //! say what each checks.
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-use crate::ControlMessage;
-use crate::{Cmsghdr, Layout};
-
-use super::invariants::offset_in;
+use crate::model::Model;
+use crate::Layout;
 
 /// The body of [`libc_walk`](super::libc_walk): the C library's walk of
 /// `bytes`, where the model's dialect of that library accepts them, must
@@ -16,7 +13,6 @@ use super::invariants::offset_in;
 #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
 pub(super) fn check_c_library_walk(bytes: &[u8]) {
     use crate::model::dialect::Answer;
-    use crate::model::Model;
     use crate::sys::libc_walk::{walk, Header, OutOfBounds};
 
     let model = Model::new(Layout::HOST);
@@ -70,13 +66,11 @@ fn c_library_dialect() -> crate::model::dialect::Dialect {
 fn glibc_drops_an_unpadded_last_message() -> bool {
     static DROPS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *DROPS.get_or_init(|| {
-        let byte = ControlMessage::Other {
-            level: 0,
-            kind: 0,
-            data: &[0],
-        };
-        let mut probe = crate::encode(&[byte, byte]).expect("two one-byte messages encode");
-        probe.truncate(crate::cmsg_space(1).saturating_add(crate::cmsg_len(1)));
+        let model = Model::new(Layout::HOST);
+        let byte = (0, 0, &[0][..]);
+        let mut probe = model.encode([byte, byte]);
+        let unpadded = model.cmsg_space(1).saturating_add(model.cmsg_len(1));
+        probe.truncate(usize::try_from(unpadded).expect("the probe is a few bytes"));
         let walked = crate::sys::libc_walk::walk(&probe).expect("the probe is well-formed");
         walked.len() == 1
     })
@@ -108,7 +102,6 @@ pub(super) fn check_kernel(bytes: &[u8]) {
     use std::os::fd::{AsFd, OwnedFd};
 
     use crate::model::dialect::{Answer, Dialect};
-    use crate::model::Model;
     use crate::socket::{self, ControlBuffer, RecvOptions, SocketKind};
 
     thread_local! {
@@ -179,9 +172,9 @@ fn kernel_rejects_short_tails() -> bool {
     })
 }
 
-/// Sets the level of every `SOL_SOCKET` header in `buf` to [`MOVED_LEVEL`],
-/// walking as Go and the kernel do and stopping at the first invalid
-/// length, past which the kernel reads nothing either.
+/// Sets the level of every `SOL_SOCKET` header in `buf` to [`MOVED_LEVEL`]:
+/// every header of the model's walk (Go's and the kernel's), which stops at
+/// the first invalid length, past which the kernel reads nothing either.
 ///
 /// With no `SOL_SOCKET` message left, the kernel checks the headers and
 /// acts on none of them: no descriptor or credential in fuzzed bytes is
@@ -197,39 +190,62 @@ fn kernel_rejects_short_tails() -> bool {
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
 pub fn move_levels_off_sol_socket(buf: &mut [u8]) {
-    let layout = Layout::HOST;
-    let header_len = layout.cmsg_len(0);
-    let on_sol_socket: Vec<(usize, Cmsghdr)> = layout
-        .messages(buf)
-        .map_while(Result::ok)
-        .filter(|msg| msg.header.level == layout.sol_socket())
-        .map(|msg| {
-            let data_at = offset_in(buf, msg.data).expect("parsed data lies in the buffer");
-            (data_at.saturating_sub(header_len), msg.header)
-        })
-        .collect();
-    for (offset, header) in on_sol_socket {
-        let slot = buf
-            .get_mut(offset..offset.saturating_add(header_len))
-            .expect("a parsed header lies in the buffer");
-        layout
-            .write_header(slot, header.len, MOVED_LEVEL, header.kind)
-            .expect("a parsed header's length fits its field");
+    let model = Model::new(Layout::HOST);
+    for msg in model.walk(buf).messages {
+        if msg.level != Layout::HOST.sol_socket() {
+            continue;
+        }
+        let header = model.header(msg.len, MOVED_LEVEL, msg.kind);
+        let at = usize::try_from(msg.offset(&model)).expect("a header the model read is in buf");
+        buf.get_mut(at..at.saturating_add(header.len()))
+            .expect("a header the model read is in buf")
+            .copy_from_slice(&header);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(any(target_env = "gnu", target_env = "musl"))]
+    #[cfg(target_env = "musl")]
     use crate::unix_rights;
     use crate::{encode, ControlMessage};
 
+    /// Sizes in the host's `struct cmsghdr` on Linux, a length a word wide
+    /// (on musl 4 bytes and a pad) then level and type, with data aligned
+    /// to a word.
+    struct Cmsghdr {
+        /// `CMSG_LEN(0)`.
+        header: usize,
+        /// Where `cmsg_level` is.
+        level_at: usize,
+        /// `CMSG_LEN(1)`.
+        len_1: usize,
+        /// `CMSG_SPACE(1)`.
+        space_1: usize,
+        /// `CMSG_LEN(8)`, which is `CMSG_SPACE(8)`.
+        len_8: usize,
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    const HOST: Cmsghdr = Cmsghdr {
+        header: 16,
+        level_at: 8,
+        len_1: 17,
+        space_1: 24,
+        len_8: 24,
+    };
+
+    #[cfg(target_pointer_width = "32")]
+    const HOST: Cmsghdr = Cmsghdr {
+        header: 12,
+        level_at: 4,
+        len_1: 13,
+        space_1: 16,
+        len_8: 20,
+    };
+
     #[test]
     fn levels_move_only_up_to_the_first_invalid_header() {
-        // The host's struct cmsghdr: a size_t length, then level and type.
-        let word = std::mem::size_of::<usize>();
-        let (header, level_at) = (word + 8, word);
         let sol_socket = |len: usize| {
             encode(&[ControlMessage::Other {
                 level: libc::SOL_SOCKET,
@@ -247,16 +263,17 @@ mod tests {
         buf.extend(sol_socket(0));
         move_levels_off_sol_socket(&mut buf);
         let level_in = |offset: usize| {
-            let at = offset + level_at;
+            let at = offset + HOST.level_at;
             i32::from_ne_bytes(buf[at..at + 4].try_into().unwrap())
         };
-        assert_eq!(second, header + 8);
+        assert_eq!(second, HOST.len_8);
         assert_eq!(level_in(0), MOVED_LEVEL);
         assert_eq!(level_in(second), libc::SOL_SOCKET);
         assert_eq!(level_in(third), libc::SOL_SOCKET);
-        // Everything else is as it was.
-        assert_eq!(&buf[..word], &(header + 8).to_ne_bytes());
-        assert_eq!(&buf[level_at + 4..header], &9i32.to_ne_bytes());
+        // Everything else is as it was: the length (as wide as a word, musl's
+        // pad zero) and the type.
+        assert_eq!(&buf[..HOST.level_at], &HOST.len_8.to_ne_bytes());
+        assert_eq!(&buf[HOST.level_at + 4..HOST.header], &9i32.to_ne_bytes());
     }
 
     #[test]
@@ -283,17 +300,18 @@ mod tests {
     fn glibc_walks_an_unpadded_last_message_by_its_own_rule() {
         use crate::sys::libc_walk::walk;
 
-        // The host's struct cmsghdr: a size_t length, then level and type;
-        // one fd makes a message of header + 4 bytes, padded to a word.
-        let word = std::mem::size_of::<usize>();
-        let header = word + 8;
-        let unpadded = header + 4;
-        let one = unix_rights(&[3]).unwrap();
-        assert_eq!(one.len(), unpadded.next_multiple_of(word));
+        // One byte of data, padded to a word: unpadded on every width.
+        let one = encode(&[ControlMessage::Other {
+            level: 0,
+            kind: 0,
+            data: &[7],
+        }])
+        .unwrap();
+        assert_eq!(one.len(), HOST.space_1);
         // The first message is never dropped: CMSG_FIRSTHDR checks no length.
-        let first_unpadded = walk(&one[..unpadded]).unwrap();
+        let first_unpadded = walk(&one[..HOST.len_1]).unwrap();
         assert_eq!(first_unpadded.len(), 1);
-        assert_eq!(first_unpadded[0].data, header..unpadded);
+        assert_eq!(first_unpadded[0].data, HOST.header..HOST.len_1);
 
         let mut two = one.clone();
         two.extend(&one);
@@ -303,8 +321,8 @@ mod tests {
         } else {
             2
         };
-        let second_unpadded = one.len() + unpadded;
-        assert_eq!(walk(&two[..second_unpadded]).unwrap().len(), kept);
-        check_c_library_walk(&two[..second_unpadded]);
+        let second_unpadded = &two[..HOST.space_1 + HOST.len_1];
+        assert_eq!(walk(second_unpadded).unwrap().len(), kept);
+        check_c_library_walk(second_unpadded);
     }
 }
