@@ -103,9 +103,15 @@ fn run() -> Result<(), String> {
     let options = options()?;
     let peers = sockcmsg_peers::all();
     if let Some(named) = &options.peers {
-        if let Some(unknown) = named.iter().find(|name| !peers.iter().any(|p| p.slug == *name)) {
+        if let Some(unknown) = named
+            .iter()
+            .find(|name| !peers.iter().any(|p| p.slug == *name))
+        {
             let known: Vec<&str> = peers.iter().map(|peer| peer.slug).collect();
-            return Err(format!("no peer {unknown}; the peers: {}", known.join(", ")));
+            return Err(format!(
+                "no peer {unknown}; the peers: {}",
+                known.join(", ")
+            ));
         }
     }
     let mut rows = Vec::new();
@@ -136,7 +142,9 @@ fn run() -> Result<(), String> {
         }
         let report = runner.run();
         eprintln!("{report}");
-        let version = peer.package.and_then(|package| options.versions.get(package));
+        let version = peer
+            .package
+            .and_then(|package| options.versions.get(package));
         let title = match version {
             Some(version) => format!("{} {version}", report.implementation),
             None => report.implementation.clone(),
@@ -150,10 +158,7 @@ fn run() -> Result<(), String> {
             report,
         });
     }
-    print!(
-        "{}",
-        table::markdown(&rows, |slug, finding| reproduce(slug, finding))
-    );
+    print!("{}", table::markdown(&rows, reproduce));
     Ok(())
 }
 
@@ -165,7 +170,10 @@ fn reproduce(slug: &str, finding: &Finding) -> String {
             file_name(finding.check)
         )
     } else {
-        format!("cargo xtask conformance --peers {slug} --only {}", finding.check)
+        format!(
+            "cargo xtask conformance --peers {slug} --only {}",
+            finding.check
+        )
     }
 }
 

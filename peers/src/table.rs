@@ -77,16 +77,17 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding) -> String) 
 }
 
 fn cell(row: &Row<'_>, check: &str) -> String {
-    let Some(summary) = row.report.checks.iter().find(|summary| summary.check == check) else {
+    let Some(summary) = row
+        .report
+        .checks
+        .iter()
+        .find(|summary| summary.check == check)
+    else {
         return "–".to_owned();
     };
     match &summary.not_run {
         Some(why) => format!("[–](# \"{}\")", why.replace('"', "'")),
         None if summary.findings == 0 => format!("[✔](# \"{} cases\")", summary.cases),
-        None => format!(
-            "[✘ {}](#{})",
-            summary.findings,
-            anchor(row.slug, check)
-        ),
+        None => format!("[✘ {}](#{})", summary.findings, anchor(row.slug, check)),
     }
 }
