@@ -25,6 +25,10 @@ pub struct Peer {
     pub package: Option<&'static str>,
     /// The adapter.
     pub implementation: Box<dyn Implementation + Sync>,
+    /// What its findings are, checked by hand against its source: for each,
+    /// the function and line of its code that does it. Markdown, shown
+    /// under its findings in the page.
+    pub notes: &'static str,
 }
 
 /// Every peer, sockcmsg first (the table's reference row).
@@ -34,11 +38,13 @@ pub fn all() -> Vec<Peer> {
             slug: "sockcmsg",
             package: Some("sockcmsg"),
             implementation: Box::new(sockcmsg::conformance::Sockcmsg),
+            notes: "",
         },
         Peer {
             slug: "libc",
             package: Some("libc"),
             implementation: Box::new(libc_crate::LibcCrate),
+            notes: libc_crate::NOTES,
         },
     ]
 }

@@ -122,9 +122,7 @@ pub(super) fn fd_check<I: Implementation + ?Sized>(
                 return not_run(report, CHECK, "the implementation does not receive");
             }
             ChildEnd::Returned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            ChildEnd::Signaled(signal) => format!("aborted: signal {signal}"),
-            ChildEnd::Exited(status) => format!("exited with status {status}"),
-            ChildEnd::TimedOut => format!("did not return within {} ms", limit.as_millis()),
+            ChildEnd::Failed(how) => how,
             ChildEnd::NotStarted(err) => return not_run(report, CHECK, &err),
         };
         summary.cases = summary.cases.saturating_add(1);

@@ -201,15 +201,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
                 });
                 match end {
                     ChildEnd::Returned(bytes) => super::wire::read(&bytes),
-                    ChildEnd::Signaled(signal) => {
-                        Outcome::Failed(format!("aborted: signal {signal}"))
-                    }
-                    ChildEnd::Exited(status) => {
-                        Outcome::Failed(format!("exited with status {status}"))
-                    }
-                    ChildEnd::TimedOut => {
-                        Outcome::Failed(format!("did not return within {} ms", limit.as_millis()))
-                    }
+                    ChildEnd::Failed(how) => Outcome::Failed(how),
                     ChildEnd::NotStarted(err) => Outcome::Failed(format!("not run: {err}")),
                 }
             }
