@@ -54,10 +54,10 @@ fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
         {
             panic!("CMSG_NXTHDR returned a header at offset {offset}, outside the buffer");
         }
-        // SAFETY: the header lies inside `buf` (checked above). It is read
-        // as the program would read it, through the pointer the macro
-        // returned, aligned or not.
-        let header = unsafe { &*cmsg };
+        // SAFETY: the header lies inside `buf` (checked above); it is read
+        // without assuming the pointer is aligned, as a careful program
+        // does.
+        let header = unsafe { cmsg.read_unaligned() };
         let len = header.cmsg_len as usize;
         // SAFETY: CMSG_DATA only adds the header's size to the pointer.
         let data_at = (unsafe { libc::CMSG_DATA(cmsg) } as usize).wrapping_sub(base);
@@ -90,5 +90,32 @@ fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
     msgs
 }
 
-/// What the findings are, checked against the `libc` crate's source.
-pub const NOTES: &str = "";
+/// What the findings are, checked against the `libc` crate's source
+/// (0.2.191, `src/unix/linux_like/`).
+pub const NOTES: &str = "\
+- **A `cmsg_len` within 7 of `usize::MAX` aborts (debug) or never ends \
+(release).** Input: a 16-byte header with `cmsg_len` `0xffff_ffff_ffff_fff8` \
+(`f8ffffffffffffff0100000001000000`, then 24 zero bytes). `CMSG_NXTHDR` \
+computes `CMSG_ALIGN(len)` as `(len + size_of::<usize>() - 1) & !(size_of::<usize>() - 1)` \
+(`mod.rs:1770`): `len + 8` overflows before the `- 1`. With overflow checks \
+(the dev profile) the panic is raised in a function that cannot unwind and \
+the process aborts with `SIGABRT`. Built `--release`, the sum wraps: for \
+`cmsg_len` `usize::MAX - 6` to `usize::MAX` the aligned length is 0, so \
+`next_cmsg == cmsg` passes the wrap check (`next_cmsg < cmsg`, \
+`linux_l4re_shared.rs:1452`) and `CMSG_NXTHDR` returns the same header \
+again: an endless walk (`cargo run --release -p sockcmsg-peers --bin \
+conformance -- --peers libc --only 'hostile lengths'`). The model and the \
+kernel reject the buffer (`cmsg_len` past the end); Go returns an error. \
+A fix: `len.checked_add(size_of::<usize>() - 1)`, treating overflow as the \
+end of the walk.
+- **The macros do not check the current header's length against the \
+buffer.** `CMSG_FIRSTHDR` returns the first header whenever one fits \
+(`mod.rs:1774`), whatever its `cmsg_len`, and `CMSG_NXTHDR` checks only \
+that the *next* header fits: a program that reads `cmsg_len - CMSG_LEN(0)` \
+bytes from `CMSG_DATA` reads outside the buffer on a `cmsg_len` below a \
+header (16 zero bytes: `cmsg_len` 0) or past the end. C's macros share \
+this; the caller must check `cmsg_len` itself. The model, Go and the kernel \
+reject such buffers.
+- **Not found:** the tail rule, unpadded last messages, partial fds, short \
+credentials, unknown types and negative fds are walked as the model walks \
+them, and an unaligned buffer (read with `read_unaligned`) changes nothing.";

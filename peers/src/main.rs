@@ -18,14 +18,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sockcmsg::conformance::{Finding, Isolation, Runner};
+use sockcmsg::conformance::{Finding, Isolation, Report, Runner};
 use sockcmsg_peers::table::{self, Row};
 
 const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd64.tsv");
 
-/// The checks whose input is a control buffer, and so can be saved and
-/// replayed with `--input`.
-const BUFFER_CHECKS: [&str; 13] = [
+/// The checks whose input is a control buffer, as aligned as any, and so
+/// can be saved and replayed with `--input` (not `unaligned`: replayed
+/// aligned, its inputs would not do what they did).
+const BUFFER_CHECKS: [&str; 12] = [
     "go-vectors",
     "properties",
     "corpus",
@@ -38,7 +39,6 @@ const BUFFER_CHECKS: [&str; 13] = [
     "short credentials",
     "unknown types",
     "negative fds",
-    "unaligned",
 ];
 
 struct Options {
@@ -150,48 +150,53 @@ fn run() -> Result<(), String> {
             None => report.implementation.clone(),
         };
         if let Some(dir) = &options.save {
-            save_first_findings(&dir.join(peer.slug), &report.findings)?;
+            save_classes(&dir.join(peer.slug), &report)?;
         }
         rows.push(Row {
             slug: peer.slug,
             title,
             report,
+            notes: peer.notes,
         });
     }
     print!("{}", table::markdown(&rows, reproduce));
     Ok(())
 }
 
-/// The command that replays `finding` for the peer `slug`.
-fn reproduce(slug: &str, finding: &Finding) -> String {
+/// The command that replays the `n`th class of `finding`'s check for the
+/// peer `slug`: the saved input, or for a check whose input is not a
+/// buffer (or is placed at an odd address), the check itself.
+fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
     if BUFFER_CHECKS.contains(&finding.check) {
         format!(
             "cargo xtask conformance --peers {slug} --input corpus/conformance/{slug}/{}",
-            file_name(finding.check)
+            file_name(finding.check, n)
         )
     } else {
         format!(
-            "cargo xtask conformance --peers {slug} --only {}",
+            "cargo xtask conformance --peers {slug} --only '{}'",
             finding.check
         )
     }
 }
 
-fn file_name(check: &str) -> String {
-    check.replace(' ', "-")
+/// `tail`, `tail-2`, ...: where the `n`th class of a check's findings is
+/// saved.
+fn file_name(check: &str, n: usize) -> String {
+    let check = check.replace(' ', "-");
+    match n {
+        0 => check,
+        _ => format!("{check}-{}", n.saturating_add(1)),
+    }
 }
 
-/// Writes the smallest input of each buffer check's findings to
-/// `dir/<check>`.
-fn save_first_findings(dir: &Path, findings: &[Finding]) -> Result<(), String> {
+/// Writes the input of each class of each buffer check's findings to
+/// `dir/<check>[-n]`.
+fn save_classes(dir: &Path, report: &Report) -> Result<(), String> {
     for check in BUFFER_CHECKS {
-        let smallest = findings
-            .iter()
-            .filter(|finding| finding.check == check)
-            .min_by_key(|finding| finding.input.len());
-        if let Some(finding) = smallest {
+        for (n, finding) in table::classes(report, check).into_iter().enumerate() {
             std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-            let path = dir.join(file_name(check));
+            let path = dir.join(file_name(check, n));
             std::fs::write(&path, &finding.input)
                 .map_err(|err| format!("{}: {err}", path.display()))?;
         }

@@ -33,6 +33,8 @@ pub struct Row<'a> {
     pub title: String,
     /// What the runner found.
     pub report: Report,
+    /// Its findings explained, checked against its source (Markdown).
+    pub notes: &'a str,
 }
 
 /// A finding's anchor in the page: `libc-tail`.
@@ -40,9 +42,42 @@ pub fn anchor(slug: &str, check: &str) -> String {
     format!("{slug}-{}", check.replace(' ', "-"))
 }
 
-/// The table, then every check's first finding, for `rows`; `reproduce`
-/// gives the command that replays a finding.
-pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding) -> String) -> String {
+/// How many classes of findings the page shows per check.
+const CLASSES_SHOWN: usize = 4;
+
+/// The distinct classes of `check`'s findings in `report`, the smallest
+/// input of each, in the order first found: findings whose answers differ
+/// only in their numbers (offsets, lengths, fd numbers, addresses) are one
+/// class.
+pub fn classes<'r>(report: &'r Report, check: &'r str) -> Vec<&'r Finding> {
+    let mut classes: Vec<(String, &Finding)> = Vec::new();
+    for finding in report.findings_of(check) {
+        let key: String = finding
+            .implementation
+            .split_inclusive(|c: char| !c.is_ascii_alphanumeric())
+            .map(|word| match word.starts_with(|c: char| c.is_ascii_digit()) {
+                true => "N",
+                false => word,
+            })
+            .collect();
+        match classes.iter_mut().find(|(known, _)| *known == key) {
+            Some((_, smallest)) if finding.input.len() < smallest.input.len() => {
+                *smallest = finding
+            }
+            Some(_) => {}
+            None => classes.push((key, finding)),
+        }
+    }
+    classes
+        .into_iter()
+        .take(CLASSES_SHOWN)
+        .map(|(_, finding)| finding)
+        .collect()
+}
+
+/// The table, then each check's classes of findings, for `rows`;
+/// `reproduce` gives the command that replays the `n`th class of a check.
+pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> String) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "| implementation | {} |", COLUMNS.join(" | "));
     let _ = writeln!(out, "|---|{}", "---|".repeat(COLUMNS.len()));
@@ -57,20 +92,30 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding) -> String) 
     );
     for row in rows {
         for check in COLUMNS {
-            let Some(first) = row.report.findings_of(check).min_by_key(|f| f.input.len()) else {
+            let classes = classes(&row.report, check);
+            if classes.is_empty() {
                 continue;
-            };
-            let _ = write!(
+            }
+            let _ = writeln!(
                 out,
-                "\n### <a id=\"{}\"></a>{}: {check}\n\n- input: `{}`\n- the model: {}\n- {}: {}\n- reproduce: `{}`\n",
+                "\n### <a id=\"{}\"></a>{}: {check}",
                 anchor(row.slug, check),
-                row.title,
-                first.input_shown(),
-                first.model,
-                row.title,
-                first.implementation,
-                reproduce(row.slug, first),
+                row.title
             );
+            for (n, finding) in classes.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "\n- input: `{}`\n  - the model: {}\n  - {}: {}\n  - reproduce: `{}`\n",
+                    finding.input_shown(),
+                    finding.model,
+                    row.title,
+                    finding.implementation,
+                    reproduce(row.slug, finding, n),
+                );
+            }
+        }
+        if !row.notes.is_empty() {
+            let _ = write!(out, "\n### Notes on {}\n\n{}\n", row.title, row.notes);
         }
     }
     out

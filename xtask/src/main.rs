@@ -16,6 +16,8 @@
 //! - `cflite-build`: runs the ClusterFuzzLite/OSS-Fuzz build script with
 //!   temporary `SRC` and `OUT` folders and replays the corpus with the
 //!   binaries it builds.
+//! - `conformance`: runs every peer of `peers/` through the conformance
+//!   runner and writes `docs/conformance.md`.
 //! - `bench`: runs the criterion benchmarks and writes each one's time and
 //!   its ratio to the libc baseline of the same run to
 //!   `docs/performance.md`.
@@ -29,6 +31,7 @@
 
 mod bench;
 mod cflite;
+mod conformance;
 mod coverage;
 mod decode;
 mod fuzz;
@@ -81,6 +84,13 @@ commands:
       Run .clusterfuzzlite/build.sh (also OSS-Fuzz's) with SRC and OUT set
       to temporary folders, check what it put in OUT, and replay each
       target's seed corpus with the binary it built (-runs=0).
+  conformance [--peers a,b] [--only check,check] [--input FILE]
+      Run every implementation of peers/ (nix, rustix, the libc crate, Go,
+      ...) through the conformance runner and write docs/conformance.md:
+      a row per implementation and version, a column per check, each
+      finding with its input (kept under corpus/conformance/<peer>/) and
+      the command that replays it. With options, run only those peers or
+      checks, or one input, and print the table without writing the page.
   bench [--benches a,b] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
       live; --benches picks some), then write docs/performance.md: each
@@ -404,6 +414,10 @@ fn run(args: &[String]) -> Result<(), String> {
         "cflite-build" => {
             only_options(options, &[], &[])?;
             cflite::build_and_replay()
+        }
+        "conformance" => {
+            only_options(options, &["--peers", "--only", "--input"], &[])?;
+            conformance::conformance(options)
         }
         "bench" => {
             let (options, criterion) = split_passthrough(options);
