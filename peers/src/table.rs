@@ -55,10 +55,12 @@ pub fn classes<'r>(report: &'r Report, check: &'r str) -> Vec<&'r Finding> {
         let key: String = finding
             .implementation
             .split_inclusive(|c: char| !c.is_ascii_alphanumeric())
-            .map(|word| match word.starts_with(|c: char| c.is_ascii_digit()) {
-                true => "N",
-                false => word,
-            })
+            .map(
+                |word| match word.starts_with(|c: char| c.is_ascii_digit()) {
+                    true => "N",
+                    false => word,
+                },
+            )
             .collect();
         match classes.iter_mut().find(|(known, _)| *known == key) {
             Some((_, smallest)) if finding.input.len() < smallest.input.len() => {

@@ -1,0 +1,97 @@
+//! What the conformance table says of the peers holds: the publicly known
+//! defects are found again, and every reproducer kept under
+//! `corpus/conformance/<peer>/` still shows its finding.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use sockcmsg::conformance::{Isolation, Report, Runner};
+use sockcmsg::model::Model;
+use sockcmsg::Layout;
+use sockcmsg_peers::Peer;
+
+/// The runner forks a child per case; a child forked while another test
+/// thread is inside its panic hook would wait forever for the hook's lock.
+/// The tests take turns.
+static FORKING: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    FORKING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn peer(slug: &str) -> Peer {
+    sockcmsg_peers::all()
+        .into_iter()
+        .find(|peer| peer.slug == slug)
+        .unwrap_or_else(|| panic!("no peer {slug}"))
+}
+
+/// `peer`'s answer to one buffer, in a child process.
+fn replay(peer: &Peer, input: &Path) -> Report {
+    Runner::new(&*peer.implementation)
+        .isolation(Isolation::Process {
+            limit: Duration::from_secs(10),
+        })
+        .corpus(input)
+        .only(["corpus"])
+        .run()
+}
+
+/// `bytes` in a file of its own, for the runner's `corpus` check.
+fn input_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("sockcmsg-peers-{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn the_libc_crate_aborts_on_a_length_within_7_of_usize_max() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::HOST);
+    let mut buf = model.header(u128::from(u64::MAX) - 7, 1, 1);
+    buf.resize(40, 0);
+    let report = replay(&peer("libc"), &input_file("libc-max-len", &buf));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding.implementation.starts_with("aborted: signal 6")
+            && finding.implementation.contains("linux_like/mod.rs:1770")
+            && finding
+                .implementation
+                .contains("attempt to add with overflow"),
+        "{report}"
+    );
+}
+
+#[test]
+fn every_kept_reproducer_still_shows_its_finding() {
+    let _turn = one_at_a_time();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/conformance");
+    let Ok(peers) = std::fs::read_dir(&root) else {
+        panic!(
+            "{}: no reproducers (cargo xtask conformance keeps them)",
+            root.display()
+        );
+    };
+    let mut replayed = 0;
+    for folder in peers {
+        let folder = folder.unwrap().path();
+        let slug = folder.file_name().unwrap().to_str().unwrap().to_owned();
+        let peer = peer(&slug);
+        for file in std::fs::read_dir(&folder).unwrap() {
+            let file = file.unwrap().path();
+            let report = replay(&peer, &file);
+            assert!(
+                !report.findings.is_empty(),
+                "{}: no finding now\n{report}",
+                file.display()
+            );
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0);
+}
