@@ -18,28 +18,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use sockcmsg::conformance::{Finding, Isolation, Report, Runner};
+use sockcmsg::conformance::{self, Finding, Isolation, Report, Runner, CHECKS};
 use sockcmsg_peers::table::{self, Row};
 
 const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd64.tsv");
 
-/// The checks whose input is a control buffer, as aligned as any, and so
-/// can be saved and replayed with `--input` (not `unaligned`: replayed
-/// aligned, its inputs would not do what they did).
-const BUFFER_CHECKS: [&str; 12] = [
-    "go-vectors",
-    "properties",
-    "corpus",
-    "kernel",
-    "short input",
-    "tail",
-    "unpadded last",
-    "hostile lengths",
-    "partial fd",
-    "short credentials",
-    "unknown types",
-    "negative fds",
-];
+/// Whether `check`'s findings can be saved and replayed with `--input`:
+/// its input is a control buffer, as aligned as any (not `unaligned`:
+/// replayed aligned, its inputs would not do what they did).
+fn replayable(check: &str) -> bool {
+    conformance::reads_buffers(check) && check != "unaligned"
+}
 
 struct Options {
     peers: Option<Vec<String>>,
@@ -167,7 +156,7 @@ fn run() -> Result<(), String> {
 /// peer `slug`: the saved input, or for a check whose input is not a
 /// buffer (or is placed at an odd address), the check itself.
 fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
-    if BUFFER_CHECKS.contains(&finding.check) {
+    if replayable(finding.check) {
         format!(
             "cargo xtask conformance --peers {slug} --input corpus/conformance/{slug}/{}",
             file_name(finding.check, n)
@@ -193,7 +182,7 @@ fn file_name(check: &str, n: usize) -> String {
 /// Writes the input of each class of each buffer check's findings to
 /// `dir/<check>[-n]`.
 fn save_classes(dir: &Path, report: &Report) -> Result<(), String> {
-    for check in BUFFER_CHECKS {
+    for check in CHECKS.into_iter().filter(|check| replayable(check)) {
         for (n, finding) in table::classes(report, check).into_iter().enumerate() {
             std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
             let path = dir.join(file_name(check, n));

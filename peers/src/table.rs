@@ -4,26 +4,7 @@
 
 use std::fmt::Write;
 
-use sockcmsg::conformance::{Finding, Report};
-
-/// The columns, in order: the checks of a report, by name.
-pub const COLUMNS: [&str; 15] = [
-    "go-vectors",
-    "properties",
-    "corpus",
-    "kernel",
-    "short input",
-    "tail",
-    "unpadded last",
-    "hostile lengths",
-    "partial fd",
-    "short credentials",
-    "unknown types",
-    "negative fds",
-    "unaligned",
-    "encoders",
-    "fds",
-];
+use sockcmsg::conformance::{Finding, Report, CHECKS};
 
 /// One implementation's run.
 pub struct Row<'a> {
@@ -81,10 +62,10 @@ pub fn classes<'r>(report: &'r Report, check: &'r str) -> Vec<&'r Finding> {
 /// `reproduce` gives the command that replays the `n`th class of a check.
 pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> String) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| implementation | {} |", COLUMNS.join(" | "));
-    let _ = writeln!(out, "|---|{}", "---|".repeat(COLUMNS.len()));
+    let _ = writeln!(out, "| implementation | {} |", CHECKS.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(CHECKS.len()));
     for row in rows {
-        let cells: Vec<String> = COLUMNS.iter().map(|check| cell(row, check)).collect();
+        let cells: Vec<String> = CHECKS.iter().map(|check| cell(row, check)).collect();
         let _ = writeln!(out, "| {} | {} |", row.title, cells.join(" | "));
     }
     let _ = writeln!(
@@ -93,7 +74,7 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
          the first; –: not run, with the reason in the link's title.\n"
     );
     for row in rows {
-        for check in COLUMNS {
+        for check in CHECKS {
             let classes = classes(&row.report, check);
             if classes.is_empty() {
                 continue;

@@ -72,6 +72,31 @@ pub use report::{CheckSummary, Finding, Report};
 pub use runner::{fuzz_against_model, Isolation, Runner};
 pub use sockcmsg::Sockcmsg;
 
+/// Every check a run may report, by name, in the order it runs them.
+pub const CHECKS: [&str; 15] = [
+    "short input",
+    "tail",
+    "unpadded last",
+    "hostile lengths",
+    "partial fd",
+    "short credentials",
+    "unknown types",
+    "negative fds",
+    "unaligned",
+    "go-vectors",
+    "corpus",
+    "properties",
+    "kernel",
+    "encoders",
+    "fds",
+];
+
+/// Whether the inputs of `check` are control buffers (all but `encoders`
+/// and `fds`, whose inputs are descriptions of the case).
+pub fn reads_buffers(check: &str) -> bool {
+    !matches!(check, "encoders" | "fds")
+}
+
 /// An implementation under test. Every method is optional: return `None`
 /// for what it cannot do, and the checks that need it are reported as not
 /// run.

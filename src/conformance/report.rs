@@ -48,9 +48,10 @@ impl Finding {
     /// arguments of the `encoders` and `fds` checks, which are text, as
     /// they are.
     pub fn input_shown(&self) -> String {
-        match self.check {
-            "encoders" | "fds" => String::from_utf8_lossy(&self.input).into_owned(),
-            _ => self.input_hex(),
+        if super::reads_buffers(self.check) {
+            self.input_hex()
+        } else {
+            String::from_utf8_lossy(&self.input).into_owned()
         }
     }
 
