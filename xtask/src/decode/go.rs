@@ -9,9 +9,10 @@
 //! to the crate's: [`GoAnswer::Same`] where Go answers as the crate does.
 //! `render.rs` prints them.
 
+use sockcmsg::model::{Model, FD_LEN};
 use sockcmsg::{Error, Layout};
 
-use super::report::{message_offset, offset_in, Payload, FD_LEN};
+use super::report::{index, offset_in, Payload};
 
 /// What Go 1.19 answers for one control buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,11 +182,13 @@ fn walk_answer(layout: Layout, bytes: &[u8]) -> GoVerdict {
 /// Go's walk answered `walk`: a Go program gets no message at all where
 /// its walk fails.
 fn typed_answers(layout: Layout, bytes: &[u8], walk: &GoAnswer) -> Vec<TypedAnswer> {
-    layout
-        .messages(bytes)
-        .map_while(Result::ok)
+    let model = Model::new(layout);
+    model
+        .walk(bytes)
+        .messages
+        .iter()
         .filter_map(|msg| {
-            let ours = match Payload::of(layout, &msg) {
+            let ours = match Payload::of(layout, bytes, msg) {
                 Payload::Rights(fds) => fds.map(drop),
                 Payload::Credentials(cred) => cred.map(drop),
                 Payload::Other => return None,
@@ -203,7 +206,7 @@ fn typed_answers(layout: Layout, bytes: &[u8], walk: &GoAnswer) -> Vec<TypedAnsw
                 },
             };
             Some(TypedAnswer {
-                header_at: message_offset(layout, bytes, &msg),
+                header_at: index(msg.offset(&model)),
                 answer,
             })
         })

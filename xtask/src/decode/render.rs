@@ -6,13 +6,13 @@
 
 use std::fmt::{self, Write as _};
 
+use sockcmsg::model::{Model, FD_LEN, UCRED_LEN};
 use sockcmsg::{Error, Layout, Ucred};
 
 use super::go::{GoAnswer, GoVerdict};
 use super::platforms::names;
 use super::report::{
-    BufferReport, ContentReport, InputReport, MessagesReport, Part, Payload, Section, FD_LEN,
-    UCRED_LEN,
+    BufferReport, ContentReport, InputReport, MessagesReport, Part, Payload, Section,
 };
 
 /// Values per printed row: 16 bytes of hex, or 16 fds.
@@ -82,15 +82,16 @@ fn messages_text(report: &MessagesReport) -> String {
 /// A control buffer: its layout, its sections, and the verdict.
 fn buffer_text(report: &BufferReport) -> String {
     let layout = report.layout;
+    let model = Model::new(layout);
     let mut out = String::new();
     writeln!(
         out,
         "{}, layout {}: {}-byte header, data at {}, {}-byte alignment\n",
         bytes_title(report.len),
         layout.name(),
-        layout.header_len(),
-        layout.cmsg_len(0),
-        layout.align()
+        model.header_len(),
+        model.data_offset(),
+        model.align()
     )
     .expect("writing to a String cannot fail");
     for section in &report.sections {
@@ -166,17 +167,20 @@ fn section_rows(out: &mut String, layout: Layout, section: &Section) {
     } = *section;
     let len = bytes_title(bytes.len());
     match part {
-        Part::Header(header) => {
+        Part::Header {
+            len: cmsg_len,
+            level,
+            kind,
+        } => {
             hex_rows(out, offset, "header", &len, bytes);
             row(
                 out,
                 None,
                 "",
                 &format!(
-                    "cmsg_len {}, level {}, type {}",
-                    header.len,
-                    level_text(layout, header.level),
-                    kind_text(layout, header.level, header.kind)
+                    "cmsg_len {cmsg_len}, level {}, type {}",
+                    level_text(layout, *level),
+                    kind_text(layout, *level, *kind)
                 ),
             );
         }
@@ -210,18 +214,19 @@ fn section_rows(out: &mut String, layout: Layout, section: &Section) {
             };
             hex_rows(out, offset, "padding", &title, bytes);
         }
-        Part::RejectedHeader(err) => {
+        Part::RejectedHeader(rejection) => {
             hex_rows(out, offset, "header", &len, bytes);
-            row(out, None, "", &format!("rejected: {err:?}"));
+            row(out, None, "", &format!("rejected: {rejection:?}"));
         }
         Part::Unread => hex_rows(out, offset, "unread", &len, bytes),
         Part::Tail => {
-            let shorter = if bytes.len() < layout.header_len() {
+            let model = Model::new(layout);
+            let shorter = if (bytes.len() as u128) < model.header_len() {
                 "shorter than a header".to_owned()
             } else {
                 format!(
                     "shorter than a header and its padding ({} bytes)",
-                    layout.cmsg_len(0)
+                    model.data_offset()
                 )
             };
             let title = format!("{len}, {shorter}, ignored");
