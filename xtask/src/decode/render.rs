@@ -126,13 +126,7 @@ fn buffer_text(report: &BufferReport) -> String {
                 &mut out,
                 &format!("parse_unix_rights (message at {header_at})"),
                 fds.as_ref(),
-                |fds| {
-                    if (1..=PER_ROW).contains(&fds.len()) {
-                        format!("{}: {}", fds_title(fds.len()), fds_text(fds).join(", "))
-                    } else {
-                        fds_title(fds.len())
-                    }
-                },
+                |fds| fds_answer(fds),
                 go_typed("ParseUnixRights"),
             ),
             Payload::Credentials(cred) => verdict(
@@ -260,6 +254,8 @@ impl fmt::Display for GoAnswer {
                 write!(f, "Ok, {}", counted(*count, "message", "messages"))
             }
             GoAnswer::OtherRest(rest_at) => write!(f, "Ok, {}", rest_text(*rest_at)),
+            GoAnswer::OtherFds(fds) => write!(f, "Ok, {}", fds_answer(fds)),
+            GoAnswer::OtherCredentials(cred) => write!(f, "Ok, {}", credentials_text(cred)),
             GoAnswer::Einval => f.write_str("EINVAL"),
             GoAnswer::Panics(message) => write!(f, "panics: {message}"),
             GoAnswer::ReadsPastEnd {
@@ -278,7 +274,6 @@ impl fmt::Display for GoAnswer {
             GoAnswer::OnOtherMessages => {
                 f.write_str("not compared: ParseSocketControlMessage returned other messages")
             }
-            GoAnswer::Unknown(err) => write!(f, "not known for {err:?}"),
         }
     }
 }
@@ -381,6 +376,15 @@ fn fds_text(fds: &[i32]) -> Vec<String> {
     fds.iter().map(i32::to_string).collect()
 }
 
+/// A decoder's fds: their count, and the fds if they fit a row.
+fn fds_answer(fds: &[i32]) -> String {
+    if (1..=PER_ROW).contains(&fds.len()) {
+        format!("{}: {}", fds_title(fds.len()), fds_text(fds).join(", "))
+    } else {
+        fds_title(fds.len())
+    }
+}
+
 fn credentials_text(cred: &Ucred) -> String {
     format!("pid {}, uid {}, gid {}", cred.pid, cred.uid, cred.gid)
 }
@@ -403,6 +407,9 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::{env, fs};
 
+    use sockcmsg::Ucred;
+
+    use super::super::go::GoAnswer;
     use super::super::{decode_input, parse_hex};
     use crate::root;
 
@@ -631,6 +638,26 @@ mod tests {
                 path.display()
             );
         }
+    }
+
+    /// Go's fds or credentials, where they are not the crate's (which no
+    /// golden case shows: the crate agrees with Go on all of them), read
+    /// as the crate's do.
+    #[test]
+    fn go_s_own_fds_and_credentials_are_printed_as_the_crate_s() {
+        assert_eq!(
+            GoAnswer::OtherFds(vec![7, -1]).to_string(),
+            "Ok, 2 fds: 7, -1"
+        );
+        let cred = Ucred {
+            pid: 7,
+            uid: 8,
+            gid: 9,
+        };
+        assert_eq!(
+            GoAnswer::OtherCredentials(cred).to_string(),
+            "Ok, pid 7, uid 8, gid 9"
+        );
     }
 
     /// A renamed or dropped case leaves no golden file behind.

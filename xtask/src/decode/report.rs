@@ -281,6 +281,12 @@ pub(super) fn offset_in(whole: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
 }
 
+/// Where `parse_one_socket_control_message`'s `rest`, a slice of `whole`,
+/// starts in it; `None` when it is empty.
+pub(super) fn rest_at(whole: &[u8], rest: &[u8]) -> Option<usize> {
+    (!rest.is_empty()).then(|| offset_in(whole, rest))
+}
+
 /// A place or a length in a buffer, which the model counts in `u128`.
 pub(super) fn index(n: u128) -> usize {
     usize::try_from(n).expect("a place in a buffer fits a usize")
@@ -361,7 +367,7 @@ pub(super) fn buffer(layout: Layout, bytes: &[u8]) -> BufferReport {
     }
     let parse_one = layout
         .parse_one_socket_control_message(bytes)
-        .map(|(_, rest)| (!rest.is_empty()).then(|| offset_in(bytes, rest)));
+        .map(|(_, rest)| rest_at(bytes, rest));
     BufferReport {
         layout,
         len: bytes.len(),
