@@ -132,6 +132,9 @@ fn go_dialect_answer(request: &str) -> String {
                 }
                 Answer::Rejected(_) => "ERR".to_owned(),
                 Answer::Panics(message) => format!("PANIC {message}"),
+                other @ Answer::ReadsPastEnd { .. } => {
+                    panic!("the walk reads headers only where they fit: {other:?}")
+                }
             }
         }
         "R" => {

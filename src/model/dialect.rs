@@ -72,6 +72,16 @@ pub enum Answer {
     Rejected(Rejection),
     /// It panics, with the runtime's message.
     Panics(String),
+    /// It reads a `header_len`-byte header from `available` bytes, past the
+    /// end of its input: a pointer cast, which has no bounds check (Go's
+    /// [`go_parse_one`]). What it does next depends on the bytes there,
+    /// which the model does not know.
+    ReadsPastEnd {
+        /// The bytes of the header it reads.
+        header_len: u128,
+        /// The input's length.
+        available: u128,
+    },
 }
 
 impl Dialect {
@@ -170,6 +180,20 @@ pub fn go_parse_unix_rights(
 /// but on fewer bytes than `cmsg_len(0)` Go casts `&b[0]` to a header:
 /// it panics on an empty input, reads past the end on one shorter than a
 /// header, and otherwise checks the header it read as anywhere else.
+///
+/// ```
+/// use sockcmsg::model::dialect::{go_parse_one, Answer};
+/// use sockcmsg::model::Model;
+/// use sockcmsg::Layout;
+///
+/// let model = Model::new(Layout::LINUX_64);
+/// let eight_bytes = go_parse_one(&model, &[16, 0, 0, 0, 0, 0, 0, 0]);
+/// let past_the_end = Answer::ReadsPastEnd {
+///     header_len: 16,
+///     available: 8,
+/// };
+/// assert_eq!(eight_bytes, Err(past_the_end));
+/// ```
 pub fn go_parse_one(model: &Model, buf: &[u8]) -> Result<(Message, u128), Answer> {
     let header_len = model.layout().header_len();
     if buf.is_empty() {
@@ -178,10 +202,10 @@ pub fn go_parse_one(model: &Model, buf: &[u8]) -> Result<(Message, u128), Answer
         ));
     }
     if buf.len() < header_len {
-        return Err(Answer::Panics(format!(
-            "reads a {header_len}-byte header from {} bytes, past the end of the slice",
-            buf.len()
-        )));
+        return Err(Answer::ReadsPastEnd {
+            header_len: header_len as u128,
+            available: buf.len() as u128,
+        });
     }
     if (buf.len() as u128) < model.data_offset() {
         let (len, ..) = model.read_header(buf);

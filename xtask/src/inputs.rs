@@ -25,19 +25,19 @@ pub(crate) fn any_layout_input(layout: Layout, bytes: &[u8]) -> Vec<u8> {
 /// `buf` with the `cmsg_len` of its first header set to `len`, written as
 /// `layout` stores it (width, place, byte order; the header's padding
 /// zeroed), by the reference model: for building malformed buffers. `None`
-/// if `buf` is shorter than a header or `len` does not fit the layout's
-/// length field.
+/// if `buf` is shorter than a header and its padding (the model's
+/// `data_offset`) or `len` does not fit the layout's length field.
 pub(crate) fn with_cmsg_len(layout: Layout, buf: &[u8], len: usize) -> Option<Vec<u8>> {
     let model = Model::new(layout);
-    let header_len = layout.cmsg_len(0);
     let len = u128::try_from(len).ok()?;
     let field_max = u128::from(u64::MAX) >> (64 - 8 * layout.len_width());
-    if buf.len() < header_len || len > field_max {
+    if (buf.len() as u128) < model.data_offset() || len > field_max {
         return None;
     }
     let (_, level, kind) = model.read_header(buf);
+    let header = model.header(len, level, kind);
     let mut out = buf.to_vec();
-    out[..header_len].copy_from_slice(&model.header(len, level, kind));
+    out[..header.len()].copy_from_slice(&header);
     Some(out)
 }
 
@@ -59,8 +59,6 @@ pub(crate) fn roundtrip_input(msgs: &[OwnedControlMessage]) -> Vec<u8> {
     const RIGHTS: u8 = 0;
     const CREDENTIALS: u8 = 1;
     const OTHER: u8 = 2;
-    /// `struct ucred`: pid, uid and gid, 4 bytes each.
-    const UCRED_LEN: usize = 12;
     let model = Model::new(Layout::HOST);
     // What is read from the front, in order, and each length read from the
     // back, with the number of front bytes read before it.
@@ -77,7 +75,8 @@ pub(crate) fn roundtrip_input(msgs: &[OwnedControlMessage]) -> Vec<u8> {
         } else if let Some((pid, uid, gid)) = model
             .credentials(msg.level, msg.kind, &msg.data)
             .ok()
-            .filter(|_| msg.data.len() == UCRED_LEN)
+            // Only data that is exactly the credentials read: no more.
+            .filter(|&(pid, uid, gid)| msg.data == model.ucred_bytes(pid, uid, gid))
         {
             front.push(CREDENTIALS);
             front.extend(pid.to_le_bytes());

@@ -3,15 +3,17 @@
 //! `ParseUnixCredentials`, and x/sys/unix's `ParseOneSocketControlMessage`.
 //!
 //! The one entry point is [`answers`], from a layout and the bytes to
-//! [`GoAnswers`]. Everything it knows about Go is in this file, so that it
-//! can be re-implemented (over a reference model of Go's rules, say)
-//! without touching the report or its rendering. Its answers are relative
-//! to the crate's: [`GoAnswer::Same`] where Go answers as the crate does.
-//! `render.rs` prints them.
+//! [`GoAnswers`]. Go's rules are the reference model's Go dialect
+//! (`sockcmsg::model::dialect`: `Dialect::Go`, `go_layout`,
+//! `go_parse_unix_rights`, `go_parse_one`, and `Model::credentials`); this
+//! file compares its answers with the crate's: [`GoAnswer::Same`] where Go
+//! answers as the crate does. `render.rs` prints them.
 
-use sockcmsg::{Error, Layout};
+use sockcmsg::model::dialect::{go_layout, go_parse_one, go_parse_unix_rights, Answer, Dialect};
+use sockcmsg::model::{Message, Model};
+use sockcmsg::{Layout, SocketControlMessage, Ucred};
 
-use super::report::{message_offset, offset_in, Payload, FD_LEN};
+use super::report::{index, offset_in, rest_at, Payload};
 
 /// What Go 1.19 answers for one control buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +21,9 @@ pub(super) struct GoAnswers {
     /// `syscall.ParseSocketControlMessage`.
     pub(super) walk: GoVerdict,
     /// `syscall.ParseUnixRights` or `ParseUnixCredentials`: one for each
-    /// message of the crate's walk whose payload a typed decoder reads
-    /// (a [`Payload::Rights`] or [`Payload::Credentials`]), in order.
+    /// message of the model's walk whose payload a typed decoder of the
+    /// crate reads (a [`Payload::Rights`] or [`Payload::Credentials`]), in
+    /// order.
     pub(super) typed: Vec<TypedAnswer>,
     /// x/sys/unix `ParseOneSocketControlMessage`.
     pub(super) parse_one: GoVerdict,
@@ -49,8 +52,8 @@ pub(super) struct TypedAnswer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct GoVerdict {
     pub(super) answer: GoAnswer,
-    /// The layout Go reads the headers with ([`go_layout`]), where it is
-    /// not the crate's and that changes what is parsed.
+    /// The layout Go reads the headers with (`go_layout`), where it is not
+    /// the crate's and that changes Go's answer.
     pub(super) read_as: Option<Layout>,
 }
 
@@ -59,24 +62,45 @@ pub(super) struct GoVerdict {
 pub(super) enum GoAnswer {
     /// It answers as the crate does.
     Same,
-    /// The walk succeeds with another number of messages than the crate's.
+    /// The walk succeeds with other messages than the crate's: this many.
     OtherMessageCount(usize),
-    /// `ParseOneSocketControlMessage` succeeds with its rest at another
-    /// offset than the crate's (`None`: no rest).
+    /// `ParseOneSocketControlMessage` succeeds with another message or its
+    /// rest at another offset than the crate's (`None`: no rest).
     OtherRest(Option<usize>),
-    /// It returns `EINVAL`.
+    /// `ParseUnixRights` succeeds with other fds than the crate's.
+    OtherFds(Vec<i32>),
+    /// `ParseUnixCredentials` succeeds with other credentials than the
+    /// crate's.
+    OtherCredentials(Ucred),
+    /// It returns `EINVAL`, Go's error wherever the model rejects.
     Einval,
     /// It panics, with the runtime's message.
     Panics(String),
-    /// It reads a header from fewer bytes: an `unsafe.Pointer` cast has no
-    /// bounds check.
-    ReadsPastEnd { header_len: usize, available: usize },
+    /// It reads a header from fewer bytes: a pointer cast has no bounds
+    /// check.
+    ReadsPastEnd { header_len: u128, available: u128 },
     /// It is not called: Go's walk returned no message, or panicked.
     NotCalled { walk_panicked: bool },
     /// It is called on other messages than the crate's.
     OnOtherMessages,
-    /// There is no model of Go for this error here.
-    Unknown(Error),
+}
+
+impl GoAnswer {
+    /// The model's `answer` for Go, where it is not the crate's.
+    fn of(answer: Answer) -> GoAnswer {
+        match answer {
+            Answer::Messages(msgs) => GoAnswer::OtherMessageCount(msgs.len()),
+            Answer::Rejected(_) => GoAnswer::Einval,
+            Answer::Panics(message) => GoAnswer::Panics(message),
+            Answer::ReadsPastEnd {
+                header_len,
+                available,
+            } => GoAnswer::ReadsPastEnd {
+                header_len,
+                available,
+            },
+        }
+    }
 }
 
 /// What Go 1.19 answers for the control buffer `bytes`, whose headers
@@ -91,109 +115,65 @@ pub(super) fn answers(layout: Layout, bytes: &[u8]) -> GoAnswers {
     }
 }
 
-/// The layout whose header Go 1.19 (`syscall`, x/sys/unix) reads where the
-/// C library's is `layout`. Go calls no C library on Linux: its `Cmsghdr`
-/// is the kernel's, whose `cmsg_len` is 8 bytes, so on musl it takes
-/// musl's pad as part of the length. Everywhere else Go's `Cmsghdr` and
-/// `cmsgAlignOf` are the layout's own (the README's Layouts table).
-fn go_layout(layout: Layout) -> Layout {
-    match layout {
-        Layout::LINUX_64_MUSL => Layout::LINUX_64,
-        Layout::LINUX_64_MUSL_BE => Layout::LINUX_64_BE,
-        other => other,
-    }
-}
-
 impl GoVerdict {
-    /// Go's `answer`, where the crate's function returns `ours` with
-    /// `layout` and `go` with [`go_layout`].
-    fn of<T: PartialEq>(
-        layout: Layout,
-        ours: &Result<T, Error>,
-        go: &Result<T, Error>,
-        answer: GoAnswer,
-    ) -> GoVerdict {
+    /// Go's `answer`, where `go` is the Go function on the model of a
+    /// layout: the layout Go reads is named if reading `layout`'s headers
+    /// instead would change what `go` answers.
+    fn of<T: PartialEq>(layout: Layout, answer: GoAnswer, go: impl Fn(&Model) -> T) -> GoVerdict {
         let go_layout = go_layout(layout);
+        let changed = go_layout != layout && go(&Model::new(go_layout)) != go(&Model::new(layout));
         GoVerdict {
             answer,
-            read_as: (go_layout != layout && ours != go).then_some(go_layout),
+            read_as: changed.then_some(go_layout),
         }
     }
 }
 
-/// What Go does where the crate, reading `layout`'s headers, returns
-/// `err`. Go's header check is `socketControlMessageHeaderAndData`'s
-/// `h.Len < SizeofCmsghdr || uint64(h.Len) > uint64(len(b))`, then it
-/// slices `b[cmsgAlignOf(SizeofCmsghdr):h.Len]`.
-fn error_answer(layout: Layout, err: Error) -> GoAnswer {
-    match err {
-        // The crate's least length is where data starts; Go's is
-        // SizeofCmsghdr. Between the two (12 to 15 on the 64-bit BSDs) Go's
-        // check passes and its slice starts past its end.
-        Error::LengthBelowHeader { len, .. }
-            if usize::try_from(len).is_ok_and(|len| len >= layout.header_len()) =>
-        {
-            GoAnswer::Panics(format!(
-                "slice bounds out of range [{}:{len}]",
-                layout.cmsg_len(0)
-            ))
-        }
-        Error::LengthBelowHeader { .. }
-        | Error::LengthPastEnd { .. }
-        | Error::ShortCredentials { .. }
-        | Error::UnexpectedMessage { .. } => GoAnswer::Einval,
-        // `fds := make([]int, len(m.Data)>>2)`, then a store for every fd
-        // started, the partial one included.
-        Error::PartialFd { len } => {
-            let whole = len / FD_LEN;
-            GoAnswer::Panics(format!("index out of range [{whole}] with length {whole}"))
-        }
-        // `(*Cmsghdr)(unsafe.Pointer(&b[0]))`: `b[0]` of an empty slice.
-        Error::TruncatedHeader { available: 0, .. } => {
-            GoAnswer::Panics("index out of range [0] with length 0".to_owned())
-        }
-        // The same cast on a shorter slice: unsafe.Pointer has no bounds.
-        Error::TruncatedHeader { available, .. } if available < layout.header_len() => {
-            GoAnswer::ReadsPastEnd {
-                header_len: layout.header_len(),
-                available,
-            }
-        }
-        other => GoAnswer::Unknown(other),
+/// The crate's message `ours`, found in `bytes`, as the model states one.
+fn as_model(bytes: &[u8], ours: &SocketControlMessage<'_>) -> Message {
+    let wide = |n: usize| n as u128;
+    Message {
+        len: wide(ours.header.len),
+        level: ours.header.level,
+        kind: ours.header.kind,
+        data_at: wide(offset_in(bytes, ours.data)),
+        data_len: wide(ours.data.len()),
     }
 }
 
 /// What Go's `syscall.ParseSocketControlMessage` does with `bytes`.
 fn walk_answer(layout: Layout, bytes: &[u8]) -> GoVerdict {
-    let go_layout = go_layout(layout);
+    let go = |model: &Model| Dialect::Go.walk(model, bytes);
     let ours = layout.parse_socket_control_message(bytes);
-    let go = go_layout.parse_socket_control_message(bytes);
-    let answer = match &go {
-        Ok(msgs) if ours.as_ref() == Ok(msgs) => GoAnswer::Same,
-        Ok(msgs) => GoAnswer::OtherMessageCount(msgs.len()),
-        Err(err) => error_answer(go_layout, *err),
+    let same = |msgs: &[Message]| {
+        ours.as_ref().is_ok_and(|ours| {
+            ours.iter()
+                .map(|msg| as_model(bytes, msg))
+                .eq(msgs.iter().copied())
+        })
     };
-    GoVerdict::of(layout, &ours, &go, answer)
+    let answer = match go(&Model::new(go_layout(layout))) {
+        Answer::Messages(msgs) if same(&msgs) => GoAnswer::Same,
+        other => GoAnswer::of(other),
+    };
+    GoVerdict::of(layout, answer, go)
 }
 
 /// What Go's `ParseUnixRights` and `ParseUnixCredentials` do with each
-/// message of the crate's walk that the crate's typed decoders read, where
+/// message of the model's walk that the crate's typed decoders read, where
 /// Go's walk answered `walk`: a Go program gets no message at all where
 /// its walk fails.
 fn typed_answers(layout: Layout, bytes: &[u8], walk: &GoAnswer) -> Vec<TypedAnswer> {
-    layout
-        .messages(bytes)
-        .map_while(Result::ok)
+    let model = Model::new(layout);
+    let go = Model::new(go_layout(layout));
+    model
+        .walk(bytes)
+        .messages
+        .iter()
         .filter_map(|msg| {
-            let ours = match Payload::of(layout, &msg) {
-                Payload::Rights(fds) => fds.map(drop),
-                Payload::Credentials(cred) => cred.map(drop),
-                Payload::Other => return None,
-            };
+            let decoded = typed_answer(&go, bytes, msg, &Payload::of(layout, bytes, msg))?;
             let answer = match walk {
-                GoAnswer::Same => {
-                    ours.map_or_else(|err| error_answer(layout, err), |()| GoAnswer::Same)
-                }
+                GoAnswer::Same => decoded,
                 GoAnswer::OtherMessageCount(_) => GoAnswer::OnOtherMessages,
                 GoAnswer::Panics(_) => GoAnswer::NotCalled {
                     walk_panicked: true,
@@ -203,60 +183,58 @@ fn typed_answers(layout: Layout, bytes: &[u8], walk: &GoAnswer) -> Vec<TypedAnsw
                 },
             };
             Some(TypedAnswer {
-                header_at: message_offset(layout, bytes, &msg),
+                header_at: index(msg.offset(&model)),
                 answer,
             })
         })
         .collect()
 }
 
+/// What Go's typed decoder does with `msg`, a message of `bytes`, with
+/// `go`, the model of the layout Go reads, where the crate's answered
+/// `ours`; `None` where no typed decoder reads it.
+fn typed_answer(go: &Model, bytes: &[u8], msg: &Message, ours: &Payload) -> Option<GoAnswer> {
+    let data = msg.data(bytes);
+    Some(match ours {
+        Payload::Rights(ours) => match go_parse_unix_rights(go, msg.level, msg.kind, data) {
+            Ok(fds) if ours.as_ref() == Ok(&fds) => GoAnswer::Same,
+            Ok(fds) => GoAnswer::OtherFds(fds),
+            Err(answer) => GoAnswer::of(answer),
+        },
+        Payload::Credentials(ours) => match go.credentials(msg.level, msg.kind, data) {
+            Ok((pid, uid, gid)) => {
+                let cred = Ucred { pid, uid, gid };
+                if ours.as_ref() == Ok(&cred) {
+                    GoAnswer::Same
+                } else {
+                    GoAnswer::OtherCredentials(cred)
+                }
+            }
+            Err(rejection) => GoAnswer::of(Answer::Rejected(rejection)),
+        },
+        Payload::Other => return None,
+    })
+}
+
 /// What Go's x/sys/unix `ParseOneSocketControlMessage` does with `bytes`.
 fn parse_one_answer(layout: Layout, bytes: &[u8]) -> GoVerdict {
-    let go_layout = go_layout(layout);
+    let go = |model: &Model| go_parse_one(model, bytes);
     let ours = layout.parse_one_socket_control_message(bytes);
-    let go = go_layout.parse_one_socket_control_message(bytes);
-    let answer = match &go {
-        Ok(parsed) if ours.as_ref() == Ok(parsed) => GoAnswer::Same,
-        Ok((_, rest)) => GoAnswer::OtherRest((!rest.is_empty()).then(|| offset_in(bytes, rest))),
-        Err(err @ Error::TruncatedHeader { available, .. })
-            if *available >= go_layout.header_len() =>
-        {
-            header_before_data_answer(go_layout, bytes, *err)
+    let answer = match go(&Model::new(go_layout(layout))) {
+        Ok((msg, rest)) => {
+            let rest = (rest < bytes.len() as u128).then(|| index(rest));
+            let same = ours.as_ref().is_ok_and(|(ours, ours_rest)| {
+                as_model(bytes, ours) == msg && rest_at(bytes, ours_rest) == rest
+            });
+            if same {
+                GoAnswer::Same
+            } else {
+                GoAnswer::OtherRest(rest)
+            }
         }
-        Err(err) => error_answer(go_layout, *err),
+        Err(answer) => GoAnswer::of(answer),
     };
-    GoVerdict::of(layout, &ours, &go, answer)
-}
-
-/// What Go does with `bytes`, which hold a whole `struct cmsghdr` but end
-/// before data would start (12 to 15 bytes on the 64-bit BSDs), where the
-/// crate returns `err` (`TruncatedHeader`): Go reads the header and checks
-/// its length as anywhere else.
-fn header_before_data_answer(layout: Layout, bytes: &[u8], err: Error) -> GoAnswer {
-    let Some(len) = cmsg_len_field(layout, bytes) else {
-        return GoAnswer::Unknown(err);
-    };
-    if usize::try_from(len).is_ok_and(|len| len >= layout.header_len() && len <= bytes.len()) {
-        GoAnswer::Panics(format!(
-            "slice bounds out of range [{}:{len}]",
-            layout.cmsg_len(0)
-        ))
-    } else {
-        GoAnswer::Einval
-    }
-}
-
-/// The `cmsg_len` of the header at the start of `bytes`, as the crate
-/// reads it. The crate reads no header from fewer bytes than where data
-/// starts, so it reads a copy padded with zeroes to that length.
-fn cmsg_len_field(layout: Layout, bytes: &[u8]) -> Option<u64> {
-    let mut padded = bytes.to_vec();
-    padded.resize(bytes.len().max(layout.cmsg_len(0)), 0);
-    match layout.parse_one_socket_control_message(&padded) {
-        Ok((msg, _)) => u64::try_from(msg.header.len).ok(),
-        Err(Error::LengthBelowHeader { len, .. } | Error::LengthPastEnd { len, .. }) => Some(len),
-        Err(_) => None,
-    }
+    GoVerdict::of(layout, answer, go)
 }
 
 #[cfg(test)]
@@ -265,6 +243,7 @@ mod tests {
     use super::super::report::{buffer, BufferReport, Part};
     use super::*;
     use crate::root;
+    use sockcmsg::Error;
 
     fn corpus(path: &str) -> Vec<u8> {
         std::fs::read(root().join("corpus").join(path)).unwrap()
@@ -440,6 +419,45 @@ mod tests {
         );
         assert_eq!(zeroed.walk, verdict(GoAnswer::Same));
         assert_eq!(zeroed.parse_one, verdict(GoAnswer::Same));
+    }
+
+    /// Go's decoders are the model's, not the crate's: where the crate
+    /// answers otherwise (a bug that decode would show), Go's own answer is
+    /// shown.
+    #[test]
+    fn go_s_typed_answer_is_its_own_where_the_crate_s_differs() {
+        let model = Model::new(Layout::LINUX_64);
+        let rights = hex("14000000 00000000 01000000 01000000 07000000");
+        let msg = model.walk(&rights).messages[0];
+        let answer = |ours| typed_answer(&model, &rights, &msg, &ours);
+        assert_eq!(answer(Payload::Rights(Ok(vec![7]))), Some(GoAnswer::Same));
+        assert_eq!(
+            answer(Payload::Rights(Ok(vec![8]))),
+            Some(GoAnswer::OtherFds(vec![7]))
+        );
+        assert_eq!(
+            answer(Payload::Rights(Err(Error::PartialFd { len: 4 }))),
+            Some(GoAnswer::OtherFds(vec![7]))
+        );
+        assert_eq!(answer(Payload::Other), None);
+
+        let credentials = hex("1c000000 00000000 01000000 02000000 07000000 08000000 09000000");
+        let msg = model.walk(&credentials).messages[0];
+        let answer = |ours| typed_answer(&model, &credentials, &msg, &ours);
+        let cred = Ucred {
+            pid: 7,
+            uid: 8,
+            gid: 9,
+        };
+        assert_eq!(answer(Payload::Credentials(Ok(cred))), Some(GoAnswer::Same));
+        let short = Error::ShortCredentials {
+            len: 12,
+            needed: 12,
+        };
+        assert_eq!(
+            answer(Payload::Credentials(Err(short))),
+            Some(GoAnswer::OtherCredentials(cred))
+        );
     }
 
     /// Go's answers in `tests/data/` (tests/data/README.md gives the

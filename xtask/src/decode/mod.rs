@@ -12,13 +12,25 @@
 //! is shown as the messages the target makes of it, then their encoding,
 //! decoded.
 //!
-//! Everything about the bytes comes from the crate's own functions: the
-//! walk is `Layout::messages`, offsets are where its slices lie in the
-//! input, payloads are `parse_unix_rights` and `parse_unix_credentials`,
-//! `parse_one_socket_control_message` answers for x/sys/unix, and
-//! `check::pick_layout`, `check::roundtrip_messages` and
-//! `check::any_layout_messages` read the fuzz targets' inputs. This module
-//! adds only the names of levels and types, and Go's behaviour.
+//! The rules of the format are not restated here: the bytes are cut where
+//! the model says, and each answer is the model's or the crate's.
+//!
+//! - the sections (headers, data, padding, the rejected header, the tail)
+//!   are the reference model's walk, `sockcmsg::model::Model::walk`, and
+//!   the sizes it names (`data_offset`, `align_up`, `FD_LEN`,
+//!   `UCRED_LEN`);
+//! - the verdict's lines for the crate are the codec's functions:
+//!   `parse_socket_control_message`, `parse_one_socket_control_message`,
+//!   and `parse_unix_rights` and `parse_unix_credentials` on each message
+//!   of the model's walk (shown with its data, too);
+//! - Go's lines are the model's Go dialect (`sockcmsg::model::dialect`:
+//!   `Dialect::Go`, `go_layout`, `go_parse_unix_rights`, `go_parse_one`,
+//!   and `Model::credentials`), compared with the crate's;
+//! - `check::pick_layout`, `check::roundtrip_messages` and
+//!   `check::any_layout_messages` read the fuzz targets' inputs, and
+//!   `Layout::encode` encodes a roundtrip input's messages.
+//!
+//! This module adds only the names of levels and types, and the text.
 //!
 //! - [`report`] cuts an input into a structured report (plain data);
 //! - [`render`] prints a report as text;

@@ -6,13 +6,13 @@
 
 use std::fmt::{self, Write as _};
 
+use sockcmsg::model::{Model, FD_LEN, UCRED_LEN};
 use sockcmsg::{Error, Layout, Ucred};
 
 use super::go::{GoAnswer, GoVerdict};
 use super::platforms::names;
 use super::report::{
-    BufferReport, ContentReport, InputReport, MessagesReport, Part, Payload, Section, FD_LEN,
-    UCRED_LEN,
+    BufferReport, ContentReport, InputReport, MessagesReport, Part, Payload, Section,
 };
 
 /// Values per printed row: 16 bytes of hex, or 16 fds.
@@ -82,15 +82,16 @@ fn messages_text(report: &MessagesReport) -> String {
 /// A control buffer: its layout, its sections, and the verdict.
 fn buffer_text(report: &BufferReport) -> String {
     let layout = report.layout;
+    let model = Model::new(layout);
     let mut out = String::new();
     writeln!(
         out,
         "{}, layout {}: {}-byte header, data at {}, {}-byte alignment\n",
         bytes_title(report.len),
         layout.name(),
-        layout.header_len(),
-        layout.cmsg_len(0),
-        layout.align()
+        model.header_len(),
+        model.data_offset(),
+        model.align()
     )
     .expect("writing to a String cannot fail");
     for section in &report.sections {
@@ -125,13 +126,7 @@ fn buffer_text(report: &BufferReport) -> String {
                 &mut out,
                 &format!("parse_unix_rights (message at {header_at})"),
                 fds.as_ref(),
-                |fds| {
-                    if (1..=PER_ROW).contains(&fds.len()) {
-                        format!("{}: {}", fds_title(fds.len()), fds_text(fds).join(", "))
-                    } else {
-                        fds_title(fds.len())
-                    }
-                },
+                |fds| fds_answer(fds),
                 go_typed("ParseUnixRights"),
             ),
             Payload::Credentials(cred) => verdict(
@@ -166,17 +161,20 @@ fn section_rows(out: &mut String, layout: Layout, section: &Section) {
     } = *section;
     let len = bytes_title(bytes.len());
     match part {
-        Part::Header(header) => {
+        Part::Header {
+            len: cmsg_len,
+            level,
+            kind,
+        } => {
             hex_rows(out, offset, "header", &len, bytes);
             row(
                 out,
                 None,
                 "",
                 &format!(
-                    "cmsg_len {}, level {}, type {}",
-                    header.len,
-                    level_text(layout, header.level),
-                    kind_text(layout, header.level, header.kind)
+                    "cmsg_len {cmsg_len}, level {}, type {}",
+                    level_text(layout, *level),
+                    kind_text(layout, *level, *kind)
                 ),
             );
         }
@@ -210,18 +208,19 @@ fn section_rows(out: &mut String, layout: Layout, section: &Section) {
             };
             hex_rows(out, offset, "padding", &title, bytes);
         }
-        Part::RejectedHeader(err) => {
+        Part::RejectedHeader(rejection) => {
             hex_rows(out, offset, "header", &len, bytes);
-            row(out, None, "", &format!("rejected: {err:?}"));
+            row(out, None, "", &format!("rejected: {rejection:?}"));
         }
         Part::Unread => hex_rows(out, offset, "unread", &len, bytes),
         Part::Tail => {
-            let shorter = if bytes.len() < layout.header_len() {
+            let model = Model::new(layout);
+            let shorter = if (bytes.len() as u128) < model.header_len() {
                 "shorter than a header".to_owned()
             } else {
                 format!(
                     "shorter than a header and its padding ({} bytes)",
-                    layout.cmsg_len(0)
+                    model.data_offset()
                 )
             };
             let title = format!("{len}, {shorter}, ignored");
@@ -255,6 +254,8 @@ impl fmt::Display for GoAnswer {
                 write!(f, "Ok, {}", counted(*count, "message", "messages"))
             }
             GoAnswer::OtherRest(rest_at) => write!(f, "Ok, {}", rest_text(*rest_at)),
+            GoAnswer::OtherFds(fds) => write!(f, "Ok, {}", fds_answer(fds)),
+            GoAnswer::OtherCredentials(cred) => write!(f, "Ok, {}", credentials_text(cred)),
             GoAnswer::Einval => f.write_str("EINVAL"),
             GoAnswer::Panics(message) => write!(f, "panics: {message}"),
             GoAnswer::ReadsPastEnd {
@@ -273,7 +274,6 @@ impl fmt::Display for GoAnswer {
             GoAnswer::OnOtherMessages => {
                 f.write_str("not compared: ParseSocketControlMessage returned other messages")
             }
-            GoAnswer::Unknown(err) => write!(f, "not known for {err:?}"),
         }
     }
 }
@@ -376,6 +376,15 @@ fn fds_text(fds: &[i32]) -> Vec<String> {
     fds.iter().map(i32::to_string).collect()
 }
 
+/// A decoder's fds: their count, and the fds if they fit a row.
+fn fds_answer(fds: &[i32]) -> String {
+    if (1..=PER_ROW).contains(&fds.len()) {
+        format!("{}: {}", fds_title(fds.len()), fds_text(fds).join(", "))
+    } else {
+        fds_title(fds.len())
+    }
+}
+
 fn credentials_text(cred: &Ucred) -> String {
     format!("pid {}, uid {}, gid {}", cred.pid, cred.uid, cred.gid)
 }
@@ -398,6 +407,9 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::{env, fs};
 
+    use sockcmsg::Ucred;
+
+    use super::super::go::GoAnswer;
     use super::super::{decode_input, parse_hex};
     use crate::root;
 
@@ -626,6 +638,26 @@ mod tests {
                 path.display()
             );
         }
+    }
+
+    /// Go's fds or credentials, where they are not the crate's (which no
+    /// golden case shows: the crate agrees with Go on all of them), read
+    /// as the crate's do.
+    #[test]
+    fn go_s_own_fds_and_credentials_are_printed_as_the_crate_s() {
+        assert_eq!(
+            GoAnswer::OtherFds(vec![7, -1]).to_string(),
+            "Ok, 2 fds: 7, -1"
+        );
+        let cred = Ucred {
+            pid: 7,
+            uid: 8,
+            gid: 9,
+        };
+        assert_eq!(
+            GoAnswer::OtherCredentials(cred).to_string(),
+            "Ok, pid 7, uid 8, gid 9"
+        );
     }
 
     /// A renamed or dropped case leaves no golden file behind.

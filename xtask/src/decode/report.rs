@@ -3,18 +3,13 @@
 //! (headers, data, padding, ignored bytes) with each parse function's
 //! answer and Go's. Plain data, no text: [`super::render`] prints it.
 
+use sockcmsg::model::{Message, Model, Rejection};
 use sockcmsg::{
     check, Cmsghdr, ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMessage, Ucred,
 };
 
 use super::go::{self, GoAnswers};
 use super::platforms::layout_named;
-
-/// `struct ucred`'s length: what `parse_unix_credentials` reads.
-pub(super) const UCRED_LEN: usize = 12;
-
-/// The bytes of one fd in an `SCM_RIGHTS` payload.
-pub(super) const FD_LEN: usize = 4;
 
 /// What a fuzz target's input holds after the layout byte, if it has one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,8 +129,9 @@ pub(super) struct MessagesReport {
     pub(super) encoded: Result<BufferReport, Error>,
 }
 
-/// A control buffer cut into sections, in order and covering every byte
-/// once, and the answers of the parse functions, the crate's and Go's.
+/// A control buffer cut into sections where the model's walk finds them,
+/// in order and covering every byte once, and the answers of the parse
+/// functions, the crate's and Go's.
 #[derive(Debug, PartialEq)]
 pub(super) struct BufferReport {
     pub(super) layout: Layout,
@@ -160,11 +156,11 @@ pub(super) struct Section {
     pub(super) part: Part,
 }
 
-/// What one stretch of the buffer is.
+/// What one stretch of the buffer is, as the model's walk finds it.
 #[derive(Debug, PartialEq)]
 pub(super) enum Part {
-    /// A header the walk accepted.
-    Header(Cmsghdr),
+    /// A header the walk accepted: its `cmsg_len`, level and type.
+    Header { len: u128, level: i32, kind: i32 },
     /// The data of the message whose header is at `header_at`.
     Data { header_at: usize, payload: Payload },
     /// Padding after a header (where data starts past its end: the 64-bit
@@ -172,15 +168,15 @@ pub(super) enum Part {
     /// buffer ends first (an unpadded last message).
     Padding { wanted: usize },
     /// The header at which the walk failed.
-    RejectedHeader(Error),
+    RejectedHeader(Rejection),
     /// What follows a rejected header: no parser reads it.
     Unread,
-    /// Fewer bytes than `cmsg_len(0)` after the last message: the walk
-    /// ignores them.
+    /// The bytes after the last message, where the walk reads no header:
+    /// it ignores them.
     Tail,
 }
 
-/// A message's payload as the typed decoders read it.
+/// A message's payload as the crate's typed decoders read it.
 #[derive(Debug, PartialEq)]
 pub(super) enum Payload {
     /// `SCM_RIGHTS` (the decoder accepted the level and type).
@@ -192,13 +188,22 @@ pub(super) enum Payload {
 }
 
 impl Payload {
-    /// The answer of the typed decoder that reads `msg`, if one does.
-    pub(super) fn of(layout: Layout, msg: &SocketControlMessage<'_>) -> Payload {
-        match layout.parse_unix_rights(msg) {
+    /// The answer of the crate's typed decoder that reads `msg`, a message
+    /// of the model's walk over `bytes`, if one does.
+    pub(super) fn of(layout: Layout, bytes: &[u8], msg: &Message) -> Payload {
+        let msg = SocketControlMessage {
+            header: Cmsghdr {
+                len: index(msg.len),
+                level: msg.level,
+                kind: msg.kind,
+            },
+            data: msg.data(bytes),
+        };
+        match layout.parse_unix_rights(&msg) {
             Err(Error::UnexpectedMessage { .. }) => {}
             rights => return Payload::Rights(rights),
         }
-        match layout.parse_unix_credentials(msg) {
+        match layout.parse_unix_credentials(&msg) {
             // The other systems' credentials carry other structures, which
             // neither the crate nor Go decodes.
             Err(Error::UnexpectedMessage { .. } | Error::CredentialsUnsupported { .. }) => {
@@ -276,91 +281,100 @@ pub(super) fn offset_in(whole: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
 }
 
-/// Where the header of `msg`, a message of `layout`'s walk over `bytes`,
-/// starts in them.
-pub(super) fn message_offset(
-    layout: Layout,
-    bytes: &[u8],
-    msg: &SocketControlMessage<'_>,
-) -> usize {
-    offset_in(bytes, msg.data) - layout.cmsg_len(0)
+/// Where `parse_one_socket_control_message`'s `rest`, a slice of `whole`,
+/// starts in it; `None` when it is empty.
+pub(super) fn rest_at(whole: &[u8], rest: &[u8]) -> Option<usize> {
+    (!rest.is_empty()).then(|| offset_in(whole, rest))
 }
 
-/// The bytes of `bytes` from `start`, `len` long or up to the end.
-fn stretch(bytes: &[u8], start: usize, len: usize) -> &[u8] {
-    let start = start.min(bytes.len());
-    let end = start.saturating_add(len).min(bytes.len());
-    &bytes[start..end]
+/// A place or a length in a buffer, which the model counts in `u128`.
+pub(super) fn index(n: u128) -> usize {
+    usize::try_from(n).expect("a place in a buffer fits a usize")
 }
 
-/// Cuts the control buffer `bytes` where the crate's walk with `layout`
-/// finds headers, data and padding, and asks each parse function, and Go,
-/// for its answer.
+/// Cuts the control buffer `bytes` where the model's walk with `layout`
+/// finds headers, data, padding and a tail, and asks each parse function,
+/// and Go, for its answer.
 pub(super) fn buffer(layout: Layout, bytes: &[u8]) -> BufferReport {
-    let header_len = layout.header_len();
-    let data_offset = layout.cmsg_len(0);
+    let model = Model::new(layout);
+    let walk = model.walk(bytes);
+    let end = bytes.len() as u128;
     let mut sections = Vec::new();
-    let mut push = |offset: usize, len: usize, part: Part| {
+    // The section of `len` bytes at `offset`, cut short where the buffer
+    // ends.
+    let mut push = |offset: u128, len: u128, part: Part| {
         sections.push(Section {
-            offset,
-            bytes: stretch(bytes, offset, len).to_vec(),
+            offset: index(offset),
+            bytes: bytes[index(offset.min(end))..index((offset + len).min(end))].to_vec(),
             part,
         });
     };
-    // The first byte that no section holds yet.
-    let mut at = 0;
-    let mut walk = Ok(0);
-    for item in layout.messages(bytes) {
-        match item {
-            Ok(msg) => {
-                let header_at = message_offset(layout, bytes, &msg);
-                let data_at = header_at + data_offset;
-                let data_len = msg.data.len();
-                push(header_at, header_len, Part::Header(msg.header));
-                if data_offset > header_len {
-                    let wanted = data_offset - header_len;
-                    push(header_at + header_len, wanted, Part::Padding { wanted });
-                }
-                push(
-                    data_at,
-                    data_len,
-                    Part::Data {
-                        header_at,
-                        payload: Payload::of(layout, &msg),
-                    },
-                );
-                let data_end = data_at + data_len;
-                let wanted = layout.cmsg_space(data_len) - layout.cmsg_len(data_len);
-                if wanted > 0 {
-                    push(data_end, wanted, Part::Padding { wanted });
-                }
-                at = (data_end + wanted).min(bytes.len());
-                walk = walk.map(|count| count + 1);
-            }
-            Err(err) => {
-                // The walk reads a header only where `data_offset` bytes
-                // remain, so the whole header is there.
-                push(at, header_len, Part::RejectedHeader(err));
-                let unread_at = at + header_len;
-                if unread_at < bytes.len() {
-                    push(unread_at, bytes.len() - unread_at, Part::Unread);
-                }
-                at = bytes.len();
-                walk = Err(err);
-            }
+    for msg in &walk.messages {
+        let header_at = msg.offset(&model);
+        let header_end = header_at + model.header_len();
+        push(
+            header_at,
+            model.header_len(),
+            Part::Header {
+                len: msg.len,
+                level: msg.level,
+                kind: msg.kind,
+            },
+        );
+        if msg.data_at > header_end {
+            let wanted = msg.data_at - header_end;
+            push(
+                header_end,
+                wanted,
+                Part::Padding {
+                    wanted: index(wanted),
+                },
+            );
+        }
+        push(
+            msg.data_at,
+            msg.data_len,
+            Part::Data {
+                header_at: index(header_at),
+                payload: Payload::of(layout, bytes, msg),
+            },
+        );
+        let wanted = model.align_up(msg.len) - msg.len;
+        if wanted > 0 {
+            push(
+                msg.data_at + msg.data_len,
+                wanted,
+                Part::Padding {
+                    wanted: index(wanted),
+                },
+            );
         }
     }
-    if at < bytes.len() {
-        push(at, bytes.len() - at, Part::Tail);
+    match walk.rejection {
+        Some(rejection) => {
+            push(
+                walk.end,
+                model.header_len(),
+                Part::RejectedHeader(rejection),
+            );
+            let unread_at = walk.end + model.header_len();
+            if unread_at < end {
+                push(unread_at, end - unread_at, Part::Unread);
+            }
+        }
+        None if walk.end < end => push(walk.end, end - walk.end, Part::Tail),
+        None => {}
     }
     let parse_one = layout
         .parse_one_socket_control_message(bytes)
-        .map(|(_, rest)| (!rest.is_empty()).then(|| offset_in(bytes, rest)));
+        .map(|(_, rest)| rest_at(bytes, rest));
     BufferReport {
         layout,
         len: bytes.len(),
         sections,
-        walk,
+        walk: layout
+            .parse_socket_control_message(bytes)
+            .map(|msgs| msgs.len()),
         parse_one,
         go: go::answers(layout, bytes),
     }
@@ -389,8 +403,8 @@ mod tests {
             .collect()
     }
 
-    fn header(len: usize, level: i32, kind: i32) -> Part {
-        Part::Header(Cmsghdr { len, level, kind })
+    fn header(len: u128, level: i32, kind: i32) -> Part {
+        Part::Header { len, level, kind }
     }
 
     fn rights(header_at: usize, fds: &[i32]) -> Part {
@@ -463,9 +477,17 @@ mod tests {
             len: u64::MAX,
             available: 24,
         };
+        let rejection = Rejection::LengthPastEnd {
+            offset: 0,
+            len: u64::MAX.into(),
+            available: 24,
+        };
         assert_eq!(
             parts(&report),
-            [(0, 16, &Part::RejectedHeader(err)), (16, 8, &Part::Unread)]
+            [
+                (0, 16, &Part::RejectedHeader(rejection)),
+                (16, 8, &Part::Unread)
+            ]
         );
         assert_eq!(report.sections[1].bytes, [0xab; 8]);
         assert_eq!(report.walk, Err(err));
@@ -483,13 +505,18 @@ mod tests {
             len: 64,
             available: 24,
         };
+        let rejection = Rejection::LengthPastEnd {
+            offset: 24,
+            len: 64,
+            available: 24,
+        };
         assert_eq!(
             parts(&report),
             [
                 (0, 16, &header(20, 1, 1)),
                 (16, 4, &rights(0, &[0])),
                 (20, 4, &padding(4)),
-                (24, 16, &Part::RejectedHeader(err)),
+                (24, 16, &Part::RejectedHeader(rejection)),
                 (40, 8, &Part::Unread),
             ]
         );
@@ -599,10 +626,7 @@ mod tests {
             parts(&report),
             [(0, 16, &header(32, 1, 2)), (16, 16, &credentials)]
         );
-        assert_eq!(
-            report.sections[1].bytes[UCRED_LEN..],
-            [0xaa, 0xbb, 0xcc, 0xdd]
-        );
+        assert_eq!(report.sections[1].bytes[12..], [0xaa, 0xbb, 0xcc, 0xdd]);
     }
 
     #[test]
@@ -659,9 +683,17 @@ mod tests {
             len: 12,
             min: 16,
         };
+        let rejection = Rejection::LengthBelowHeader {
+            offset: 0,
+            len: 12,
+            min: 16,
+        };
         assert_eq!(
             parts(&report),
-            [(0, 12, &Part::RejectedHeader(err)), (12, 4, &Part::Unread)]
+            [
+                (0, 12, &Part::RejectedHeader(rejection)),
+                (12, 4, &Part::Unread)
+            ]
         );
         assert_eq!((report.walk, report.parse_one), (Err(err), Err(err)));
     }
