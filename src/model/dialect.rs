@@ -167,7 +167,7 @@ pub fn go_parse_unix_rights(
 ) -> Result<Vec<i32>, Answer> {
     match model.rights(level, kind, data) {
         Err(Rejection::PartialFd { len }) => {
-            let whole = len / 4;
+            let whole = len / super::FD_LEN as u128;
             Err(Answer::Panics(format!(
                 "index out of range [{whole}] with length {whole}"
             )))
