@@ -14,6 +14,7 @@ use sockcmsg::conformance::Implementation;
 
 pub mod libc_crate;
 pub mod nix_crate;
+pub mod rustix_crate;
 pub mod table;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
@@ -52,6 +53,12 @@ pub fn all() -> Vec<Peer> {
             package: Some("nix"),
             implementation: Box::new(nix_crate::NixCrate),
             notes: nix_crate::NOTES,
+        },
+        Peer {
+            slug: "rustix",
+            package: Some("rustix"),
+            implementation: Box::new(rustix_crate::RustixCrate),
+            notes: rustix_crate::NOTES,
         },
     ]
 }
