@@ -13,6 +13,8 @@
 use sockcmsg::conformance::Implementation;
 
 pub mod libc_crate;
+pub mod nix_crate;
+pub mod rustix_crate;
 pub mod table;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
@@ -45,6 +47,18 @@ pub fn all() -> Vec<Peer> {
             package: Some("libc"),
             implementation: Box::new(libc_crate::LibcCrate),
             notes: libc_crate::NOTES,
+        },
+        Peer {
+            slug: "nix",
+            package: Some("nix"),
+            implementation: Box::new(nix_crate::NixCrate),
+            notes: nix_crate::NOTES,
+        },
+        Peer {
+            slug: "rustix",
+            package: Some("rustix"),
+            implementation: Box::new(rustix_crate::RustixCrate),
+            notes: rustix_crate::NOTES,
         },
     ]
 }
