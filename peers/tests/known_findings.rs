@@ -95,3 +95,37 @@ fn every_kept_reproducer_still_shows_its_finding() {
     }
     assert!(replayed > 0);
 }
+
+#[test]
+fn nix_leaks_the_fds_the_kernel_installed_under_msg_ctrunc() {
+    let _turn = one_at_a_time();
+    let report = Runner::new(&*peer("nix").implementation)
+        .only(["fds"])
+        .run();
+    // A header and one fd: the kernel installs the first of the two and
+    // sets MSG_CTRUNC; nix's cmsgs() answers ENOBUFS and drops it.
+    let room_for_one = if cfg!(target_pointer_width = "64") {
+        20
+    } else {
+        16
+    };
+    let case = format!("2 fds, a control buffer of {room_for_one} bytes");
+    let finding = report.findings.iter().find(|f| f.input == case.as_bytes());
+    assert!(
+        finding.is_some_and(|f| f.implementation.starts_with("leaked 1 fds")),
+        "{report}"
+    );
+}
+
+#[test]
+fn rustix_drops_messages_of_types_it_does_not_know() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::HOST);
+    let unknown = model.encode([(41, 50, &[1, 2, 3][..])]);
+    let report = replay(&peer("rustix"), &input_file("rustix-unknown", &unknown));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert_eq!(finding.model, "1 messages [level 41 type 50 data 010203]");
+    assert_eq!(finding.implementation, "0 messages []");
+}
