@@ -12,6 +12,7 @@
 
 use sockcmsg::conformance::Implementation;
 
+pub mod go;
 pub mod libc_crate;
 pub mod table;
 
@@ -45,6 +46,12 @@ pub fn all() -> Vec<Peer> {
             package: Some("libc"),
             implementation: Box::new(libc_crate::LibcCrate),
             notes: libc_crate::NOTES,
+        },
+        Peer {
+            slug: "go",
+            package: None,
+            implementation: Box::new(go::GoSyscall::default()),
+            notes: go::NOTES,
         },
     ]
 }
