@@ -12,6 +12,8 @@
 
 use sockcmsg::conformance::Implementation;
 
+#[cfg(target_env = "gnu")]
+pub mod glibc;
 pub mod go;
 pub mod libc_crate;
 pub mod table;
@@ -52,6 +54,13 @@ pub fn all() -> Vec<Peer> {
             package: None,
             implementation: Box::new(go::GoSyscall::default()),
             notes: go::NOTES,
+        },
+        #[cfg(target_env = "gnu")]
+        Peer {
+            slug: "glibc",
+            package: None,
+            implementation: Box::new(glibc::Glibc),
+            notes: glibc::NOTES,
         },
     ]
 }
