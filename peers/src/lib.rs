@@ -10,12 +10,15 @@
 //! [`Isolation::Process`](sockcmsg::conformance::Isolation::Process), where
 //! a crash is a finding and not the end of the run.
 
+#![cfg_attr(feature = "nightly", feature(unix_socket_ancillary_data))]
+
 use sockcmsg::conformance::Implementation;
 
 #[cfg(target_env = "gnu")]
 pub mod glibc;
 pub mod go;
 pub mod libc_crate;
+pub mod std_ancillary;
 pub mod table;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
@@ -61,6 +64,12 @@ pub fn all() -> Vec<Peer> {
             package: None,
             implementation: Box::new(glibc::Glibc),
             notes: glibc::NOTES,
+        },
+        Peer {
+            slug: "std",
+            package: None,
+            implementation: Box::new(std_ancillary::StdAncillary),
+            notes: std_ancillary::NOTES,
         },
     ]
 }
