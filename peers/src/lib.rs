@@ -18,6 +18,7 @@ use sockcmsg::conformance::Implementation;
 pub mod glibc;
 pub mod go;
 pub mod libc_crate;
+pub mod sendfd;
 pub mod std_ancillary;
 pub mod table;
 
@@ -70,6 +71,12 @@ pub fn all() -> Vec<Peer> {
             package: None,
             implementation: Box::new(std_ancillary::StdAncillary),
             notes: std_ancillary::NOTES,
+        },
+        Peer {
+            slug: "sendfd",
+            package: Some("sendfd"),
+            implementation: Box::new(sendfd::Sendfd),
+            notes: sendfd::NOTES,
         },
     ]
 }
