@@ -18,6 +18,7 @@ use sockcmsg::conformance::Implementation;
 pub mod glibc;
 pub mod go;
 pub mod libc_crate;
+pub mod passfd;
 pub mod sendfd;
 pub mod std_ancillary;
 pub mod table;
@@ -77,6 +78,12 @@ pub fn all() -> Vec<Peer> {
             package: Some("sendfd"),
             implementation: Box::new(sendfd::Sendfd),
             notes: sendfd::NOTES,
+        },
+        Peer {
+            slug: "passfd",
+            package: Some("passfd"),
+            implementation: Box::new(passfd::Passfd),
+            notes: passfd::NOTES,
         },
     ]
 }
