@@ -10,11 +10,19 @@
 //! [`Isolation::Process`](sockcmsg::conformance::Isolation::Process), where
 //! a crash is a finding and not the end of the run.
 
+#![cfg_attr(feature = "nightly", feature(unix_socket_ancillary_data))]
+
 use sockcmsg::conformance::Implementation;
 
+#[cfg(target_env = "gnu")]
+pub mod glibc;
+pub mod go;
 pub mod libc_crate;
 pub mod nix_crate;
+pub mod passfd;
 pub mod rustix_crate;
+pub mod sendfd;
+pub mod std_ancillary;
 pub mod table;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
@@ -59,6 +67,37 @@ pub fn all() -> Vec<Peer> {
             package: Some("rustix"),
             implementation: Box::new(rustix_crate::RustixCrate),
             notes: rustix_crate::NOTES,
+        },
+        Peer {
+            slug: "go",
+            package: None,
+            implementation: Box::new(go::GoSyscall::default()),
+            notes: go::NOTES,
+        },
+        #[cfg(target_env = "gnu")]
+        Peer {
+            slug: "glibc",
+            package: None,
+            implementation: Box::new(glibc::Glibc),
+            notes: glibc::NOTES,
+        },
+        Peer {
+            slug: "std",
+            package: None,
+            implementation: Box::new(std_ancillary::StdAncillary),
+            notes: std_ancillary::NOTES,
+        },
+        Peer {
+            slug: "sendfd",
+            package: Some("sendfd"),
+            implementation: Box::new(sendfd::Sendfd),
+            notes: sendfd::NOTES,
+        },
+        Peer {
+            slug: "passfd",
+            package: Some("passfd"),
+            implementation: Box::new(passfd::Passfd),
+            notes: passfd::NOTES,
         },
     ]
 }

@@ -1,0 +1,3 @@
+module sockcmsg-peers/go
+
+go 1.19
