@@ -129,3 +129,21 @@ fn rustix_drops_messages_of_types_it_does_not_know() {
     assert_eq!(finding.model, "1 messages [level 41 type 50 data 010203]");
     assert_eq!(finding.implementation, "0 messages []");
 }
+
+#[test]
+fn go_parse_unix_rights_panics_on_a_partial_fd() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::LINUX_64);
+    // SCM_RIGHTS with one fd and one byte of another.
+    let partial = model.encode([(1, 1, &[3, 0, 0, 0, 9][..])]);
+    let report = replay(&peer("go"), &input_file("go-partial-fd", &partial));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding
+            .implementation
+            .contains("index out of range [1] with length 1"),
+        "{report}"
+    );
+}
