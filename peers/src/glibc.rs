@@ -6,18 +6,14 @@
 //! `cmsg_len`. The buffer is walked in place, where the caller put it, so
 //! the `unaligned` check hands glibc headers at odd addresses.
 //!
-//! A C-style walk has no error: the macros hand out headers, and the
-//! program reads what they say. As `libc_crate`'s adapter does, the walk
-//! goes to the end, skipping the data of a header whose `cmsg_len` would
-//! take the read outside the buffer; then, if there was one, it panics with
-//! the read the program would have made, so the runner reports it. A header
-//! visited twice (a walk that never ends) and a header handed out outside
-//! the buffer panic at once.
+//! The walk is `c_walk`'s, which says what a finding means.
 
 use std::ffi::CStr;
 use std::mem::size_of;
 
-use sockcmsg::conformance::{Implementation, Parsed, ParsedMessage, Payload};
+use sockcmsg::conformance::{Implementation, Parsed};
+
+use crate::c_walk::{self, Macros};
 
 extern "C" {
     /// glibc's `CMSG_NXTHDR` (`sysdeps/unix/sysv/linux/cmsg_nxthdr.c`). It
@@ -37,13 +33,24 @@ impl Implementation for Glibc {
     }
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        Some(Parsed::Messages(walk(buf)))
+        let macros = Macros {
+            first: first_header,
+            next: next_header,
+            data,
+        };
+        Some(Parsed::Messages(c_walk::walk(buf, &macros)))
     }
 }
 
 /// glibc's `CMSG_FIRSTHDR`: `msg_control` if `msg_controllen` holds a
 /// header, whatever its length says.
-fn first_header(msg: &libc::msghdr) -> *mut libc::cmsghdr {
+///
+/// # Safety
+///
+/// `msg` points to a `msghdr`.
+unsafe extern "C" fn first_header(msg: *const libc::msghdr) -> *mut libc::cmsghdr {
+    // SAFETY: the caller's contract.
+    let msg = unsafe { &*msg };
     if msg.msg_controllen >= size_of::<libc::cmsghdr>() {
         msg.msg_control.cast()
     } else {
@@ -51,65 +58,25 @@ fn first_header(msg: &libc::msghdr) -> *mut libc::cmsghdr {
     }
 }
 
-#[allow(
-    clippy::panic,
-    reason = "a read the program would make out of bounds is reported as a panic"
-)]
-fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
-    let base = buf.as_ptr() as usize;
-    // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_control = buf.as_ptr().cast_mut().cast();
-    msg.msg_controllen = buf.len();
-    let mut cmsg = first_header(&msg);
-    let mut visited = Vec::new();
-    let mut msgs = Vec::new();
-    let mut read_outside = None;
-    while !cmsg.is_null() {
-        let offset = (cmsg as usize).wrapping_sub(base);
-        if visited.contains(&offset) {
-            panic!("CMSG_NXTHDR returned the header at offset {offset} again: the walk never ends");
-        }
-        visited.push(offset);
-        if offset
-            .checked_add(size_of::<libc::cmsghdr>())
-            .is_none_or(|end| end > buf.len())
-        {
-            panic!("CMSG_NXTHDR returned a header at offset {offset}, outside the buffer");
-        }
-        // SAFETY: the header lies inside `buf` (checked above); it is read
-        // unaligned, as x86 reads it where the macro points, aligned or not.
-        let header = unsafe { cmsg.read_unaligned() };
-        let len = header.cmsg_len;
-        // glibc's CMSG_DATA: the byte after the header.
-        let data_at = offset.wrapping_add(size_of::<libc::cmsghdr>());
-        let data = offset
-            .checked_add(len)
-            .filter(|&end| end >= data_at)
-            .and_then(|end| buf.get(data_at..end));
-        match data {
-            Some(data) => msgs.push(ParsedMessage {
-                level: header.cmsg_level,
-                kind: header.cmsg_type,
-                payload: Payload::Bytes(data.to_vec()),
-            }),
-            None => {
-                read_outside.get_or_insert(format!(
-                    "the header at offset {offset} has cmsg_len {len}: reading its data from \
-                     CMSG_DATA (offset {data_at}) reads outside the {}-byte buffer",
-                    buf.len()
-                ));
-            }
-        }
-        // SAFETY: `msg` describes `buf` and `cmsg` is a header inside it,
-        // as the function requires; whatever its length, glibc decides
-        // where the next header is and whether one fits. It only reads.
-        cmsg = unsafe { __cmsg_nxthdr(&mut msg, cmsg) };
-    }
-    if let Some(read) = read_outside {
-        panic!("{read}");
-    }
-    msgs
+/// glibc's `CMSG_NXTHDR` macro: `__cmsg_nxthdr`, which only reads through
+/// its pointers.
+///
+/// # Safety
+///
+/// As for the macro: `msg` describes a buffer that holds `cmsg`.
+unsafe extern "C" fn next_header(
+    msg: *const libc::msghdr,
+    cmsg: *const libc::cmsghdr,
+) -> *mut libc::cmsghdr {
+    // SAFETY: the caller's contract is the function's; it writes nothing.
+    unsafe { __cmsg_nxthdr(msg.cast_mut(), cmsg.cast_mut()) }
+}
+
+/// glibc's `CMSG_DATA`: the byte after the header.
+unsafe extern "C" fn data(cmsg: *const libc::cmsghdr) -> *mut libc::c_uchar {
+    cmsg.cast::<u8>()
+        .wrapping_add(size_of::<libc::cmsghdr>())
+        .cast_mut()
 }
 
 /// What the findings are, checked against glibc's source.

@@ -14,6 +14,7 @@
 
 use sockcmsg::conformance::Implementation;
 
+mod c_walk;
 #[cfg(target_env = "gnu")]
 pub mod glibc;
 pub mod go;

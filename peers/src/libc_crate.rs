@@ -2,17 +2,11 @@
 //! Rust program that walks a received buffer with them does: in place, then
 //! each message's data read from `CMSG_DATA` up to `cmsg_len`.
 //!
-//! A C-style walk has no error: the macros hand out headers, and the
-//! program reads what they say. The adapter walks to the end as such a
-//! program does, skipping the data of a header whose `cmsg_len` would take
-//! the read outside the buffer; then, if there was one, it panics with the
-//! read the program would have made, so the runner reports it. A header
-//! visited twice (a walk that never ends) and a header handed out outside
-//! the buffer panic at once.
+//! The walk is `c_walk`'s, which says what a finding means.
 
-use std::mem::size_of;
+use sockcmsg::conformance::{Implementation, Parsed};
 
-use sockcmsg::conformance::{Implementation, Parsed, ParsedMessage, Payload};
+use crate::c_walk::{self, Macros};
 
 /// The `libc` crate's macros over the buffer in place.
 pub struct LibcCrate;
@@ -23,71 +17,13 @@ impl Implementation for LibcCrate {
     }
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        Some(Parsed::Messages(walk(buf)))
+        let macros = Macros {
+            first: libc::CMSG_FIRSTHDR,
+            next: libc::CMSG_NXTHDR,
+            data: libc::CMSG_DATA,
+        };
+        Some(Parsed::Messages(c_walk::walk(buf, &macros)))
     }
-}
-
-#[allow(
-    clippy::panic,
-    reason = "a read the program would make out of bounds is reported as a panic"
-)]
-fn walk(buf: &[u8]) -> Vec<ParsedMessage> {
-    let base = buf.as_ptr() as usize;
-    // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_control = buf.as_ptr().cast_mut().cast();
-    msg.msg_controllen = buf.len() as _;
-    // SAFETY: FIRSTHDR reads only `msg`.
-    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
-    let mut visited = Vec::new();
-    let mut msgs = Vec::new();
-    let mut read_outside = None;
-    while !cmsg.is_null() {
-        let offset = (cmsg as usize).wrapping_sub(base);
-        if visited.contains(&offset) {
-            panic!("CMSG_NXTHDR returned the header at offset {offset} again: the walk never ends");
-        }
-        visited.push(offset);
-        if offset
-            .checked_add(size_of::<libc::cmsghdr>())
-            .is_none_or(|end| end > buf.len())
-        {
-            panic!("CMSG_NXTHDR returned a header at offset {offset}, outside the buffer");
-        }
-        // SAFETY: the header lies inside `buf` (checked above); it is read
-        // without assuming the pointer is aligned, as a careful program
-        // does.
-        let header = unsafe { cmsg.read_unaligned() };
-        let len = header.cmsg_len as usize;
-        // SAFETY: CMSG_DATA only adds the header's size to the pointer.
-        let data_at = (unsafe { libc::CMSG_DATA(cmsg) } as usize).wrapping_sub(base);
-        let data = offset
-            .checked_add(len)
-            .filter(|&end| end >= data_at)
-            .and_then(|end| buf.get(data_at..end));
-        match data {
-            Some(data) => msgs.push(ParsedMessage {
-                level: header.cmsg_level,
-                kind: header.cmsg_type,
-                payload: Payload::Bytes(data.to_vec()),
-            }),
-            None => {
-                read_outside.get_or_insert(format!(
-                    "the header at offset {offset} has cmsg_len {len}: reading its data from \
-                     CMSG_DATA (offset {data_at}) reads outside the {}-byte buffer",
-                    buf.len()
-                ));
-            }
-        }
-        // SAFETY: `msg` describes `buf` and `cmsg` is a header inside it,
-        // as the macro requires; whatever its length, the macro decides
-        // where the next header is and whether one fits.
-        cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
-    }
-    if let Some(read) = read_outside {
-        panic!("{read}");
-    }
-    msgs
 }
 
 /// What the findings are, checked against the `libc` crate's source

@@ -1,0 +1,92 @@
+//! A C program's walk over a received control buffer, in place, with a C
+//! library's `CMSG_FIRSTHDR`, `CMSG_NXTHDR` and `CMSG_DATA`: each message's
+//! data read from `CMSG_DATA` up to `cmsg_len`. The `libc` crate's and
+//! glibc's adapters are this walk with their macros.
+//!
+//! A C-style walk has no error: the macros hand out headers, and the
+//! program reads what they say. The walk goes to the end as such a program
+//! does, skipping the data of a header whose `cmsg_len` would take the read
+//! outside the buffer; then, if there was one, it panics with the read the
+//! program would have made, so the runner reports it. A header visited
+//! twice (a walk that never ends) and a header handed out outside the
+//! buffer panic at once. The buffer is walked where the caller put it, so
+//! the runner's `unaligned` check hands the macros headers at odd
+//! addresses.
+
+use std::mem::size_of;
+
+use sockcmsg::conformance::{ParsedMessage, Payload};
+
+/// A C library's macros, as functions with the `libc` crate's signatures.
+pub(crate) struct Macros {
+    /// `CMSG_FIRSTHDR`.
+    pub(crate) first: unsafe extern "C" fn(*const libc::msghdr) -> *mut libc::cmsghdr,
+    /// `CMSG_NXTHDR`.
+    pub(crate) next:
+        unsafe extern "C" fn(*const libc::msghdr, *const libc::cmsghdr) -> *mut libc::cmsghdr,
+    /// `CMSG_DATA`.
+    pub(crate) data: unsafe extern "C" fn(*const libc::cmsghdr) -> *mut libc::c_uchar,
+}
+
+#[allow(
+    clippy::panic,
+    reason = "a read the program would make out of bounds is reported as a panic"
+)]
+pub(crate) fn walk(buf: &[u8], macros: &Macros) -> Vec<ParsedMessage> {
+    let base = buf.as_ptr() as usize;
+    // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_control = buf.as_ptr().cast_mut().cast();
+    msg.msg_controllen = buf.len() as _;
+    // SAFETY: FIRSTHDR reads only `msg`.
+    let mut cmsg = unsafe { (macros.first)(&msg) };
+    let mut visited = Vec::new();
+    let mut msgs = Vec::new();
+    let mut read_outside = None;
+    while !cmsg.is_null() {
+        let offset = (cmsg as usize).wrapping_sub(base);
+        if visited.contains(&offset) {
+            panic!("CMSG_NXTHDR returned the header at offset {offset} again: the walk never ends");
+        }
+        visited.push(offset);
+        if offset
+            .checked_add(size_of::<libc::cmsghdr>())
+            .is_none_or(|end| end > buf.len())
+        {
+            panic!("CMSG_NXTHDR returned a header at offset {offset}, outside the buffer");
+        }
+        // SAFETY: the header lies inside `buf` (checked above); it is read
+        // without assuming the pointer is aligned, as a careful program
+        // does (and as x86 reads it where the macro points).
+        let header = unsafe { cmsg.read_unaligned() };
+        let len = header.cmsg_len as usize;
+        // SAFETY: CMSG_DATA only adds the header's size to the pointer.
+        let data_at = (unsafe { (macros.data)(cmsg) } as usize).wrapping_sub(base);
+        let data = offset
+            .checked_add(len)
+            .filter(|&end| end >= data_at)
+            .and_then(|end| buf.get(data_at..end));
+        match data {
+            Some(data) => msgs.push(ParsedMessage {
+                level: header.cmsg_level,
+                kind: header.cmsg_type,
+                payload: Payload::Bytes(data.to_vec()),
+            }),
+            None => {
+                read_outside.get_or_insert(format!(
+                    "the header at offset {offset} has cmsg_len {len}: reading its data from \
+                     CMSG_DATA (offset {data_at}) reads outside the {}-byte buffer",
+                    buf.len()
+                ));
+            }
+        }
+        // SAFETY: `msg` describes `buf` and `cmsg` is a header inside it,
+        // as the macro requires; whatever its length, the C library decides
+        // where the next header is and whether one fits. It only reads.
+        cmsg = unsafe { (macros.next)(&msg, cmsg) };
+    }
+    if let Some(read) = read_outside {
+        panic!("{read}");
+    }
+    msgs
+}
