@@ -14,6 +14,7 @@ use sockcmsg::conformance::Implementation;
 
 pub mod libc_crate;
 pub mod table;
+pub mod uds_crate;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
 /// its adapter.
@@ -45,6 +46,12 @@ pub fn all() -> Vec<Peer> {
             package: Some("libc"),
             implementation: Box::new(libc_crate::LibcCrate),
             notes: libc_crate::NOTES,
+        },
+        Peer {
+            slug: "uds",
+            package: Some("uds"),
+            implementation: Box::new(uds_crate::Uds),
+            notes: uds_crate::NOTES,
         },
     ]
 }
