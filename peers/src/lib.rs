@@ -15,6 +15,7 @@ use sockcmsg::conformance::Implementation;
 pub mod libc_crate;
 pub mod table;
 pub mod uds_crate;
+pub mod unix_ancillary_crate;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
 /// its adapter.
@@ -52,6 +53,12 @@ pub fn all() -> Vec<Peer> {
             package: Some("uds"),
             implementation: Box::new(uds_crate::Uds),
             notes: uds_crate::NOTES,
+        },
+        Peer {
+            slug: "unix-ancillary",
+            package: Some("unix-ancillary"),
+            implementation: Box::new(unix_ancillary_crate::UnixAncillary),
+            notes: unix_ancillary_crate::NOTES,
         },
     ]
 }
