@@ -14,6 +14,7 @@ use sockcmsg::conformance::Implementation;
 
 pub mod libc_crate;
 pub mod table;
+pub mod tokio_seqpacket_crate;
 pub mod uds_crate;
 pub mod unix_ancillary_crate;
 
@@ -53,6 +54,12 @@ pub fn all() -> Vec<Peer> {
             package: Some("uds"),
             implementation: Box::new(uds_crate::Uds),
             notes: uds_crate::NOTES,
+        },
+        Peer {
+            slug: "tokio-seqpacket",
+            package: Some("tokio-seqpacket"),
+            implementation: Box::new(tokio_seqpacket_crate::TokioSeqpacket::new()),
+            notes: tokio_seqpacket_crate::NOTES,
         },
         Peer {
             slug: "unix-ancillary",
