@@ -25,6 +25,9 @@ pub mod rustix_crate;
 pub mod sendfd;
 pub mod std_ancillary;
 pub mod table;
+pub mod tokio_seqpacket_crate;
+pub mod uds_crate;
+pub mod unix_ancillary_crate;
 
 /// A peer: its crate's name as the lock file has it (for the version), and
 /// its adapter.
@@ -99,6 +102,24 @@ pub fn all() -> Vec<Peer> {
             package: Some("passfd"),
             implementation: Box::new(passfd::Passfd),
             notes: passfd::NOTES,
+        },
+        Peer {
+            slug: "uds",
+            package: Some("uds"),
+            implementation: Box::new(uds_crate::Uds),
+            notes: uds_crate::NOTES,
+        },
+        Peer {
+            slug: "tokio-seqpacket",
+            package: Some("tokio-seqpacket"),
+            implementation: Box::new(tokio_seqpacket_crate::TokioSeqpacket::new()),
+            notes: tokio_seqpacket_crate::NOTES,
+        },
+        Peer {
+            slug: "unix-ancillary",
+            package: Some("unix-ancillary"),
+            implementation: Box::new(unix_ancillary_crate::UnixAncillary),
+            notes: unix_ancillary_crate::NOTES,
         },
     ]
 }

@@ -1,0 +1,78 @@
+//! The `uds` crate's receive: [`UnixDatagramExt::recv_fds`], as its users
+//! call it on a `std` [`UnixDatagram`].
+//!
+//! `uds` has no public parser and no public encoder: its walk of the
+//! control buffer (`Ancillary`, over `CMSG_FIRSTHDR`/`CMSG_NXTHDR`) and its
+//! `recv_ancillary` and `send_ancillary` are in a private module, reached
+//! only through `recv_fds`/`send_fds` on its extension traits and on
+//! `UnixSeqpacketConn`. So the adapter implements `receive` only.
+//!
+//! The caller of `recv_fds` does not choose the control buffer's size: it
+//! passes a slice for the fds it wants, and `uds` allocates
+//! `CMSG_SPACE(4 * n)` bytes for `n` of them (0 bytes for none). The
+//! adapter asks for the fds that `control_len` bytes hold,
+//! `(control_len - 16) / 4` (none below 20 bytes), as a caller sizes its
+//! slice; `uds`'s buffer is then that many fds' `CMSG_SPACE`, which is
+//! `control_len` rounded to a multiple of 4 and then up to one of 8 (so 4
+//! bytes more than `control_len` at most, and an odd `n` exercises the fd
+//! the kernel may add that `recv_fds` closes). `recv_fds`
+//! returns raw numbers the caller must close, and never tells its caller
+//! about `MSG_CTRUNC` (its `ancillary_truncated` is private), so
+//! `truncated` is `None`.
+//!
+//! The runner's datagram socket is used in place, as a `std`
+//! `UnixDatagram` built from its number and never dropped (no `dup`, so
+//! that the `RLIMIT_NOFILE` cases have the room they say): `recv_fds` is
+//! the same `recvmsg` on it with `uds`'s own buffer and walk.
+
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, RawFd};
+use std::os::unix::net::UnixDatagram;
+
+use sockcmsg::conformance::{HandedBack, HandedFd, Implementation};
+use uds::UnixDatagramExt;
+
+/// `uds`'s `UnixDatagramExt::recv_fds`.
+pub struct Uds;
+
+impl Implementation for Uds {
+    fn name(&self) -> String {
+        "uds (recv_fds)".to_owned()
+    }
+
+    fn receive(
+        &self,
+        socket: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<HandedBack, String>> {
+        // The fds that control_len bytes hold past the 16-byte header.
+        let wanted = control_len.saturating_sub(16) / 4;
+        let mut fd_buf: Vec<RawFd> = vec![-1; wanted];
+        // SAFETY: the number is the runner's open socket, borrowed for this
+        // call; ManuallyDrop keeps the UnixDatagram from closing it, and it
+        // is only used for the one recvmsg below.
+        let datagram = ManuallyDrop::new(unsafe { UnixDatagram::from_raw_fd(socket.as_raw_fd()) });
+        let received = UnixDatagramExt::recv_fds(&*datagram, &mut [0; 1], &mut fd_buf);
+        Some(
+            received
+                .map(|(_bytes, count)| HandedBack {
+                    fds: fd_buf
+                        .iter()
+                        .take(count)
+                        .map(|&fd| HandedFd::Raw(fd))
+                        .collect(),
+                    truncated: None,
+                })
+                .map_err(|err| err.to_string()),
+        )
+    }
+}
+
+/// What the findings are, checked against `uds`'s source.
+pub const NOTES: &str = r#"Checked by hand against uds 0.4.2 (`src/ancillary.rs`, `src/traits.rs`). `uds` has no public parser and no public encoder (its `ancillary` module is private), so only `fds` ran: 413 cases, no finding. `UnixDatagramExt::recv_fds` (traits.rs:447, into ancillary.rs:540) leaks nothing, hands back only descriptors it received, and closes the fds past the caller's slice (ancillary.rs:560). It asks for `MSG_CMSG_CLOEXEC` and refuses a misaligned control buffer (ancillary.rs:499-502).
+
+Found by reading, not in the table:
+- **`MSG_CTRUNC` is never reported.** `Ancillary::ancillary_truncated` is private (ancillary.rs:466-467, "type is not yet exposed"). `recv_fds` returns only `MSG_TRUNC` (ancillary.rs:565), and `UnixDatagramExt::recv_fds` drops even that. The control buffer is sized from `fd_buf.len()` alone (ancillary.rs:544), so with `SO_PASSCRED` on, the 32 bytes of credentials come first and push the fds out. Then `recv_fds(&mut buf, &mut [0; 2])` (a 24-byte buffer) gets 0 of the 2 fds sent, and `Ok((1, 0))`. The kernel has set `MSG_CTRUNC` and discarded them, and the caller cannot tell. The adapter's own run shows this: `control_len` 24 with credentials hands back none.
+- **A cut credentials message is read whole.** `Ancillary::next` reads a 12-byte `ucred` from any `SCM_CREDENTIALS` message without checking its length (ancillary.rs:423 `FIXME check payload size?`, read at 430). With `SO_PASSCRED` and a 24-byte buffer, the kernel writes `cmsg_len` 24, which is 8 bytes of data. The read then goes 4 bytes past the slice handed to `recvmsg`. It stays inside `AncillaryBuf`'s 256-byte on-stack array, so nothing faults, and `recv_fds` discards the value.
+- **A header shorter than 16 bytes would underflow.** `Ancillary::next` computes `cmsg_len - CMSG_LEN(0)` without checking (ancillary.rs:396). Only buffers the kernel wrote reach it, and the kernel never writes such a header.
+"#;
