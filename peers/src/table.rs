@@ -88,11 +88,11 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
             for (n, finding) in classes.iter().enumerate() {
                 let _ = write!(
                     out,
-                    "\n- input: `{}`\n  - the model: {}\n  - {}: {}\n  - reproduce: `{}`\n",
-                    finding.input_shown(),
-                    finding.model,
+                    "\n- input: {}\n  - the model: {}\n  - {}: {}\n  - reproduce: `{}`\n",
+                    shown(finding),
+                    cut(&finding.model),
                     row.title,
-                    finding.implementation,
+                    cut(&finding.implementation),
                     reproduce(row.slug, finding, n),
                 );
             }
@@ -102,6 +102,27 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
         }
     }
     out
+}
+
+/// A finding's input as the page shows it, in code: cut after 80 bytes
+/// (the kept file has it whole).
+fn shown(finding: &Finding) -> String {
+    const SHOWN: usize = 160;
+    let text = finding.input_shown();
+    match text.get(..SHOWN) {
+        Some(start) if text.len() > SHOWN => {
+            format!("`{start}…` ({} bytes in all)", finding.input.len())
+        }
+        _ => format!("`{text}`"),
+    }
+}
+
+/// An answer as the page shows it: cut after 300 characters.
+fn cut(answer: &str) -> String {
+    match answer.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &answer[..at]),
+        None => answer.to_owned(),
+    }
 }
 
 fn cell(row: &Row<'_>, check: &str) -> String {
