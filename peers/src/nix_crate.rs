@@ -108,4 +108,10 @@ check MSG_CTRUNC", CHANGELOG 0.29): on Linux the truncated buffer is still
 walkable (the kernel shortens `cmsg_len` to what it wrote), so `cmsgs()`
 could iterate it and report the truncation beside it; or, before returning
 `ENOBUFS`, walk it and close the `SCM_RIGHTS` fds found.
+
+- **`cloexec`: the fds are not close-on-exec by default.** `recvmsg` passes
+  the caller's `MsgFlags` through, and `MSG_CMSG_CLOEXEC`
+  (`src/sys/socket/mod.rs:371`) is one the caller must ask for; with
+  `MsgFlags::empty()` a program that later execs hands every received fd to
+  its child. sockcmsg sets it unless told not to.
 "#;

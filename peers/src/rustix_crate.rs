@@ -307,4 +307,9 @@ the overflow panics becoming lengths past the end accepted.
 Not encoded: fd -1 (`BorrowedFd` cannot hold it), pid -1 and uid
 `u32::MAX` (`Pid::from_raw` and `Uid::from_raw` debug-assert against
 them).
+
+- **`cloexec`: the fds are not close-on-exec by default.** `recvmsg` takes
+  `RecvFlags`, and `RecvFlags::CMSG_CLOEXEC` is the caller's to ask for;
+  with `RecvFlags::empty()` a program that later execs hands every received
+  fd to its child.
 "#;

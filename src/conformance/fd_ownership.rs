@@ -112,30 +112,51 @@ pub(super) fn fd_check<I: Implementation + ?Sized>(
     limit: Duration,
     report: &mut Report,
 ) {
-    const CHECK: &str = "fds";
     let model = Model::new(implementation.layout());
-    let mut summary = summary(CHECK);
+    let (mut fds, mut cloexec) = (summary("fds"), summary("cloexec"));
+    let mut findings = Vec::new();
     for case in cases(&model) {
         let expected = case.expected(&model);
-        let problems = match in_child(limit, || run_case(implementation, &model, case)) {
+        let answer = match in_child(limit, || run_case(implementation, &model, case)) {
             ChildEnd::Returned(bytes) if bytes == UNSUPPORTED => {
-                return not_run(report, CHECK, "the implementation does not receive");
+                let why = "the implementation does not receive";
+                not_run(report, "fds", why);
+                return not_run(report, "cloexec", why);
             }
             ChildEnd::Returned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             ChildEnd::Failed(how) => how,
-            ChildEnd::NotStarted(err) => return not_run(report, CHECK, &err),
+            ChildEnd::NotStarted(err) => {
+                not_run(report, "fds", &err);
+                return not_run(report, "cloexec", &err);
+            }
         };
-        summary.cases = summary.cases.saturating_add(1);
+        let (problems, inheritable) = answer.split_once('\n').unwrap_or((&answer, ""));
+        let input = case.to_string();
+        fds.cases = fds.cases.saturating_add(1);
         if !problems.is_empty() {
-            summary.findings = summary.findings.saturating_add(1);
-            let input = case.to_string();
+            fds.findings = fds.findings.saturating_add(1);
             let model = describe(&expected, case.fds);
-            report
-                .findings
-                .push(finding(CHECK, input.as_bytes(), model, problems));
+            findings.push(finding("fds", input.as_bytes(), model, problems.to_owned()));
+        }
+        if expected.fds_installed > 0 {
+            cloexec.cases = cloexec.cases.saturating_add(1);
+            if !inheritable.is_empty() {
+                cloexec.findings = cloexec.findings.saturating_add(1);
+                let model = "every fd handed back close-on-exec, as MSG_CMSG_CLOEXEC makes it: \
+                             a program that execs must not pass on what a peer sent"
+                    .to_owned();
+                findings.push(finding(
+                    "cloexec",
+                    input.as_bytes(),
+                    model,
+                    inheritable.to_owned(),
+                ));
+            }
         }
     }
-    report.checks.push(summary);
+    report.checks.push(fds);
+    report.checks.push(cloexec);
+    report.findings.extend(findings);
 }
 
 /// What a child answers for an implementation with no `receive`.
@@ -153,11 +174,18 @@ fn describe(expected: &KernelReceive, sent: usize) -> String {
     )
 }
 
-/// One case, in the child: the problems found, one a line, or
-/// [`UNSUPPORTED`].
+/// One case, in the child: the problems found, then on a second line the
+/// fds handed back without `FD_CLOEXEC`; or [`UNSUPPORTED`].
 fn run_case<I: Implementation + ?Sized>(implementation: &I, model: &Model, case: Case) -> Vec<u8> {
     match receive_and_count(implementation, model, case) {
-        Ok(problems) => problems.join("; ").into_bytes(),
+        Ok((problems, inheritable)) => {
+            let problems = problems.join("; ").replace('\n', " ");
+            let inheritable = match inheritable.as_slice() {
+                [] => String::new(),
+                fds => format!("handed back fds {fds:?} without FD_CLOEXEC"),
+            };
+            format!("{problems}\n{inheritable}").into_bytes()
+        }
         Err(Setup::Unsupported) => UNSUPPORTED.to_vec(),
         Err(Setup::Failed(why)) => format!("the case could not be set up: {why}").into_bytes(),
     }
@@ -178,7 +206,7 @@ fn receive_and_count<I: Implementation + ?Sized>(
     implementation: &I,
     model: &Model,
     case: Case,
-) -> Result<Vec<String>, Setup> {
+) -> Result<(Vec<String>, Vec<RawFd>), Setup> {
     let (tx, rx) = socket::socketpair(SocketKind::Datagram)?;
     socket::set_option(rx.as_fd(), SocketOption::PassCredentials, case.credentials)?;
     let (passed, _peer) = UnixDatagram::pair()?;
@@ -194,13 +222,13 @@ fn receive_and_count<I: Implementation + ?Sized>(
         fd_table::set_open_files_limit(old)?;
     }
     let mut problems = Vec::new();
-    let handed = match answer {
+    let (handed, answered) = match answer {
         Ok(None) => return Err(Setup::Unsupported),
-        Ok(Some(Ok(handed))) => handed,
-        Ok(Some(Err(_))) => HandedBack::default(),
+        Ok(Some(Ok(handed))) => (handed, true),
+        Ok(Some(Err(_))) => (HandedBack::default(), false),
         Err(panic) => {
             problems.push(panic);
-            HandedBack::default()
+            (HandedBack::default(), false)
         }
     };
     let expected = case.expected(model);
@@ -212,6 +240,7 @@ fn receive_and_count<I: Implementation + ?Sized>(
         HandedFd::Raw(raw) => *raw,
     });
     let mut seen = Vec::new();
+    let mut inheritable = Vec::new();
     for fd in numbers {
         if seen.contains(&fd) {
             problems.push(format!("handed back fd {fd} twice"));
@@ -220,8 +249,20 @@ fn receive_and_count<I: Implementation + ?Sized>(
                 "handed back fd {fd}, which is not a descriptor received"
             ));
         } else {
+            if !fd_table::is_close_on_exec(fd) {
+                inheritable.push(fd);
+            }
             seen.push(fd);
         }
+    }
+    let installed = usize::try_from(expected.fds_installed).unwrap_or(usize::MAX);
+    let lost = installed.saturating_sub(seen.len());
+    if answered && lost > 0 && handed.truncated != Some(true) {
+        problems.push(format!(
+            "handed back {} of the {installed} fds the kernel installed, saying nothing of \
+             the other {lost}",
+            seen.len()
+        ));
     }
     release(handed, &seen);
     let after = open_fds();
@@ -244,7 +285,7 @@ fn receive_and_count<I: Implementation + ?Sized>(
     if !closed.is_empty() {
         problems.push(format!("closed fds it did not receive: {closed:?}"));
     }
-    Ok(problems)
+    Ok((problems, inheritable))
 }
 
 /// Drops what was handed back and closes the raw numbers among `verified`

@@ -45,13 +45,15 @@
 //! `unaligned` (every probe again at an odd address), `go-vectors` (Go
 //! 1.19's 2,541 inputs), `corpus` (folders of buffers), `properties` (the
 //! crate's proptest strategies, shrunk), `kernel` (buffers the kernel
-//! wrote), `encoders` (bytes against the model's) and `fds` (Linux: fds
+//! wrote), `encoders` (bytes against the model's), `fds` (Linux: fds
 //! received through a real socket into control buffers of every size from
 //! 0 to past full, and at `RLIMIT_NOFILE`; each case in a child process
 //! that counts its open descriptors before and after the implementation's
 //! result is dropped, and compares what was handed back and the truncation
-//! reported with
-//! [`Model::kernel_receive`](crate::model::Model::kernel_receive)).
+//! reported with [`Model::kernel_receive`](crate::model::Model::kernel_receive):
+//! a leak, a foreign or repeated fd, a wrong `MSG_CTRUNC`, installed fds
+//! dropped without a word) and `cloexec` (the same receives: is every fd
+//! handed back close-on-exec, as `MSG_CMSG_CLOEXEC` makes it, by default?).
 
 mod compare;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -73,7 +75,7 @@ pub use runner::{fuzz_against_model, Isolation, Runner};
 pub use sockcmsg::Sockcmsg;
 
 /// Every check a run may report, by name, in the order it runs them.
-pub const CHECKS: [&str; 15] = [
+pub const CHECKS: [&str; 16] = [
     "short input",
     "tail",
     "unpadded last",
@@ -89,12 +91,13 @@ pub const CHECKS: [&str; 15] = [
     "kernel",
     "encoders",
     "fds",
+    "cloexec",
 ];
 
-/// Whether the inputs of `check` are control buffers (all but `encoders`
-/// and `fds`, whose inputs are descriptions of the case).
+/// Whether the inputs of `check` are control buffers (all but `encoders`,
+/// `fds` and `cloexec`, whose inputs are descriptions of the case).
 pub fn reads_buffers(check: &str) -> bool {
-    !matches!(check, "encoders" | "fds")
+    !matches!(check, "encoders" | "fds" | "cloexec")
 }
 
 /// An implementation under test. Every method is optional: return `None`

@@ -14,6 +14,13 @@ pub(crate) fn is_open(fd: RawFd) -> bool {
     fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
 }
 
+/// Whether `fd` is open and close-on-exec.
+pub(crate) fn is_close_on_exec(fd: RawFd) -> bool {
+    // SAFETY: as in `is_open`.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    flags != -1 && flags & libc::FD_CLOEXEC != 0
+}
+
 /// Closes `fd`, a number an implementation handed over as the caller's to
 /// close (`conformance::ReceivedFd::Raw`).
 pub(crate) fn close_handed_over(fd: RawFd) {
