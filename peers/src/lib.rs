@@ -45,6 +45,13 @@ pub struct Peer {
     pub notes: &'static str,
 }
 
+/// Whether `peer` parses a buffer it is given in this process, as a library
+/// call: what the speed column times. Go's parse is a program of its own, a
+/// process started for each call, and is not timed.
+pub fn parses_in_process(peer: &Peer) -> bool {
+    peer.slug != "go" && peer.implementation.parse(&[]).is_some()
+}
+
 /// Every peer, sockcmsg first (the table's reference row).
 pub fn all() -> Vec<Peer> {
     vec![

@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! conformance [--peers a,b] [--only check,check] [--input FILE]
-//!             [--versions name=1.2,...] [--save DIR] [--property-cases N]
+//!             [--versions name=1.2,...] [--speed slug=1.05,...]
+//!             [--save DIR] [--property-cases N]
 //! ```
 //!
 //! `--input FILE` replays one control buffer (the `corpus` check alone);
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sockcmsg::conformance::{self, Finding, Isolation, Report, Runner, CHECKS};
-use sockcmsg_peers::table::{self, Row};
+use sockcmsg_peers::table::{self, Row, Speed};
 
 const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd64.tsv");
 
@@ -35,6 +36,7 @@ struct Options {
     only: Option<Vec<String>>,
     input: Option<PathBuf>,
     versions: BTreeMap<String, String>,
+    speed: BTreeMap<String, String>,
     save: Option<PathBuf>,
     property_cases: u32,
 }
@@ -45,6 +47,7 @@ fn options() -> Result<Options, String> {
         only: None,
         input: None,
         versions: BTreeMap::new(),
+        speed: BTreeMap::new(),
         save: None,
         property_cases: 256,
     };
@@ -60,12 +63,16 @@ fn options() -> Result<Options, String> {
             "--property-cases" => {
                 options.property_cases = value.parse().map_err(|err| format!("{flag}: {err}"))?
             }
-            "--versions" => {
+            "--versions" | "--speed" => {
+                let map = match flag.as_str() {
+                    "--versions" => &mut options.versions,
+                    _ => &mut options.speed,
+                };
                 for pair in list(value) {
-                    let (name, version) = pair
+                    let (name, value) = pair
                         .split_once('=')
-                        .ok_or_else(|| format!("--versions: {pair} is not name=version"))?;
-                    options.versions.insert(name.to_owned(), version.to_owned());
+                        .ok_or_else(|| format!("{flag}: {pair} is not name=value"))?;
+                    map.insert(name.to_owned(), value.to_owned());
                 }
             }
             _ => return Err(format!("unknown option {flag}")),
@@ -141,11 +148,17 @@ fn run() -> Result<(), String> {
         if let Some(dir) = &options.save {
             save_classes(&dir.join(peer.slug), &report)?;
         }
+        let speed = match options.speed.get(peer.slug) {
+            Some(ratio) => Speed::Ratio(ratio.clone()),
+            None if !sockcmsg_peers::parses_in_process(peer) => Speed::NotTimed,
+            None => Speed::NotMeasured,
+        };
         rows.push(Row {
             slug: peer.slug,
             title,
             report,
             notes: peer.notes,
+            speed,
         });
     }
     print!("{}", table::markdown(&rows, reproduce));

@@ -16,6 +16,30 @@ pub struct Row<'a> {
     pub report: Report,
     /// Its findings explained, checked against its source (Markdown).
     pub notes: &'a str,
+    /// Its parse's speed against sockcmsg's.
+    pub speed: Speed,
+}
+
+/// The speed column's cell.
+pub enum Speed {
+    /// The most, over the sizes timed, of its median over sockcmsg's.
+    Ratio(String),
+    /// Its parse is not a library call (Go's is a process per call), or it
+    /// has none.
+    NotTimed,
+    /// It was not timed in this run (`cargo xtask conformance` with
+    /// options).
+    NotMeasured,
+}
+
+impl Speed {
+    fn cell(&self) -> String {
+        match self {
+            Speed::Ratio(ratio) => format!("×{ratio}"),
+            Speed::NotTimed => "[–](# \"no parse that runs as a library call\")".to_owned(),
+            Speed::NotMeasured => "[–](# \"not timed in this run\")".to_owned(),
+        }
+    }
 }
 
 /// A finding's anchor in the page: `libc-tail`.
@@ -62,16 +86,23 @@ pub fn classes<'r>(report: &'r Report, check: &'r str) -> Vec<&'r Finding> {
 /// `reproduce` gives the command that replays the `n`th class of a check.
 pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> String) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| implementation | {} |", CHECKS.join(" | "));
-    let _ = writeln!(out, "|---|{}", "---|".repeat(CHECKS.len()));
+    let _ = writeln!(out, "| implementation | {} | speed |", CHECKS.join(" | "));
+    let _ = writeln!(out, "|---|{}---|", "---|".repeat(CHECKS.len()));
     for row in rows {
         let cells: Vec<String> = CHECKS.iter().map(|check| cell(row, check)).collect();
-        let _ = writeln!(out, "| {} | {} |", row.title, cells.join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            row.title,
+            cells.join(" | "),
+            row.speed.cell()
+        );
     }
     let _ = writeln!(
         out,
         "\n✔: no finding (the number of cases in the link's title); ✘ N: N findings, linked to \
-         the first; –: not run, with the reason in the link's title.\n"
+         the first; –: not run, with the reason in the link's title. Speed: the parse's time \
+         over sockcmsg's, at the size where it compares worst (below 1: faster).\n"
     );
     for row in rows {
         for check in CHECKS {

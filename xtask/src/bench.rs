@@ -41,7 +41,7 @@ pub(crate) fn benches(selected: Option<&str>) -> Result<Vec<&'static str>, Strin
 }
 
 /// Where criterion writes its results.
-fn criterion_home() -> Result<PathBuf, String> {
+pub(crate) fn criterion_home() -> Result<PathBuf, String> {
     match std::env::var_os("CRITERION_HOME") {
         Some(home) => Ok(PathBuf::from(home)),
         None => Ok(target_dir()?.join("criterion")),
@@ -50,18 +50,18 @@ fn criterion_home() -> Result<PathBuf, String> {
 
 /// One benchmark as criterion measured it.
 #[derive(Debug, Clone, PartialEq)]
-struct Measured {
+pub(crate) struct Measured {
     /// `walk`, `rights`, `round_trip`, ...
-    group: String,
+    pub(crate) group: String,
     /// `libc`, `messages`, ...
-    function: String,
+    pub(crate) function: String,
     /// The size it ran at (`16` messages, `253` fds), if it has one.
-    value: Option<String>,
+    pub(crate) value: Option<String>,
     /// The messages one iteration handles, for the benchmarks that say.
     elements: Option<u64>,
     /// The median time of one iteration, and its confidence interval, in
     /// nanoseconds.
-    median: f64,
+    pub(crate) median: f64,
     low: f64,
     high: f64,
     /// When criterion wrote it: the order the benchmarks ran in.
@@ -100,7 +100,11 @@ impl Measured {
             .ok_or_else(|| format!("{}: not criterion's format", new.display()))
     }
 
-    fn of(benchmark: &Value, estimates: &Value, written: SystemTime) -> Option<Measured> {
+    pub(crate) fn of(
+        benchmark: &Value,
+        estimates: &Value,
+        written: SystemTime,
+    ) -> Option<Measured> {
         let text = |field: &str| benchmark[field].as_str().map(str::to_owned);
         let median = &estimates["median"];
         Some(Measured {
@@ -143,7 +147,7 @@ fn written_since(dir: &Path, since: SystemTime, found: &mut Vec<PathBuf>) {
 
 /// The benchmarks criterion wrote under `home` since `since`, but those in
 /// `seen`, in the order they ran.
-fn read_results(
+pub(crate) fn read_results(
     home: &Path,
     since: SystemTime,
     seen: &[Measured],

@@ -10,10 +10,12 @@
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::bench::{criterion_home, read_results, Measured};
+use crate::fuzz::run_checked;
 use crate::{root, write_page, Machine};
 
 /// The folder of the saved findings, relative to the repository.
@@ -26,6 +28,7 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
     let machine = Machine::now();
     let (started, clock) = (SystemTime::now(), Instant::now());
     let full_run = passed_on.is_empty();
+    let speed = if full_run { speed()? } else { Vec::new() };
     let mut command = Command::new("cargo");
     command
         .current_dir(root())
@@ -48,6 +51,9 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
         )
         .args(passed_on)
         .stderr(Stdio::inherit());
+    if !speed.is_empty() {
+        command.arg("--speed").arg(speed.join(","));
+    }
     if full_run {
         let saved = root().join(FINDINGS);
         if saved.exists() {
@@ -72,7 +78,10 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
          adapters built in cargo's dev profile (debug assertions and overflow checks on, as \
          in the users' tests). A column per check: the rule probes, Go 1.19's vectors, the \
          committed corpus, the proptest strategies, buffers the kernel wrote, the encoders, \
-         and fd ownership through real sockets. Each finding's input is kept under \
+         and fd ownership through real sockets; and the speed of each parse, from \
+         `cargo bench -p sockcmsg-peers --bench parse` in the same run: the most, over 1, 16 \
+         and 256 messages, of the peer's median time over sockcmsg's (both through their \
+         adapters, which copy what they parse alike). Each finding's input is kept under \
          `{FINDINGS}/<peer>/`.\n\n- Machine: {machine}.\n\n{table}"
     );
     write_page(
@@ -84,6 +93,57 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
         &body,
     )?;
     Ok(())
+}
+
+/// The speed column: runs the peers' parse benchmark and gives, for each
+/// peer it timed, `slug=ratio`: the most, over the sizes, of the peer's
+/// median over sockcmsg's adapter's median at the same size.
+fn speed() -> Result<Vec<String>, String> {
+    let home = criterion_home()?;
+    let since = SystemTime::now()
+        .checked_sub(Duration::from_secs(1))
+        .unwrap_or(UNIX_EPOCH);
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root())
+        .args([
+            "bench",
+            "--package",
+            "sockcmsg-peers",
+            "--bench",
+            "parse",
+            "--",
+        ])
+        .args(["--warm-up-time", "1", "--measurement-time", "2"])
+        .env("CRITERION_HOME", &home);
+    run_checked(
+        &mut command,
+        "cargo bench --package sockcmsg-peers --bench parse",
+    )?;
+    let results = read_results(&home, since, &[])?;
+    Ok(ratios(&results))
+}
+
+/// `slug=ratio` for every function of the `peer_parse` group but
+/// sockcmsg's own and `messages`.
+fn ratios(results: &[Measured]) -> Vec<String> {
+    let timed = results.iter().filter(|m| m.group == "peer_parse");
+    let mut worst: BTreeMap<&str, f64> = BTreeMap::new();
+    for measured in timed.clone() {
+        let reference = timed
+            .clone()
+            .find(|m| m.function == "sockcmsg" && m.value == measured.value);
+        if let Some(reference) = reference.filter(|r| r.median > 0.0) {
+            let ratio = measured.median / reference.median;
+            let entry = worst.entry(&measured.function).or_insert(ratio);
+            *entry = entry.max(ratio);
+        }
+    }
+    worst
+        .into_iter()
+        .filter(|(function, _)| *function != "messages")
+        .map(|(function, ratio)| format!("{function}={ratio:.2}"))
+        .collect()
 }
 
 /// The version of every package the lock file resolved, by name (the
@@ -130,6 +190,33 @@ fn numbers(version: &str) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn measured(function: &str, count: &str, median: f64) -> Measured {
+        let benchmark = serde_json::json!({
+            "group_id": "peer_parse", "function_id": function, "value_str": count,
+        });
+        let estimates = serde_json::json!({"median": {
+            "point_estimate": median,
+            "confidence_interval": {"lower_bound": median, "upper_bound": median},
+        }});
+        Measured::of(&benchmark, &estimates, UNIX_EPOCH).unwrap()
+    }
+
+    #[test]
+    fn each_peer_gets_its_worst_ratio_to_sockcmsg() {
+        let results = [
+            measured("messages", "1", 1.0),
+            measured("sockcmsg", "1", 10.0),
+            measured("rustix", "1", 15.0),
+            measured("sockcmsg", "16", 100.0),
+            measured("rustix", "16", 120.0),
+            measured("libc", "16", 80.0),
+        ];
+        assert_eq!(
+            ratios(&results),
+            ["libc=0.80", "rustix=1.50", "sockcmsg=1.00"]
+        );
+    }
 
     #[test]
     fn the_highest_version_of_each_package_is_kept() {
