@@ -28,6 +28,22 @@ impl Codec {
         self.layout == Layout::HOST
     }
 
+    pub(super) fn cmsg_len(self, data_len: usize) -> usize {
+        if self.is_host() {
+            crate::cmsg_len(data_len)
+        } else {
+            self.layout.cmsg_len(data_len)
+        }
+    }
+
+    pub(super) fn cmsg_space(self, data_len: usize) -> usize {
+        if self.is_host() {
+            crate::cmsg_space(data_len)
+        } else {
+            self.layout.cmsg_space(data_len)
+        }
+    }
+
     pub(super) fn messages(self, buf: &[u8]) -> Messages<'_> {
         if self.is_host() {
             crate::messages(buf)

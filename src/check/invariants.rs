@@ -49,6 +49,9 @@ pub(super) fn parse_in(
             "parse_one's rest does not start at offset {at}, where the model's walk is"
         );
         let one = codec.parse_one_socket_control_message(rest);
+        if let Err(err) = one {
+            check_error(err);
+        }
         assert_eq!(
             one_as_model(rest, one),
             model.parse_one(here).map_err(Some),
@@ -76,6 +79,7 @@ pub(super) fn parse_in(
                     "parse_one_socket_control_message and messages() at offset {at}"
                 );
                 check_header(&model, &msg);
+                check_sizes(codec, &model, msg.data.len());
                 check_typed(codec, &model, &msg);
                 rest = next;
             }
@@ -85,6 +89,7 @@ pub(super) fn parse_in(
                     Some(&err),
                     "parse_socket_control_message and messages() end in other errors"
                 );
+                check_error(err);
                 let rejection = Rejection::of_error(err);
                 assert!(
                     rejection.is_some() && rejection == expected.rejection,
@@ -198,6 +203,33 @@ fn check_header(model: &Model, msg: &SocketControlMessage<'_>) {
     );
 }
 
+/// Checks the codec's `cmsg_len` and `cmsg_space` for a message's data
+/// length against the model's.
+fn check_sizes(codec: Codec, model: &Model, data_len: usize) {
+    let wide = data_len as u128;
+    assert_eq!(
+        (
+            codec.cmsg_len(data_len) as u128,
+            codec.cmsg_space(data_len) as u128
+        ),
+        (model.cmsg_len(wide), model.cmsg_space(wide)),
+        "cmsg_len and cmsg_space of {data_len} bytes are not the model's"
+    );
+}
+
+/// Checks what a caller does with an error the codec returned: its message
+/// formats (never a panic, whatever its numbers), and it converts to
+/// `EINVAL`, as Go's errors are. `error.rs`'s tests check each message's
+/// words.
+fn check_error(err: Error) {
+    assert!(!err.to_string().is_empty(), "{err:?} has no message");
+    assert_eq!(
+        std::io::Error::from(err).raw_os_error(),
+        Some(libc::EINVAL),
+        "{err:?} is not EINVAL as an io::Error"
+    );
+}
+
 /// Checks the typed decoders on one message against the model's
 /// ([`Model::rights`], [`Model::credentials`]): the same payload, or the
 /// same reason to refuse it; and what they return encodes, with
@@ -224,6 +256,9 @@ fn check_typed(codec: Codec, model: &Model, msg: &SocketControlMessage<'_>) {
             .map_err(|r| Some(*r)),
         "parse_unix_rights and the model disagree on {msg:?}"
     );
+    if let Err(err) = rights {
+        check_error(err);
+    }
     if let Ok(fds) = &rights {
         assert_eq!(
             codec.unix_rights(fds),
@@ -233,6 +268,9 @@ fn check_typed(codec: Codec, model: &Model, msg: &SocketControlMessage<'_>) {
     }
 
     let credentials = codec.parse_unix_credentials(msg);
+    if let Err(err) = credentials {
+        check_error(err);
+    }
     assert_eq!(
         credentials
             .map(|cred| (cred.pid, cred.uid, cred.gid))
@@ -371,6 +409,7 @@ pub(super) fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
             available: short,
         };
         assert_eq!(refused, Err(too_small), "encode_into one byte short");
+        check_error(too_small);
         assert!(
             dirty_bytes.get(..short) == Some(small),
             "encode_into wrote into a buffer it refused"

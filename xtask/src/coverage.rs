@@ -92,7 +92,7 @@ fn host_triple() -> Result<String, String> {
 }
 
 /// `cargo xtask coverage`.
-pub(crate) fn coverage(targets: &[&'static str]) -> Result<(), String> {
+pub(crate) fn coverage(targets: &[&'static str], fail_under: Option<f64>) -> Result<(), String> {
     let (started, clock) = (SystemTime::now(), Instant::now());
     ensure_tools()?;
     let llvm = llvm_tools()?;
@@ -220,7 +220,13 @@ pub(crate) fn coverage(targets: &[&'static str]) -> Result<(), String> {
         clock.elapsed(),
         &page(&totals, &names, &replayed, &listed),
     )?;
-    Ok(())
+    match fail_under {
+        Some(least) if percent(totals.regions) < least => Err(format!(
+            "the corpus reaches {:.1}% of the codec's regions, under the {least}% asked for",
+            percent(totals.regions)
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The body of `docs/coverage.md`: what was replayed, the totals, and the
@@ -301,15 +307,17 @@ impl Totals {
     }
 }
 
+/// `covered` of `count` as a percentage (100 of nothing).
+fn percent((covered, count): (u64, u64)) -> f64 {
+    if count == 0 {
+        100.0
+    } else {
+        covered as f64 * 100.0 / count as f64
+    }
+}
+
 impl std::fmt::Display for Totals {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let percent = |(covered, count): (u64, u64)| {
-            if count == 0 {
-                100.0
-            } else {
-                covered as f64 * 100.0 / count as f64
-            }
-        };
         write!(
             f,
             "lines {}/{} ({:.1}%), regions {}/{} ({:.1}%)",

@@ -75,11 +75,12 @@ commands:
       messages. --layout is host (the default) or a layout's name
       (linux-64, linux-64-musl, macos, freebsd-64, illumos, aix, ...; an
       unknown name lists them all); not with the *_any_layout targets.
-  coverage [--targets a,b]
+  coverage [--targets a,b] [--fail-under PERCENT]
       Replay the committed corpus with coverage-instrumented targets, write
       an HTML report to fuzz/coverage/html/, and print the lines and
       regions of the codec (src/*.rs but check, arbitrary, strategies)
       reached, then every region not reached; the same in docs/coverage.md.
+      --fail-under 95 fails when less than 95% of the regions are reached.
   cflite-build
       Run .clusterfuzzlite/build.sh (also OSS-Fuzz's) with SRC and OUT set
       to temporary folders, check what it put in OUT, and replay each
@@ -408,8 +409,15 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "decode" => decode(options),
         "coverage" => {
-            only_options(options, &["--targets"], &[])?;
-            coverage::coverage(&targets(option(options, "--targets")?)?)
+            only_options(options, &["--targets", "--fail-under"], &[])?;
+            let fail_under = option(options, "--fail-under")?
+                .map(|least| {
+                    least
+                        .parse::<f64>()
+                        .map_err(|err| format!("--fail-under: {err}"))
+                })
+                .transpose()?;
+            coverage::coverage(&targets(option(options, "--targets")?)?, fail_under)
         }
         "cflite-build" => {
             only_options(options, &[], &[])?;
