@@ -9,9 +9,10 @@ use super::{HandedBack, HandedFd};
 use super::{Implementation, Parsed, ParsedMessage, Payload};
 use crate::{Error, Layout, SocketControlMessage};
 
-/// sockcmsg through its public API, as its users call it: the walk, each
-/// message decoded (rights as fds, credentials on Linux, anything else as
-/// bytes), the encoders, and [`socket::recv`](crate::socket::recv).
+/// sockcmsg through its public API, as its users call it: the walk that
+/// allocates nothing ([`messages`](crate::messages)), each message decoded
+/// (rights as fds, credentials on Linux, anything else as bytes), the
+/// encoders, and [`socket::recv`](crate::socket::recv).
 ///
 /// ```
 /// use sockcmsg::conformance::{Runner, Sockcmsg};
@@ -28,8 +29,9 @@ impl Implementation for Sockcmsg {
     }
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        let decoded = crate::parse_socket_control_message(buf)
-            .and_then(|msgs| msgs.iter().map(decode).collect::<Result<Vec<_>, _>>());
+        let decoded: Result<Vec<ParsedMessage>, Error> = crate::messages(buf)
+            .map(|msg| msg.and_then(|msg| decode(&msg)))
+            .collect();
         Some(match decoded {
             Ok(msgs) => Parsed::Messages(msgs),
             Err(err) => Parsed::Rejected(err.to_string()),
