@@ -80,8 +80,9 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
          committed corpus, the proptest strategies, buffers the kernel wrote, the encoders, \
          and fd ownership through real sockets; and the speed of each parse, from \
          `cargo bench -p sockcmsg-peers --bench parse` in the same run: the most, over 1, 16 \
-         and 256 messages, of the peer's median time over sockcmsg's (both through their \
-         adapters, which copy what they parse alike). Each finding's input is kept under \
+         and 256 messages, of the peer's median time over sockcmsg's, both through their \
+         adapters, which copy what they parse into the harness's answer (an adapter whose \
+         parser drops messages, as rustix drops unknown types, copies less). Each finding's input is kept under \
          `{FINDINGS}/<peer>/`.\n\n- Machine: {machine}.\n\n{table}"
     );
     write_page(
