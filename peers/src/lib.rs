@@ -12,6 +12,8 @@
 
 #![cfg_attr(feature = "nightly", feature(unix_socket_ancillary_data))]
 
+use std::os::fd::BorrowedFd;
+
 use sockcmsg::conformance::Implementation;
 
 mod c_walk;
@@ -43,6 +45,26 @@ pub struct Peer {
     /// the function and line of its code that does it. Markdown, shown
     /// under its findings in the page.
     pub notes: &'static str,
+}
+
+/// `fds` as `BorrowedFd`s, for an encoder whose API takes them, or `None`
+/// if one is -1, which a `BorrowedFd` cannot hold.
+///
+/// # Safety
+///
+/// The encoder given them must only read their numbers to copy them into
+/// its buffer (`as_raw_fd`), never use them for I/O: they need not be open.
+pub(crate) unsafe fn numbers_as_borrowed(fds: &[i32]) -> Option<Vec<BorrowedFd<'static>>> {
+    if fds.contains(&-1) {
+        return None;
+    }
+    // SAFETY: not -1 (checked above); the caller's contract covers the
+    // rest: the numbers are only copied.
+    Some(
+        fds.iter()
+            .map(|&fd| unsafe { BorrowedFd::borrow_raw(fd) })
+            .collect(),
+    )
 }
 
 /// Whether `peer` parses a buffer it is given in this process, as a library

@@ -95,16 +95,8 @@ impl Implementation for RustixCrate {
     }
 
     fn encode_rights(&self, fds: &[i32]) -> Option<Vec<u8>> {
-        if fds.contains(&-1) {
-            return None;
-        }
-        let borrowed: Vec<BorrowedFd<'_>> = fds
-            .iter()
-            // SAFETY: the numbers are only copied into the buffer by `push`
-            // and never used as descriptors; -1, which `BorrowedFd` cannot
-            // hold, was excluded above.
-            .map(|&fd| unsafe { BorrowedFd::borrow_raw(fd) })
-            .collect();
+        // SAFETY: `push` only copies the numbers into the buffer into the buffer.
+        let borrowed = unsafe { crate::numbers_as_borrowed(fds) }?;
         encode(|| SendAncillaryMessage::ScmRights(&borrowed))
     }
 

@@ -38,17 +38,8 @@ impl Implementation for UnixAncillary {
     }
 
     fn encode_rights(&self, fds: &[i32]) -> Option<Vec<u8>> {
-        if fds.contains(&-1) {
-            return None;
-        }
-        let borrowed: Vec<BorrowedFd<'static>> = fds
-            .iter()
-            // SAFETY: `add_fds` reads only the number (`as_raw_fd`) to copy
-            // it into the buffer; the BorrowedFd is never used for I/O and
-            // its drop does nothing, so a number that is not open is never
-            // touched. It is not -1 (checked above).
-            .map(|&fd| unsafe { BorrowedFd::borrow_raw(fd) })
-            .collect();
+        // SAFETY: `add_fds` only reads each number (`as_raw_fd`) to copy it into the buffer.
+        let borrowed = unsafe { crate::numbers_as_borrowed(fds) }?;
         let mut buffer = vec![0; SocketAncillary::buffer_size_for_rights(fds.len())];
         let mut ancillary = SocketAncillary::new(&mut buffer);
         ancillary.add_fds(&borrowed).ok()?;
