@@ -148,8 +148,10 @@ fn check_against_model(
 }
 
 /// A message the codec parsed from `within` as the model's [`Message`]:
-/// its header's fields, and where its data lies in `within`.
-fn as_model(within: &[u8], msg: &SocketControlMessage<'_>) -> Message {
+/// its header's fields, and where its data lies in `within` (which it must:
+/// panics otherwise). `cargo xtask decode` compares the codec's walk with
+/// the model's through it too.
+pub fn as_model(within: &[u8], msg: &SocketControlMessage<'_>) -> Message {
     let wide = |n: usize| n as u128;
     Message {
         len: wide(msg.header.len),

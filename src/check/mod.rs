@@ -57,6 +57,7 @@ mod invariants;
 mod oracles;
 
 pub use inputs::{any_layout_messages, pick_layout, roundtrip_messages};
+pub use invariants::as_model;
 pub use oracles::{move_levels_off_sol_socket, KERNEL_MAX_CONTROL, MOVED_LEVEL};
 
 use crate::Layout;

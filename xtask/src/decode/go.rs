@@ -9,11 +9,12 @@
 //! file compares its answers with the crate's: [`GoAnswer::Same`] where Go
 //! answers as the crate does. `render.rs` prints them.
 
+use sockcmsg::check::as_model;
 use sockcmsg::model::dialect::{go_layout, go_parse_one, go_parse_unix_rights, Answer, Dialect};
 use sockcmsg::model::{Message, Model};
-use sockcmsg::{Layout, SocketControlMessage, Ucred};
+use sockcmsg::{Layout, Ucred};
 
-use super::report::{index, offset_in, rest_at, Payload};
+use super::report::{index, rest_at, Payload};
 
 /// What Go 1.19 answers for one control buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,18 +127,6 @@ impl GoVerdict {
             answer,
             read_as: changed.then_some(go_layout),
         }
-    }
-}
-
-/// The crate's message `ours`, found in `bytes`, as the model states one.
-fn as_model(bytes: &[u8], ours: &SocketControlMessage<'_>) -> Message {
-    let wide = |n: usize| n as u128;
-    Message {
-        len: wide(ours.header.len),
-        level: ours.header.level,
-        kind: ours.header.kind,
-        data_at: wide(offset_in(bytes, ours.data)),
-        data_len: wide(ours.data.len()),
     }
 }
 
