@@ -74,7 +74,7 @@ impl Implementation for NixCrate {
 /// What the findings are, checked against `nix`'s source (0.32.0, the lock
 /// file's version; paths under `nix-0.32.0/`).
 pub const NOTES: &str = r#"
-Only `fds` runs: nix parses nothing it is not handed by its own `recvmsg`
+Only `fds` and `cloexec` run: nix parses nothing it is not handed by its own `recvmsg`
 (`CmsgIterator` is built only from `RecvMsg`'s private `cmsghdr`/`mhdr`,
 `src/sys/socket/mod.rs:692-698`; `ControlMessageOwned::decode_from` is
 private, `mod.rs:1015`), and encodes only into the buffer `sendmsg` hands the
