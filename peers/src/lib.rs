@@ -12,7 +12,9 @@
 
 #![cfg_attr(feature = "nightly", feature(unix_socket_ancillary_data))]
 
-use std::os::fd::BorrowedFd;
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd};
+use std::os::unix::net::UnixDatagram;
 
 use sockcmsg::conformance::Implementation;
 
@@ -45,6 +47,28 @@ pub struct Peer {
     /// the function and line of its code that does it. Markdown, shown
     /// under its findings in the page.
     pub notes: &'static str,
+}
+
+/// The runner's socket as a `UnixDatagram`, for a receive API that takes
+/// one. Not a dup: a dup would take a descriptor, and the `fds` check counts
+/// and limits them; `ManuallyDrop` keeps it from being closed.
+///
+/// # Safety
+///
+/// The result must be used only while `socket` is borrowed.
+pub(crate) unsafe fn as_datagram(socket: BorrowedFd<'_>) -> ManuallyDrop<UnixDatagram> {
+    // SAFETY: the number is an open socket for as long as the caller's
+    // contract says the result is used, and ManuallyDrop never closes it.
+    ManuallyDrop::new(unsafe { UnixDatagram::from_raw_fd(socket.as_raw_fd()) })
+}
+
+/// The fds a control buffer of `control_len` bytes takes (as many whole
+/// ones as fit after one header, the model says): what a receive API that
+/// sizes its buffer from a number of fds is asked for.
+pub(crate) fn fds_fitting(control_len: usize) -> usize {
+    let model = sockcmsg::model::Model::new(sockcmsg::Layout::HOST);
+    let fitting = model.kernel_receive(control_len as u128, false, u128::MAX, u128::MAX);
+    usize::try_from(fitting.fds_installed).unwrap_or(usize::MAX)
 }
 
 /// `fds` as `BorrowedFd`s, for an encoder whose API takes them, or `None`

@@ -14,9 +14,7 @@
 //! filled. It has no encoder either: `send_with_fd` builds its message and
 //! sends it in one call.
 
-use std::mem::ManuallyDrop;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd};
-use std::os::unix::net::UnixDatagram;
+use std::os::fd::BorrowedFd;
 
 use sendfd::RecvWithFd;
 use sockcmsg::conformance::{HandedBack, HandedFd, Implementation};
@@ -34,14 +32,9 @@ impl Implementation for Sendfd {
         socket: BorrowedFd<'_>,
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
-        // SAFETY: CMSG_SPACE only computes.
-        let header = unsafe { libc::CMSG_SPACE(0) } as usize;
-        let room = control_len.saturating_sub(header) / size_of::<i32>();
-        // SAFETY: `socket` stays open for this call, and ManuallyDrop never
-        // closes it. It is not a dup: a dup would take a descriptor, and the
-        // check counts and limits them.
-        let socket = ManuallyDrop::new(unsafe { UnixDatagram::from_raw_fd(socket.as_raw_fd()) });
-        let mut fds = vec![-1; room];
+        // SAFETY: used for this call only, while `socket` is borrowed.
+        let socket = unsafe { crate::as_datagram(socket) };
+        let mut fds = vec![-1; crate::fds_fitting(control_len)];
         Some(
             socket
                 .recv_with_fd(&mut [0; 1], &mut fds)

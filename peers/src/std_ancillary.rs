@@ -70,14 +70,10 @@ impl Implementation for StdAncillary {
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
         use std::io::IoSliceMut;
-        use std::mem::ManuallyDrop;
-        use std::os::fd::{AsRawFd, FromRawFd};
-        use std::os::unix::net::{AncillaryData, SocketAncillary, UnixDatagram};
+        use std::os::unix::net::{AncillaryData, SocketAncillary};
 
-        // SAFETY: `socket` stays open for this call; ManuallyDrop never
-        // closes it. (Not a dup: a dup would take a descriptor, and the
-        // check counts them and limits them.)
-        let socket = ManuallyDrop::new(unsafe { UnixDatagram::from_raw_fd(socket.as_raw_fd()) });
+        // SAFETY: used for this call only, while `socket` is borrowed.
+        let socket = unsafe { crate::as_datagram(socket) };
         let mut buffer = vec![0; control_len];
         let mut ancillary = SocketAncillary::new(&mut buffer);
         let mut data = [0; 1];

@@ -10,8 +10,8 @@
 //! The caller of `recv_fds` does not choose the control buffer's size: it
 //! passes a slice for the fds it wants, and `uds` allocates
 //! `CMSG_SPACE(4 * n)` bytes for `n` of them (0 bytes for none). The
-//! adapter asks for the fds that `control_len` bytes hold,
-//! `(control_len - 16) / 4` (none below 20 bytes), as a caller sizes its
+//! adapter asks for the fds that `control_len` bytes hold (`fds_fitting`:
+//! `(control_len - 16) / 4` on 64-bit, none below 20 bytes), as a caller sizes its
 //! slice; `uds`'s buffer is then that many fds' `CMSG_SPACE`, which is
 //! `control_len` rounded to a multiple of 4 and then up to one of 8 (so 4
 //! bytes more than `control_len` at most, and an odd `n` exercises the fd
@@ -25,9 +25,7 @@
 //! that the `RLIMIT_NOFILE` cases have the room they say): `recv_fds` is
 //! the same `recvmsg` on it with `uds`'s own buffer and walk.
 
-use std::mem::ManuallyDrop;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, RawFd};
-use std::os::unix::net::UnixDatagram;
+use std::os::fd::{BorrowedFd, RawFd};
 
 use sockcmsg::conformance::{HandedBack, HandedFd, Implementation};
 use uds::UnixDatagramExt;
@@ -45,13 +43,10 @@ impl Implementation for Uds {
         socket: BorrowedFd<'_>,
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
-        // The fds that control_len bytes hold past the 16-byte header.
-        let wanted = control_len.saturating_sub(16) / 4;
-        let mut fd_buf: Vec<RawFd> = vec![-1; wanted];
-        // SAFETY: the number is the runner's open socket, borrowed for this
-        // call; ManuallyDrop keeps the UnixDatagram from closing it, and it
-        // is only used for the one recvmsg below.
-        let datagram = ManuallyDrop::new(unsafe { UnixDatagram::from_raw_fd(socket.as_raw_fd()) });
+        let mut fd_buf: Vec<RawFd> = vec![-1; crate::fds_fitting(control_len)];
+        // SAFETY: used for the one recvmsg below, while `socket` is
+        // borrowed.
+        let datagram = unsafe { crate::as_datagram(socket) };
         let received = UnixDatagramExt::recv_fds(&*datagram, &mut [0; 1], &mut fd_buf);
         Some(
             received
