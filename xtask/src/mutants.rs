@@ -16,12 +16,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Instant, SystemTime};
 
 use serde_json::Value;
 
-use crate::fuzz::run_checked;
+use crate::fuzz::install_unless_present;
 use crate::{quoted, root, target_dir, write_page, Machine};
 
 /// cargo-mutants' exit codes (its `ExitCode`): the ones after which its
@@ -29,24 +29,6 @@ use crate::{quoted, root, target_dir, write_page, Machine};
 const SUCCESS: i32 = 0;
 const FOUND_PROBLEMS: i32 = 2;
 const TIMEOUT: i32 = 3;
-
-/// Installs cargo-mutants if it is missing, and says so.
-fn ensure_cargo_mutants() -> Result<(), String> {
-    let installed = Command::new("cargo")
-        .args(["mutants", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !installed {
-        println!("xtask: installing cargo-mutants (cargo install cargo-mutants --locked)");
-        run_checked(
-            Command::new("cargo").args(["install", "cargo-mutants", "--locked"]),
-            "cargo install cargo-mutants",
-        )?;
-    }
-    Ok(())
-}
 
 /// What one cargo-mutants run found, from its `outcomes.json`.
 #[derive(Debug, Default, PartialEq)]
@@ -211,7 +193,7 @@ fn page(
 /// of `files` and `passed_on` after, then `docs/mutants.md`. Fails if the
 /// run did not finish, or if a mutant was missed or timed out.
 pub(crate) fn mutants(jobs: u64, files: &[&str], passed_on: &[String]) -> Result<(), String> {
-    ensure_cargo_mutants()?;
+    install_unless_present(&["mutants"], "cargo-mutants")?;
     let output = target_dir()?;
     let out = output.join("mutants.out");
     let mut args = vec!["mutants".to_owned(), "--jobs".to_owned(), jobs.to_string()];

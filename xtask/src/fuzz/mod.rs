@@ -190,17 +190,25 @@ pub(crate) fn ensure_tools() -> Result<(), String> {
             "rustup toolchain install nightly",
         )?;
     }
-    let has_cargo_fuzz = Command::new("cargo")
-        .args(["+nightly", "fuzz", "--version"])
+    install_unless_present(&["+nightly", "fuzz"], "cargo-fuzz")
+}
+
+/// Installs `package` with `cargo install PACKAGE --locked`, and says so,
+/// unless `cargo PROBE... --version` already runs (`["mutants"]` for
+/// cargo-mutants).
+pub(crate) fn install_unless_present(probe: &[&str], package: &str) -> Result<(), String> {
+    let present = Command::new("cargo")
+        .args(probe)
+        .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    if !has_cargo_fuzz {
-        println!("xtask: installing cargo-fuzz (cargo install cargo-fuzz --locked)");
+    if !present {
+        println!("xtask: installing {package} (cargo install {package} --locked)");
         run_checked(
-            Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]),
-            "cargo install cargo-fuzz",
+            Command::new("cargo").args(["install", package, "--locked"]),
+            &format!("cargo install {package}"),
         )?;
     }
     Ok(())
