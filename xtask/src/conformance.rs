@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::bench::{criterion_home, read_results, Measured};
 use crate::fuzz::run_checked;
-use crate::{root, write_page, Machine};
+use crate::{cargo_metadata, root, write_page, Machine};
 
 /// The folder of the saved findings, relative to the repository.
 const FINDINGS: &str = "corpus/conformance";
@@ -150,17 +150,7 @@ fn ratios(results: &[Measured]) -> Vec<String> {
 /// The version of every package the lock file resolved, by name (the
 /// highest, where it has several).
 fn versions() -> Result<BTreeMap<String, String>, String> {
-    let output = Command::new("cargo")
-        .current_dir(root())
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .output()
-        .map_err(|err| format!("cargo metadata: {err}"))?;
-    if !output.status.success() {
-        return Err(format!("cargo metadata: {}", output.status));
-    }
-    let metadata: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|err| format!("cargo metadata printed no JSON: {err}"))?;
-    Ok(package_versions(&metadata))
+    Ok(package_versions(&cargo_metadata(&["--locked"])?))
 }
 
 fn package_versions(metadata: &Value) -> BTreeMap<String, String> {

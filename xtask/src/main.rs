@@ -121,21 +121,26 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Cargo's target directory for the workspace, as `cargo metadata` gives
-/// it: `target/` unless `CARGO_TARGET_DIR` or a configuration says
-/// otherwise.
-fn target_dir() -> Result<PathBuf, String> {
+/// `cargo metadata --format-version 1 EXTRA...` for the workspace, parsed.
+fn cargo_metadata(extra: &[&str]) -> Result<serde_json::Value, String> {
     let output = Command::new("cargo")
         .current_dir(root())
-        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .args(["metadata", "--format-version", "1"])
+        .args(extra)
         .output()
         .map_err(|err| format!("cargo metadata: {err}"))?;
     if !output.status.success() {
         return Err(format!("cargo metadata: {}", output.status));
     }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|err| format!("cargo metadata printed no JSON: {err}"))?;
-    metadata["target_directory"]
+    serde_json::from_slice(&output.stdout)
+        .map_err(|err| format!("cargo metadata printed no JSON: {err}"))
+}
+
+/// Cargo's target directory for the workspace, as `cargo metadata` gives
+/// it: `target/` unless `CARGO_TARGET_DIR` or a configuration says
+/// otherwise.
+fn target_dir() -> Result<PathBuf, String> {
+    cargo_metadata(&["--no-deps"])?["target_directory"]
         .as_str()
         .map(PathBuf::from)
         .ok_or_else(|| "cargo metadata names no target_directory".to_owned())
