@@ -1,7 +1,8 @@
 //! Whether an implementation's parse is the model's answer, and how each
 //! answer reads in a finding.
 
-use super::{Finding, Parsed, ParsedMessage, Payload};
+use super::report::hex;
+use super::{Parsed, ParsedMessage, Payload};
 use crate::model::{Message, Model, Rejection, Walk};
 
 /// Whether `answer` is the model's for `buf`: the same messages, each
@@ -84,16 +85,6 @@ pub(super) fn describe(parsed: &Parsed) -> String {
 fn describe_messages(each: impl Iterator<Item = String>) -> String {
     let each: Vec<String> = each.collect();
     format!("{} messages [{}]", each.len(), each.join("; "))
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    Finding {
-        check: "",
-        input: bytes.to_vec(),
-        model: String::new(),
-        implementation: String::new(),
-    }
-    .input_hex()
 }
 
 #[cfg(test)]

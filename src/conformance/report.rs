@@ -57,11 +57,16 @@ impl Finding {
 
     /// The input in hex.
     pub fn input_hex(&self) -> String {
-        self.input.iter().fold(String::new(), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+        hex(&self.input)
     }
+}
+
+/// `bytes` in hex, as findings show buffers.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
 }
 
 impl Report {

@@ -8,7 +8,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};
 
-use super::compare::{self, describe_walk, hex};
+use super::compare::{self, describe_walk};
+use super::report::hex;
 use super::{inputs, CheckSummary, Finding, Implementation, Parsed, Report};
 use crate::model::Model;
 use crate::strategies::{malformed_buffer, well_formed_buffer};
