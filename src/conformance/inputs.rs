@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::Model;
+use crate::model::{Message, Model, Rejection, FD_LEN, UCRED_LEN};
 
 /// The inputs of Go 1.19's answers, in the format of the project's
 /// `tests/data/go1.19-syscall-linux-amd64.tsv`: each `P` line's hex.
@@ -161,6 +161,78 @@ pub(super) fn rule_probes(model: Model) -> Vec<(&'static str, Vec<Vec<u8>>)> {
     ]
 }
 
+/// The rules of the format `buf` exercises, by the names of their checks
+/// (in [`RULES`](super::RULES) order), as the model walks it: what a
+/// rule probe of each is built to be. A buffer of well-formed, padded
+/// rights and credentials messages exercises none.
+///
+/// ```
+/// use sockcmsg::conformance::rules_exercised;
+/// use sockcmsg::model::Model;
+///
+/// let model = Model::new(sockcmsg::Layout::HOST);
+/// let odd = model.encode([(libc::SOL_SOCKET, libc::SCM_RIGHTS, &[1, 2, 3][..])]);
+/// assert_eq!(rules_exercised(&model, &odd), ["partial fd"]);
+/// assert!(rules_exercised(&model, &model.encode([])).is_empty());
+/// ```
+pub fn rules_exercised(model: &Model, buf: &[u8]) -> Vec<&'static str> {
+    let layout = model.layout();
+    let walk = model.walk(buf);
+    let len = buf.len() as u128;
+    let rights =
+        |msg: &Message| msg.level == layout.sol_socket() && msg.kind == layout.scm_rights();
+    let credentials = |msg: &Message| {
+        msg.level == layout.sol_socket() && Some(msg.kind) == layout.scm_credentials()
+    };
+    let negative = |msg: &Message| {
+        model
+            .rights(msg.level, msg.kind, msg.data(buf))
+            .is_ok_and(|fds| fds.iter().any(|fd| *fd < 0))
+    };
+    let last_unpadded = walk.messages.last().is_some_and(|last| {
+        let end = last.data_at.saturating_add(last.data_len);
+        end == len && model.align_up(end) != end
+    });
+    let exercised = [
+        ("short input", len <= model.data_offset()),
+        (
+            "tail",
+            walk.rejection.is_none() && walk.end < len && len > model.data_offset(),
+        ),
+        ("unpadded last", last_unpadded),
+        (
+            "hostile lengths",
+            matches!(
+                walk.rejection,
+                Some(Rejection::LengthBelowHeader { .. } | Rejection::LengthPastEnd { .. })
+            ),
+        ),
+        (
+            "partial fd",
+            walk.messages
+                .iter()
+                .any(|msg| rights(msg) && msg.data_len.checked_rem(FD_LEN as u128) != Some(0)),
+        ),
+        (
+            "short credentials",
+            walk.messages
+                .iter()
+                .any(|msg| credentials(msg) && msg.data_len != UCRED_LEN as u128),
+        ),
+        (
+            "unknown types",
+            walk.messages
+                .iter()
+                .any(|msg| !rights(msg) && !credentials(msg)),
+        ),
+        ("negative fds", walk.messages.iter().any(negative)),
+    ];
+    exercised
+        .into_iter()
+        .filter_map(|(rule, exercised)| exercised.then_some(rule))
+        .collect()
+}
+
 /// Control buffers the kernel wrote: fds and credentials received into
 /// buffers of every size from a header's to past full.
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -189,4 +261,62 @@ pub(super) fn kernel_buffers() -> Vec<Vec<u8>> {
         }
     }
     buffers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Layout;
+
+    /// Each rule's probes exercise that rule, as `rules_exercised` sees
+    /// them: all of them, but for the probes of `hostile lengths` at a
+    /// length the model takes (the edges are probed from both sides).
+    #[test]
+    fn every_probe_exercises_its_rule() {
+        for layout in [Layout::LINUX_64, Layout::LINUX_32, Layout::FREEBSD_64] {
+            let model = Model::new(layout);
+            let probes = rule_probes(model);
+            let names: Vec<&str> = probes.iter().map(|(rule, _)| *rule).collect();
+            assert_eq!(names, super::super::RULES);
+            for (rule, probes) in probes {
+                for probe in &probes {
+                    let rejected = model.walk(probe).rejection.is_some();
+                    // Whole fds fill 4-byte alignment: no last message
+                    // of them lacks padding there.
+                    let padded_anyway = rule == "unpadded last" && model.align() == 4;
+                    if (rule == "hostile lengths" && !rejected) || padded_anyway {
+                        continue;
+                    }
+                    assert!(
+                        rules_exercised(&model, probe).contains(&rule),
+                        "{layout:?}: a probe of {rule} ({probe:02x?}) exercises {:?}",
+                        rules_exercised(&model, probe)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn well_formed_messages_exercise_no_rule() {
+        let model = Model::new(Layout::LINUX_64);
+        let buf = model.encode([
+            (
+                libc::SOL_SOCKET,
+                libc::SCM_RIGHTS,
+                &model.fd_bytes(&[3, 4])[..],
+            ),
+            (
+                libc::SOL_SOCKET,
+                libc::SCM_CREDENTIALS,
+                &model.ucred_bytes(1, 2, 3)[..],
+            ),
+        ]);
+        assert_eq!(rules_exercised(&model, &buf), Vec::<&str>::new());
+        let tailed = [buf.clone(), vec![0; 15]].concat();
+        assert_eq!(rules_exercised(&model, &tailed), ["tail"]);
+        let mut hostile = buf;
+        model.write_len(&mut hostile, u128::from(u64::MAX));
+        assert_eq!(rules_exercised(&model, &hostile), ["hostile lengths"]);
+    }
 }

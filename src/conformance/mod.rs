@@ -34,7 +34,8 @@
 //! limit, so that an implementation that aborts or never returns is
 //! reported ("aborted: signal 6", "did not return within 200 ms") and the
 //! run goes on. [`fuzz_against_model`] is the one line that turns an
-//! implementation into a cargo-fuzz target.
+//! implementation into a cargo-fuzz target; [`fuzz_skipping_rules`] passes
+//! over the inputs of rules it is known to break.
 //!
 //! The checks, by name in the report. One per rule of the format, each on
 //! buffers at its edges built with the model: `short input` (less than a
@@ -70,12 +71,15 @@ use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::Layout;
 
+pub use inputs::rules_exercised;
 pub use report::{CheckSummary, Finding, Report};
-pub use runner::{fuzz_against_model, Isolation, Runner};
+pub use runner::{fuzz_against_model, fuzz_skipping_rules, Isolation, Runner};
 pub use sockcmsg::Sockcmsg;
 
-/// Every check a run may report, by name, in the order it runs them.
-pub const CHECKS: [&str; 16] = [
+/// The checks of the rules of the format, one per rule, each on buffers
+/// at its edges: the first of [`CHECKS`], and what [`rules_exercised`]
+/// names.
+pub const RULES: [&str; 8] = [
     "short input",
     "tail",
     "unpadded last",
@@ -84,6 +88,18 @@ pub const CHECKS: [&str; 16] = [
     "short credentials",
     "unknown types",
     "negative fds",
+];
+
+/// Every check a run may report, by name, in the order it runs them.
+pub const CHECKS: [&str; 16] = [
+    RULES[0],
+    RULES[1],
+    RULES[2],
+    RULES[3],
+    RULES[4],
+    RULES[5],
+    RULES[6],
+    RULES[7],
     "unaligned",
     "go-vectors",
     "corpus",

@@ -370,6 +370,42 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
 /// sockcmsg::conformance::fuzz_against_model(&Mine, &[0; 3]);
 /// ```
 pub fn fuzz_against_model<I: Implementation + ?Sized>(implementation: &I, data: &[u8]) {
+    fuzz_skipping_rules(implementation, &[], data);
+}
+
+/// [`fuzz_against_model`], but an input that exercises any of the rules
+/// `known` names ([`rules_exercised`](super::rules_exercised)) is skipped,
+/// unparsed: for an implementation with known findings, which would stop
+/// every run at the first such input and hide what else it does (a hang or
+/// an abort cannot be caught and passed over in a fuzz target, so the input
+/// is not parsed at all).
+///
+/// ```
+/// # use sockcmsg::conformance::{Implementation, Parsed};
+/// # struct DropsPartialFds;
+/// # impl Implementation for DropsPartialFds {
+/// #     fn name(&self) -> String { "drops partial fds".into() }
+/// #     fn parse(&self, _: &[u8]) -> Option<Parsed> { Some(Parsed::Messages(Vec::new())) }
+/// # }
+/// use sockcmsg::model::Model;
+///
+/// let model = Model::new(sockcmsg::Layout::HOST);
+/// let partial = model.encode([(libc::SOL_SOCKET, libc::SCM_RIGHTS, &[1, 2, 3][..])]);
+/// // Parses as nothing, where the model finds a message: but skipped.
+/// sockcmsg::conformance::fuzz_skipping_rules(&DropsPartialFds, &["partial fd"], &partial);
+/// ```
+pub fn fuzz_skipping_rules<I: Implementation + ?Sized>(
+    implementation: &I,
+    known: &[&str],
+    data: &[u8],
+) {
+    let model = Model::new(implementation.layout());
+    if super::rules_exercised(&model, data)
+        .iter()
+        .any(|rule| known.contains(rule))
+    {
+        return;
+    }
     let runner = Runner::new(implementation);
     if let Ok(Some(found)) = runner.deviation("fuzz", data) {
         #[allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
