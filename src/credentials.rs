@@ -44,6 +44,7 @@ impl Layout {
     /// );
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
+    #[inline]
     pub fn parse_unix_credentials(&self, msg: &SocketControlMessage<'_>) -> Result<Ucred, Error> {
         let kind = self
             .scm_credentials()

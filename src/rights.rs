@@ -57,6 +57,7 @@ impl Layout {
     /// assert_eq!(Layout::LINUX_32.fds(&msg)?.sum::<i32>(), 7);
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
+    #[inline]
     pub fn fds<'a>(&self, msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
         self.expect_type(msg, self.scm_rights())?;
         // Go's ParseUnixRights indexes out of range here; this is an error.
@@ -71,6 +72,7 @@ impl Layout {
     /// The whole file descriptors in `data`, ignoring a partial one at the
     /// end: for code that must see every descriptor the kernel installed
     /// even in a payload that [`fds`](Self::fds) rejects.
+    #[inline]
     pub(crate) fn whole_fds<'a>(&self, data: &'a [u8]) -> Fds<'a> {
         Fds {
             layout: *self,
@@ -98,6 +100,7 @@ impl Layout {
     }
 
     /// Checks that `msg` is a `SOL_SOCKET` message of type `kind`.
+    #[inline]
     pub(crate) fn expect_type(
         &self,
         msg: &SocketControlMessage<'_>,
