@@ -173,7 +173,9 @@ pub(super) fn rule_probes(model: Model) -> Vec<(&'static str, Vec<Vec<u8>>)> {
 /// let model = Model::new(sockcmsg::Layout::HOST);
 /// let odd = model.encode([(libc::SOL_SOCKET, libc::SCM_RIGHTS, &[1, 2, 3][..])]);
 /// assert_eq!(rules_exercised(&model, &odd), ["partial fd"]);
-/// assert!(rules_exercised(&model, &model.encode([])).is_empty());
+/// let whole = model.encode([(libc::SOL_SOCKET, libc::SCM_RIGHTS, &model.fd_bytes(&[3])[..])]);
+/// assert!(rules_exercised(&model, &whole).is_empty());
+/// assert_eq!(rules_exercised(&model, &[]), ["short input"]);
 /// ```
 pub fn rules_exercised(model: &Model, buf: &[u8]) -> Vec<&'static str> {
     let layout = model.layout();
