@@ -33,13 +33,24 @@ impl Implementation for Glibc {
     }
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        let macros = Macros {
-            first: first_header,
-            next: next_header,
-            data,
-        };
-        Some(Parsed::Messages(c_walk::walk(buf, &macros)))
+        Some(Parsed::Messages(c_walk::walk(buf, &MACROS)))
     }
+}
+
+const MACROS: Macros = Macros {
+    first: first_header,
+    next: next_header,
+    data,
+};
+
+/// A C program's loop with glibc's macros ([`c_walk::sum`]).
+///
+/// # Safety
+///
+/// As [`c_walk::sum`]'s: well-formed messages, aligned.
+pub(crate) unsafe fn walk(buf: &mut [u8]) -> u64 {
+    // SAFETY: the caller's contract is sum's.
+    unsafe { c_walk::sum(buf, &MACROS) }
 }
 
 /// glibc's `CMSG_FIRSTHDR`: `msg_control` if `msg_controllen` holds a

@@ -19,6 +19,7 @@ use std::os::unix::net::UnixDatagram;
 use sockcmsg::conformance::Implementation;
 
 mod c_walk;
+pub mod fuzz;
 #[cfg(target_env = "gnu")]
 pub mod glibc;
 pub mod go;
@@ -42,7 +43,18 @@ pub struct Peer {
     /// `None` for what is not a crate (Go, glibc).
     pub package: Option<&'static str>,
     /// The adapter.
-    pub implementation: Box<dyn Implementation + Sync>,
+    pub implementation: Box<dyn Implementation + Send + Sync>,
+    /// Its walk over a received buffer as its users loop, without the
+    /// adapter's copy into the harness's answer: every message visited,
+    /// every fd and credential read, the sum of the fds and pids returned
+    /// (so that nothing is optimized away). What the speed column times; `None` for a peer
+    /// with no parse of a buffer in this process.
+    ///
+    /// # Safety
+    ///
+    /// Only for buffers of well-formed messages, as the kernel writes them,
+    /// aligned for `cmsghdr`; fd numbers in them are read, never closed.
+    pub walk: Option<unsafe fn(&mut [u8]) -> u64>,
     /// What its findings are, checked by hand against its source: for each,
     /// the function and line of its code that does it. Markdown, shown
     /// under its findings in the page.
@@ -91,11 +103,29 @@ pub(crate) unsafe fn numbers_as_borrowed(fds: &[i32]) -> Option<Vec<BorrowedFd<'
     )
 }
 
-/// Whether `peer` parses a buffer it is given in this process, as a library
-/// call: what the speed column times. Go's parse is a program of its own, a
-/// process started for each call, and is not timed.
-pub fn parses_in_process(peer: &Peer) -> bool {
-    peer.slug != "go" && peer.implementation.parse(&[]).is_some()
+/// sockcmsg's walk, as [`Peer::walk`] says: `messages()`, each message
+/// matched on its header and decoded with `fds()` or
+/// `parse_unix_credentials()`, as a receiver loops.
+fn sockcmsg_walk(buf: &mut [u8]) -> u64 {
+    let mut sum = 0u64;
+    for msg in sockcmsg::messages(buf).map_while(Result::ok) {
+        match (msg.header.level, msg.header.kind) {
+            (libc::SOL_SOCKET, libc::SCM_RIGHTS) => {
+                if let Ok(fds) = sockcmsg::fds(&msg) {
+                    for fd in fds {
+                        sum = sum.wrapping_add(fd as u64);
+                    }
+                }
+            }
+            (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => {
+                if let Ok(cred) = sockcmsg::parse_unix_credentials(&msg) {
+                    sum = sum.wrapping_add(cred.pid as u64);
+                }
+            }
+            _ => {}
+        }
+    }
+    sum
 }
 
 /// Every peer, sockcmsg first (the table's reference row).
@@ -105,30 +135,35 @@ pub fn all() -> Vec<Peer> {
             slug: "sockcmsg",
             package: Some("sockcmsg"),
             implementation: Box::new(sockcmsg::conformance::Sockcmsg),
+            walk: Some(sockcmsg_walk),
             notes: "",
         },
         Peer {
             slug: "libc",
             package: Some("libc"),
             implementation: Box::new(libc_crate::LibcCrate),
+            walk: Some(libc_crate::walk),
             notes: libc_crate::NOTES,
         },
         Peer {
             slug: "nix",
             package: Some("nix"),
             implementation: Box::new(nix_crate::NixCrate),
+            walk: None,
             notes: nix_crate::NOTES,
         },
         Peer {
             slug: "rustix",
             package: Some("rustix"),
             implementation: Box::new(rustix_crate::RustixCrate),
+            walk: Some(rustix_crate::walk),
             notes: rustix_crate::NOTES,
         },
         Peer {
             slug: "go",
             package: None,
             implementation: Box::new(go::GoSyscall::default()),
+            walk: None,
             notes: go::NOTES,
         },
         #[cfg(target_env = "gnu")]
@@ -136,42 +171,49 @@ pub fn all() -> Vec<Peer> {
             slug: "glibc",
             package: None,
             implementation: Box::new(glibc::Glibc),
+            walk: Some(glibc::walk),
             notes: glibc::NOTES,
         },
         Peer {
             slug: "std",
             package: None,
             implementation: Box::new(std_ancillary::StdAncillary),
+            walk: None,
             notes: std_ancillary::NOTES,
         },
         Peer {
             slug: "sendfd",
             package: Some("sendfd"),
             implementation: Box::new(sendfd::Sendfd),
+            walk: None,
             notes: sendfd::NOTES,
         },
         Peer {
             slug: "passfd",
             package: Some("passfd"),
             implementation: Box::new(passfd::Passfd),
+            walk: None,
             notes: passfd::NOTES,
         },
         Peer {
             slug: "uds",
             package: Some("uds"),
             implementation: Box::new(uds_crate::Uds),
+            walk: None,
             notes: uds_crate::NOTES,
         },
         Peer {
             slug: "tokio-seqpacket",
             package: Some("tokio-seqpacket"),
             implementation: Box::new(tokio_seqpacket_crate::TokioSeqpacket::new()),
+            walk: Some(tokio_seqpacket_crate::walk),
             notes: tokio_seqpacket_crate::NOTES,
         },
         Peer {
             slug: "unix-ancillary",
             package: Some("unix-ancillary"),
             implementation: Box::new(unix_ancillary_crate::UnixAncillary),
+            walk: None,
             notes: unix_ancillary_crate::NOTES,
         },
     ]

@@ -17,13 +17,25 @@ impl Implementation for LibcCrate {
     }
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        let macros = Macros {
-            first: libc::CMSG_FIRSTHDR,
-            next: libc::CMSG_NXTHDR,
-            data: libc::CMSG_DATA,
-        };
-        Some(Parsed::Messages(c_walk::walk(buf, &macros)))
+        Some(Parsed::Messages(c_walk::walk(buf, &MACROS)))
     }
+}
+
+const MACROS: Macros = Macros {
+    first: libc::CMSG_FIRSTHDR,
+    next: libc::CMSG_NXTHDR,
+    data: libc::CMSG_DATA,
+};
+
+/// A C-style loop with the `libc` crate's macros, as its users write it
+/// ([`c_walk::sum`]).
+///
+/// # Safety
+///
+/// As [`c_walk::sum`]'s: well-formed messages, aligned.
+pub(crate) unsafe fn walk(buf: &mut [u8]) -> u64 {
+    // SAFETY: the caller's contract is sum's.
+    unsafe { c_walk::sum(buf, &MACROS) }
 }
 
 /// What the findings are, checked against the `libc` crate's source

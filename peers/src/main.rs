@@ -132,6 +132,11 @@ fn run() -> Result<(), String> {
                 .corpus(root().join("corpus/parse"))
                 .corpus(root().join("corpus/libc_walk"))
                 .corpus(root().join("corpus/kernel"));
+            // What the peers' fuzz targets kept (and found): every peer
+            // gets every peer's.
+            for folder in peer_corpora()? {
+                runner = runner.corpus(folder);
+            }
         }
         if let Some(only) = &options.only {
             runner = runner.only(only.iter().cloned());
@@ -150,7 +155,7 @@ fn run() -> Result<(), String> {
         }
         let speed = match options.speed.get(peer.slug) {
             Some(ratio) => Speed::Ratio(ratio.clone()),
-            None if !sockcmsg_peers::parses_in_process(peer) => Speed::NotTimed,
+            None if peer.walk.is_none() => Speed::NotTimed,
             None => Speed::NotMeasured,
         };
         rows.push(Row {
@@ -165,6 +170,27 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// The committed corpora of the peers' fuzz targets, `corpus/peer_<slug>/`,
+/// in name order.
+fn peer_corpora() -> Result<Vec<PathBuf>, String> {
+    let corpus = root().join("corpus");
+    let entries =
+        std::fs::read_dir(&corpus).map_err(|err| format!("{}: {err}", corpus.display()))?;
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_dir()
+                && path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with("peer_"))
+        })
+        .collect();
+    folders.sort();
+    Ok(folders)
+}
+
 /// The command that replays the `n`th class of `finding`'s check for the
 /// peer `slug`: the saved input, or for a check whose input is not a
 /// buffer (or is placed at an odd address), the check itself.
@@ -172,7 +198,7 @@ fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
     if replayable(finding.check) {
         format!(
             "cargo xtask conformance --peers {slug} --input corpus/conformance/{slug}/{}",
-            file_name(finding.check, n)
+            table::reproducer_name(finding.check, n)
         )
     } else {
         format!(
@@ -182,23 +208,13 @@ fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
     }
 }
 
-/// `tail`, `tail-2`, ...: where the `n`th class of a check's findings is
-/// saved.
-fn file_name(check: &str, n: usize) -> String {
-    let check = check.replace(' ', "-");
-    match n {
-        0 => check,
-        _ => format!("{check}-{}", n.saturating_add(1)),
-    }
-}
-
 /// Writes the input of each class of each buffer check's findings to
 /// `dir/<check>[-n]`.
 fn save_classes(dir: &Path, report: &Report) -> Result<(), String> {
     for check in CHECKS.into_iter().filter(|check| replayable(check)) {
         for (n, finding) in table::classes(report, check).into_iter().enumerate() {
             std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-            let path = dir.join(file_name(check, n));
+            let path = dir.join(table::reproducer_name(check, n));
             std::fs::write(&path, &finding.input)
                 .map_err(|err| format!("{}: {err}", path.display()))?;
         }

@@ -39,6 +39,34 @@ use rustix::net::{
 use rustix::process::{Gid, Pid, Uid};
 use sockcmsg::conformance::{HandedBack, HandedFd, Implementation, Parsed, ParsedMessage, Payload};
 
+/// `AncillaryDrain::parse` over the buffer in place, as its users drain
+/// one: each fd taken (`into_raw_fd`, so none is closed), each credential
+/// read. Returns the sum of the fds and pids.
+///
+/// # Safety
+///
+/// `buf` holds well-formed messages (`AncillaryDrain::parse`'s contract),
+/// aligned; its fd numbers are not closed, whoever owns them.
+pub(crate) unsafe fn walk(buf: &mut [u8]) -> u64 {
+    let mut sum = 0u64;
+    // SAFETY: the caller's contract is parse's.
+    for msg in unsafe { AncillaryDrain::parse(buf) } {
+        match msg {
+            RecvAncillaryMessage::ScmRights(mut fds) => {
+                for fd in fds.by_ref() {
+                    sum = sum.wrapping_add(fd.into_raw_fd() as u64);
+                }
+                std::mem::forget(fds);
+            }
+            RecvAncillaryMessage::ScmCredentials(cred) => {
+                sum = sum.wrapping_add(cred.pid.as_raw_nonzero().get() as u64);
+            }
+            _ => {}
+        }
+    }
+    sum
+}
+
 /// `rustix::net`'s `AncillaryDrain::parse`, `SendAncillaryBuffer::push` and
 /// `recvmsg`.
 pub struct RustixCrate;

@@ -47,6 +47,27 @@ pub fn anchor(slug: &str, check: &str) -> String {
     format!("{slug}-{}", check.replace(' ', "-"))
 }
 
+/// `tail`, `tail-2`, ...: the file under `corpus/conformance/<peer>/`
+/// where the `n`th class of a check's findings is saved.
+pub fn reproducer_name(check: &str, n: usize) -> String {
+    let check = check.replace(' ', "-");
+    match n {
+        0 => check,
+        _ => format!("{check}-{}", n.saturating_add(1)),
+    }
+}
+
+/// The check whose finding a file named by [`reproducer_name`] holds.
+pub fn reproducer_check(name: &str) -> Option<&'static str> {
+    let check = match name.rsplit_once('-') {
+        Some((check, n)) if n.parse::<usize>().is_ok() => check,
+        _ => name,
+    };
+    CHECKS
+        .into_iter()
+        .find(|known| known.replace(' ', "-") == check)
+}
+
 /// How many classes of findings the page shows per check.
 const CLASSES_SHOWN: usize = 4;
 
@@ -169,5 +190,21 @@ fn cell(row: &Row<'_>, check: &str) -> String {
         Some(why) => format!("[–](# \"{}\")", why.replace('"', "'")),
         None if summary.findings == 0 => format!("[✔](# \"{} cases\")", summary.cases),
         None => format!("[✘ {}](#{})", summary.findings, anchor(row.slug, check)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reproducers_name_gives_back_its_check() {
+        for check in CHECKS {
+            for n in 0..12 {
+                assert_eq!(reproducer_check(&reproducer_name(check, n)), Some(check));
+            }
+        }
+        assert_eq!(reproducer_name("hostile lengths", 1), "hostile-lengths-2");
+        assert_eq!(reproducer_check("regression-2"), None);
     }
 }

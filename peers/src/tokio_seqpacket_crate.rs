@@ -49,6 +49,39 @@ use tokio_seqpacket::ancillary::{
 };
 use tokio_seqpacket::{UCred, UnixSeqpacket};
 
+/// `AncillaryMessageReader` over the buffer in place, drained with
+/// `into_messages` as a receiver takes its fds (each given up with
+/// `into_raw_fd`, the iterators never dropped, so none is closed), each
+/// credential read. Returns the sum of the fds and the pids.
+///
+/// # Safety
+///
+/// `buf` holds well-formed messages (`AncillaryMessageReader::new`'s
+/// contract), aligned; its fd numbers are not closed.
+pub(crate) unsafe fn walk(buf: &mut [u8]) -> u64 {
+    // SAFETY: the caller's contract is new's.
+    let reader = unsafe { AncillaryMessageReader::new(buf, false) };
+    let mut messages = ManuallyDrop::new(reader.into_messages());
+    let mut sum = 0u64;
+    for message in messages.by_ref() {
+        match message {
+            OwnedAncillaryMessage::FileDescriptors(fds) => {
+                let mut fds = ManuallyDrop::new(fds);
+                for fd in fds.by_ref() {
+                    sum = sum.wrapping_add(fd.into_raw_fd() as u64);
+                }
+            }
+            OwnedAncillaryMessage::Credentials(credentials) => {
+                for cred in credentials {
+                    sum = sum.wrapping_add(cred.pid().unwrap_or(0) as u64);
+                }
+            }
+            OwnedAncillaryMessage::Other(_) => {}
+        }
+    }
+    sum
+}
+
 /// `tokio-seqpacket`'s reader, writer and receive.
 pub struct TokioSeqpacket {
     runtime: Option<AssertUnwindSafe<tokio::runtime::Runtime>>,

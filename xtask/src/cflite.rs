@@ -47,7 +47,7 @@ pub(crate) fn build_and_replay() -> Result<(), String> {
             .env("CARGO_TARGET_DIR", root.join("fuzz/target/address")),
         BUILD_SCRIPT,
     )?;
-    for target in targets(None)? {
+    for target in targets(None, false)? {
         let report = check_and_replay(target, &root, &out, &work.join("seeds").join(target))
             .map_err(|err| format!("{target}: {err} (the build is kept in {})", work.display()))?;
         println!("  {target}: {report}");

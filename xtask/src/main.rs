@@ -53,7 +53,11 @@ commands:
       corpus, then print runs, runs/s, corpus size, coverage and crashes,
       and write the same table to docs/fuzzing.md. A crash is minimized
       and saved as corpus/<target>/regression-<hash>. --jobs N runs
-      libFuzzer with -fork=N (N processes per target).
+      libFuzzer with -fork=N (N processes per target). The peers' targets
+      (peer_libc, peer_rustix, ...; `peers` for all) run only when named:
+      each differential against the model, seeded with corpus/parse/,
+      skipping the rules the peer is known to break; their table goes to
+      docs/fuzzing-peers.md and what they find into the conformance table.
   cmin [--targets a,b] [--minimize]
       Merge the fuzzer's new inputs (fuzz/corpus/<target>/) into
       corpus/<target>/: only those that add coverage, and nothing is
@@ -111,7 +115,7 @@ commands:
       out.
 
 targets: parse, roundtrip, parse_any_layout, roundtrip_any_layout, libc_walk,
-kernel";
+kernel; the peers' peer_<slug> (fuzz, cmin)";
 
 /// The repository's top folder.
 fn root() -> PathBuf {
@@ -286,24 +290,37 @@ fn write_page(
 }
 
 /// The fuzz targets, in `sockcmsg::check::TARGETS` order, or the ones named
-/// in `--targets`.
-fn targets(selected: Option<&str>) -> Result<Vec<&'static str>, String> {
-    let all: Vec<&'static str> = sockcmsg::check::TARGETS
+/// in `--targets`, where `peers` stands for every peer's target
+/// (`peer_<slug>`: fuzzed only when named, and only by `fuzz` and `cmin`,
+/// `with_peers`).
+fn targets(selected: Option<&str>, with_peers: bool) -> Result<Vec<&'static str>, String> {
+    let own: Vec<&'static str> = sockcmsg::check::TARGETS
         .iter()
         .map(|(name, _)| *name)
         .collect();
     let Some(selected) = selected else {
-        return Ok(all);
+        return Ok(own);
     };
-    selected
-        .split(',')
-        .map(|name| {
-            all.iter()
-                .find(|known| **known == name)
-                .copied()
-                .ok_or_else(|| format!("no fuzz target {name:?}; the targets are {all:?}"))
-        })
-        .collect()
+    let peers = if with_peers {
+        fuzz::peer_targets()?
+    } else {
+        Vec::new()
+    };
+    let mut chosen = Vec::new();
+    for name in selected.split(',') {
+        match own.iter().chain(&peers).find(|known| **known == name) {
+            Some(known) => chosen.push(*known),
+            None if name == "peers" && with_peers => chosen.extend(&peers),
+            None if with_peers => {
+                return Err(format!(
+                    "no fuzz target {name:?}; the targets are {own:?}, and the peers' {peers:?} \
+                     (all of them: peers)"
+                ))
+            }
+            None => return Err(format!("no fuzz target {name:?}; the targets are {own:?}")),
+        }
+    }
+    Ok(chosen)
 }
 
 /// The value after `--flag` in `args`, if the flag is there.
@@ -398,7 +415,7 @@ fn run(args: &[String]) -> Result<(), String> {
     match command.as_str() {
         "fuzz" => {
             only_options(options, &["--time", "--targets", "--jobs"], &[])?;
-            let targets = targets(option(options, "--targets")?)?;
+            let targets = targets(option(options, "--targets")?, true)?;
             let seconds = number(options, "--time", fuzz::DEFAULT_SECONDS)?;
             let jobs = number(options, "--jobs", 1)?.max(1);
             fuzz::fuzz(&targets, seconds, jobs)
@@ -406,7 +423,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "cmin" => {
             only_options(options, &["--targets"], &["--minimize"])?;
             let minimize = options.iter().any(|arg| arg == "--minimize");
-            fuzz::cmin(&targets(option(options, "--targets")?)?, minimize)
+            fuzz::cmin(&targets(option(options, "--targets")?, true)?, minimize)
         }
         "seeds" => {
             only_options(options, &[], &[])?;
@@ -422,7 +439,7 @@ fn run(args: &[String]) -> Result<(), String> {
                         .map_err(|err| format!("--fail-under: {err}"))
                 })
                 .transpose()?;
-            coverage::coverage(&targets(option(options, "--targets")?)?, fail_under)
+            coverage::coverage(&targets(option(options, "--targets")?, false)?, fail_under)
         }
         "cflite-build" => {
             only_options(options, &[], &[])?;
@@ -528,8 +545,19 @@ mod tests {
 
     #[test]
     fn targets_are_checked_against_the_harness() {
-        assert_eq!(targets(Some("kernel,parse")), Ok(vec!["kernel", "parse"]));
-        assert!(targets(Some("pars")).is_err());
-        assert_eq!(targets(None).unwrap().len(), sockcmsg::check::TARGETS.len());
+        assert_eq!(
+            targets(Some("kernel,parse"), true),
+            Ok(vec!["kernel", "parse"])
+        );
+        assert!(targets(Some("pars"), true).is_err());
+        assert_eq!(
+            targets(None, true).unwrap().len(),
+            sockcmsg::check::TARGETS.len()
+        );
+        let peers = targets(Some("peers"), true).unwrap();
+        assert!(peers.contains(&"peer_libc"), "{peers:?}");
+        assert!(peers.iter().all(|target| target.starts_with("peer_")));
+        assert_eq!(targets(Some("peer_libc"), true), Ok(vec!["peer_libc"]));
+        assert!(targets(Some("peer_libc"), false).is_err());
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct Setup {
     pub(crate) dictionary: Option<&'static str>,
     /// libFuzzer options for fuzzing and merging.
     pub(crate) options: &'static [&'static str],
+    /// Committed corpora it reads besides its own `corpus/<target>/`.
+    pub(crate) seeds: &'static [&'static str],
 }
 
 /// The build of the targets that run safe Rust only (the codec denies
@@ -68,6 +70,7 @@ pub(crate) fn setup(target: &str) -> Setup {
             build: SAFE_RUST_BUILD,
             dictionary: Some(DICTIONARY),
             options: &[],
+            seeds: &[],
         },
         // Its input is arbitrary's format, not a control buffer. Up to
         // 1024 bytes: room for the 253 fds the kernel takes at most (1016
@@ -80,6 +83,18 @@ pub(crate) fn setup(target: &str) -> Setup {
             build: SAFE_RUST_BUILD,
             dictionary: None,
             options: &["-max_len=1024"],
+            seeds: &[],
+        },
+        // The peers run C and unsafe code, built as their users' tests
+        // build them (debug assertions and overflow checks on), from the
+        // parse target's corpus. An endless walk is a finding, not a wait
+        // of libFuzzer's default 20 minutes.
+        peer if peer.starts_with(PEER_PREFIX) => Setup {
+            sanitizer: "address",
+            build: &["--features", "peers"],
+            dictionary: Some(DICTIONARY),
+            options: &["-timeout=10"],
+            seeds: &["corpus/parse"],
         },
         // These run unsafe code (glibc's walk, sendmsg and recvmsg), which
         // AddressSanitizer and debug assertions check.
@@ -88,8 +103,40 @@ pub(crate) fn setup(target: &str) -> Setup {
             build: &[],
             dictionary: Some(DICTIONARY),
             options: &[],
+            seeds: &[],
         },
     }
+}
+
+/// How the peers' targets' names start: `peer_libc`.
+pub(crate) const PEER_PREFIX: &str = "peer_";
+
+/// The peers' targets: one per `fuzz/fuzz_targets/peer_<slug>.rs`, in name
+/// order (peers/tests/fuzz_targets.rs checks there is one per fuzzed peer).
+pub(crate) fn peer_targets() -> Result<Vec<&'static str>, String> {
+    let folder = root().join("fuzz/fuzz_targets");
+    let mut names: Vec<&'static str> = Vec::new();
+    for path in files(&folder) {
+        let name = file_name(&path);
+        if let Some(stem) = name.strip_suffix(".rs") {
+            if stem.starts_with(PEER_PREFIX) {
+                // Leaked once per run: targets are named for the whole run.
+                names.push(Box::leak(stem.to_owned().into_boxed_str()));
+            }
+        }
+    }
+    if names.is_empty() {
+        return Err(format!("no peer_*.rs in {}", folder.display()));
+    }
+    Ok(names)
+}
+
+/// The peer whose target `target` is (`peer_tokio_seqpacket` →
+/// `tokio-seqpacket`), or `None` for one of sockcmsg's.
+pub(crate) fn peer_of(target: &str) -> Option<String> {
+    target
+        .strip_prefix(PEER_PREFIX)
+        .map(|slug| slug.replace('_', "-"))
 }
 
 /// `cargo +nightly fuzz <subcommand>` for `target`, run from the
@@ -253,6 +300,15 @@ mod tests {
             reproduce_command("kernel", Path::new("crash-1")),
             "cargo +nightly fuzz run --sanitizer address kernel crash-1"
         );
+        assert_eq!(
+            reproduce_command("peer_go", Path::new("crash-2")),
+            "cargo +nightly fuzz run --sanitizer address --features peers peer_go crash-2"
+        );
+        assert_eq!(
+            peer_of("peer_tokio_seqpacket").as_deref(),
+            Some("tokio-seqpacket")
+        );
+        assert_eq!(peer_of("parse"), None);
     }
 
     #[test]

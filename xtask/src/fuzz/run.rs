@@ -10,7 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::table::{page, print_table, thousands};
 use super::{
-    cargo_fuzz, create_dir, ensure_tools, file_name, files, reproduce_command, run_checked, setup,
+    cargo_fuzz, create_dir, ensure_tools, file_name, files, peer_of, reproduce_command,
+    run_checked, setup,
 };
 use crate::{root, write_page, Machine};
 
@@ -139,13 +140,33 @@ pub(crate) fn fuzz(targets: &[&'static str], seconds: u64, jobs: u64) -> Result<
         for regression in &row.regressions {
             println!("  saved (minimized): {}", regression.display());
             println!("  reproduce: {}", reproduce_command(row.target, regression));
-            println!("  or, on stable: cargo test --test corpus_replay");
+            match peer_of(row.target) {
+                Some(peer) => println!(
+                    "  in the table: cargo xtask conformance --peers {peer} --input {}",
+                    regression
+                        .strip_prefix(root())
+                        .unwrap_or(regression)
+                        .display()
+                ),
+                None => println!("  or, on stable: cargo test --test corpus_replay"),
+            }
         }
     }
+    // The peers' runs have a page of their own, so that neither kind of run
+    // overwrites the other's.
+    let (page_name, title, command) = if targets.iter().all(|target| peer_of(target).is_some()) {
+        (
+            "fuzzing-peers.md",
+            "Fuzzing the peers: the last run",
+            "cargo xtask fuzz --targets peers",
+        )
+    } else {
+        ("fuzzing.md", "Fuzzing: the last run", "cargo xtask fuzz")
+    };
     write_page(
-        "fuzzing.md",
-        "Fuzzing: the last run",
-        "cargo xtask fuzz",
+        page_name,
+        title,
+        command,
         started,
         clock.elapsed(),
         &page(&rows, seconds, jobs, &machine),
@@ -168,7 +189,7 @@ fn fuzz_one(target: &'static str, seconds: u64, jobs: u64) -> Result<Row, String
     let committed = root.join("corpus").join(target);
     let artifacts = root.join("fuzz/artifacts").join(target);
     let logs = root.join("fuzz/logs");
-    for dir in [&work, &artifacts, &logs] {
+    for dir in [&work, &committed, &artifacts, &logs] {
         create_dir(dir)?;
     }
     let log_path = logs.join(format!("{target}.log"));
@@ -177,14 +198,16 @@ fn fuzz_one(target: &'static str, seconds: u64, jobs: u64) -> Result<Row, String
     let artifacts_before = files(&artifacts);
     let work_before = files(&work).len();
 
+    let setup = setup(target);
     let mut command = cargo_fuzz("run", target);
+    command.arg(&work).arg(&committed);
+    for seeds in setup.seeds {
+        command.arg(root.join(seeds));
+    }
     command
-        .arg(&work)
-        .arg(&committed)
         .arg("--")
         .arg(format!("-max_total_time={seconds}"))
         .arg("-print_final_stats=1");
-    let setup = setup(target);
     command.args(setup.options);
     if let Some(dictionary) = setup.dictionary {
         command.arg(format!("-dict={}", root.join(dictionary).display()));
