@@ -1,13 +1,19 @@
 //! No descriptor leaks: the number of open fds (`/proc/self/fd`) is the same
-//! before and after truncated receives and refused sends. These tests count
+//! before and after truncated receives, refused sends, peeks, receives that
+//! would block or were interrupted, and receives at `RLIMIT_NOFILE`. These tests count
 //! the process's descriptors, so they live alone in this binary and take a
 //! lock so they never run at the same time as each other.
 
 use std::fs::File;
+use std::io::ErrorKind;
 use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::thread::JoinHandleExt;
 use std::sync::Mutex;
+use std::time::Duration;
 
+use sockcmsg::model::Model;
 use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SocketKind, SocketOption};
+use sockcmsg::Layout;
 
 static COUNTING: Mutex<()> = Mutex::new(());
 
@@ -140,6 +146,18 @@ fn at_the_descriptor_limit_the_pidfd_is_none() {
     socket::send(tx.as_fd(), b"x", &[], None).unwrap();
     let mut control = ControlBuffer::with_len(sockcmsg::cmsg_space(4));
     let before = open_fds();
+    let received = with_fd_room(0, || socket::recv(rx.as_fd(), &mut [0; 1], &mut control));
+    let received = received.unwrap();
+    assert!(received.pidfd.is_none());
+    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    assert_eq!(msgs[0].data, (-libc::EMFILE).to_ne_bytes());
+    drop(received);
+    assert_eq!(open_fds(), before);
+}
+
+/// Runs `f` with `RLIMIT_NOFILE` lowered so that the process may open
+/// `room` more descriptors, and restores it.
+fn with_fd_room<T>(room: usize, f: impl FnOnce() -> T) -> T {
     // The lowest free number is the next one any new descriptor gets.
     let lowest_free = File::open("/dev/null").unwrap().as_raw_fd();
     let mut limit = libc::rlimit {
@@ -152,18 +170,133 @@ fn at_the_descriptor_limit_the_pidfd_is_none() {
         0
     );
     let lowered = libc::rlimit {
-        rlim_cur: lowest_free as libc::rlim_t,
+        rlim_cur: (lowest_free as usize + room) as libc::rlim_t,
         ..limit
     };
-    // SAFETY: plain values; the limit is restored right after the receive.
+    // SAFETY: plain values; the limit is restored right after `f`.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
-    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control);
+    let result = f();
     // SAFETY: as above.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    let received = received.unwrap();
-    assert!(received.pidfd.is_none());
-    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
-    assert_eq!(msgs[0].data, (-libc::EMFILE).to_ne_bytes());
+    result
+}
+
+/// Under `RLIMIT_NOFILE` pressure the kernel installs what the limit lets
+/// it, drops the rest with `MSG_CTRUNC` (as the model says), and `recv`
+/// owns exactly what was installed.
+#[test]
+fn at_the_descriptor_limit_what_was_installed_is_owned_and_nothing_leaks() {
+    let _lock = COUNTING.lock().unwrap();
+    let model = Model::new(Layout::HOST);
+    let file = File::open("/dev/null").unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    for room in 0..=3 {
+        socket::send(tx.as_fd(), b"x", &[file.as_fd(); 3], None).unwrap();
+        let mut control = ControlBuffer::for_fds(3);
+        let expected = model.kernel_receive(control.len() as u128, false, 3, room as u128);
+        let before = open_fds();
+        let received = with_fd_room(room, || socket::recv(rx.as_fd(), &mut [0; 1], &mut control));
+        let received = received.unwrap();
+        assert_eq!(
+            received.fds.len() as u128,
+            expected.fds_installed,
+            "room {room}"
+        );
+        assert_eq!(
+            received.control_truncated, expected.truncated,
+            "room {room}"
+        );
+        assert_eq!(open_fds(), before + received.fds.len(), "room {room}");
+        drop(received);
+        assert_eq!(open_fds(), before, "room {room}");
+    }
+}
+
+/// `MSG_PEEK` installs the descriptors too: each peek owns its copies, and
+/// the read after it owns its own.
+#[test]
+fn each_peek_owns_its_copies_and_the_read_its_own() {
+    let _lock = COUNTING.lock().unwrap();
+    let file = File::open("/dev/null").unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    socket::send(tx.as_fd(), b"x", &[file.as_fd(); 2], None).unwrap();
+    let before = open_fds();
+    let mut control = ControlBuffer::for_fds(2);
+    for _ in 0..2 {
+        let peek = RecvOptions::default().flags(libc::MSG_PEEK);
+        let peeked = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, peek).unwrap();
+        assert_eq!(peeked.fds.len(), 2);
+        assert_eq!(open_fds(), before + 2);
+    }
+    assert_eq!(open_fds(), before, "the peeks' copies were closed");
+    let read = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!((read.bytes, read.fds.len()), (1, 2));
+    drop(read);
+    assert_eq!(open_fds(), before);
+    let nothing_left = RecvOptions::default().flags(libc::MSG_DONTWAIT);
+    let err = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, nothing_left).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock);
+}
+
+/// A receive that would block (`EAGAIN`) takes nothing and leaves the
+/// descriptors sent after it to the next one.
+#[test]
+fn a_receive_that_would_block_takes_nothing() {
+    let _lock = COUNTING.lock().unwrap();
+    let file = File::open("/dev/null").unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
+    let before = open_fds();
+    let mut control = ControlBuffer::for_fds(1);
+    let dont_wait = RecvOptions::default().flags(libc::MSG_DONTWAIT);
+    let err = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, dont_wait).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    assert_eq!(open_fds(), before);
+    socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap();
+    let received = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, dont_wait).unwrap();
+    assert_eq!(received.fds.len(), 1);
+    drop(received);
+    assert_eq!(open_fds(), before);
+}
+
+/// A blocked receive interrupted by a signal (a handler without
+/// `SA_RESTART`) returns `EINTR` as `Interrupted`, takes nothing, and is
+/// not retried behind the caller's back; the next receive gets the fds.
+#[test]
+fn an_interrupted_receive_takes_nothing() {
+    extern "C" fn interrupt(_: libc::c_int) {}
+    let _lock = COUNTING.lock().unwrap();
+    // SAFETY: an all-zero sigaction is valid (no flags, empty mask); the
+    // handler does nothing, so it is async-signal-safe.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
+            0
+        );
+    }
+    let file = File::open("/dev/null").unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let before = open_fds();
+    let receiver = std::thread::spawn(move || {
+        let mut control = ControlBuffer::for_fds(1);
+        let result = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).map(|r| r.fds.len());
+        (result.map_err(|err| err.kind()), rx)
+    });
+    while !receiver.is_finished() {
+        std::thread::sleep(Duration::from_millis(10));
+        // SAFETY: the thread is not joined yet, so its pthread_t is valid
+        // (signalling a thread that has just returned is harmless). std
+        // gives it as a number; musl's pthread_t is a pointer.
+        unsafe { libc::pthread_kill(receiver.as_pthread_t() as libc::pthread_t, libc::SIGUSR1) };
+    }
+    let (result, rx) = receiver.join().unwrap();
+    assert_eq!(result, Err(ErrorKind::Interrupted));
+    assert_eq!(open_fds(), before);
+    socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap();
+    let mut control = ControlBuffer::for_fds(1);
+    let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!(received.fds.len(), 1);
     drop(received);
     assert_eq!(open_fds(), before);
 }
