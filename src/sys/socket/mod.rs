@@ -57,8 +57,10 @@ mod send;
 mod syscall;
 
 pub use buffer::ControlBuffer;
-pub use recv::{recv, recv_with, Received, RecvOptions};
-pub use send::{send, send_control, send_control_unchecked, send_messages, SendMessage};
+pub use recv::{recv, recv_vectored, recv_with, Received, RecvOptions};
+pub use send::{
+    send, send_control, send_control_unchecked, send_messages, send_with, SendMessage, SendOptions,
+};
 
 /// The type of socket [`socketpair`] makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

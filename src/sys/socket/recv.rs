@@ -173,19 +173,29 @@ pub fn recv_with<'c>(
     control: &'c mut ControlBuffer,
     options: RecvOptions,
 ) -> io::Result<Received<'c>> {
-    let capacity = data.len();
+    recv_vectored(sock, &mut [IoSliceMut::new(data)], control, options)
+}
+
+/// Receives into the slices of `data` in order (a scattering read) and
+/// `control`, and takes ownership of every descriptor received, as
+/// [`recv_with`] does. [`Received::bytes`] counts the bytes across the
+/// slices. See [`send_with`](super::send_with) for an example.
+pub fn recv_vectored<'c>(
+    sock: BorrowedFd<'_>,
+    data: &mut [IoSliceMut<'_>],
+    control: &'c mut ControlBuffer,
+    options: RecvOptions,
+) -> io::Result<Received<'c>> {
+    let capacity = data
+        .iter()
+        .fold(0usize, |total, slice| total.saturating_add(slice.len()));
     let buf = control.zeroed();
     let cloexec = if options.cloexec {
         libc::MSG_CMSG_CLOEXEC
     } else {
         0
     };
-    let recvd = syscall::recvmsg(
-        sock,
-        &mut [IoSliceMut::new(data)],
-        buf,
-        options.flags | cloexec,
-    )?;
+    let recvd = syscall::recvmsg(sock, data, buf, options.flags | cloexec)?;
     let control = control.received(recvd.control_len);
     let mut received = Received {
         bytes: recvd.returned.min(capacity),

@@ -118,19 +118,42 @@ const STACK_CONTROL_LEN: usize = 64;
 #[repr(C, align(8))]
 struct StackControl([u8; STACK_CONTROL_LEN]);
 
-/// Sends `data` with `msgs` as the control data, encoded in order. Returns
-/// the bytes of `data` sent. Nothing is allocated for up to 4 messages
-/// whose encoding takes up to 64 bytes (credentials and 4 fds on 64-bit
-/// Linux).
+/// Options for [`send_with`]: `sendmsg` flags. `MSG_NOSIGNAL` is always
+/// among them, so that a send to a peer that has gone is `EPIPE`
+/// (`BrokenPipe`), never a `SIGPIPE` that ends the process.
 ///
-/// Errors before anything is sent: `InvalidInput` for an
-/// [`SendMessage::Other`] that is `SCM_RIGHTS`, for messages the codec
-/// cannot encode, and for control data with empty `data` on a stream
-/// socket. The kernel would drop such control data without a word
-/// (`unix_stream_sendmsg` sends nothing for no bytes), so the descriptors
-/// would never arrive; send at least one byte, as Go's `net` package does.
-/// On datagram and seqpacket sockets an empty datagram carries control
-/// data.
+/// ```
+/// use sockcmsg::socket::SendOptions;
+/// let options = SendOptions::default().flags(libc::MSG_DONTWAIT);
+/// assert_eq!(options.sent_flags(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    flags: libc::c_int,
+}
+
+impl SendOptions {
+    /// Other `sendmsg` flags, such as `MSG_DONTWAIT` or `MSG_EOR`, beside
+    /// `MSG_NOSIGNAL`.
+    ///
+    /// ```
+    /// let options = sockcmsg::socket::SendOptions::default().flags(libc::MSG_DONTWAIT);
+    /// # drop(options);
+    /// ```
+    pub fn flags(mut self, flags: libc::c_int) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// The flags `sendmsg` is called with: those given, and `MSG_NOSIGNAL`.
+    pub fn sent_flags(&self) -> libc::c_int {
+        self.flags | libc::MSG_NOSIGNAL
+    }
+}
+
+/// Sends `data` with `msgs` as the control data, encoded in order. Returns
+/// the bytes of `data` sent. See [`send_with`], which this calls with
+/// `data` as one slice and the default options.
 ///
 /// ```
 /// use std::os::fd::AsFd;
@@ -147,6 +170,48 @@ pub fn send_messages(
     data: &[u8],
     msgs: &[SendMessage<'_>],
 ) -> io::Result<usize> {
+    send_with(sock, &[IoSlice::new(data)], msgs, SendOptions::default())
+}
+
+/// Sends the slices of `data` in order (a gathering write) with `msgs` as
+/// the control data, encoded in order, and `options`' flags. Returns the
+/// bytes of `data` sent. Nothing is allocated for up to 4 messages whose
+/// encoding takes up to 64 bytes (credentials and 4 fds on 64-bit Linux).
+///
+/// Errors before anything is sent: `InvalidInput` for an
+/// [`SendMessage::Other`] that is `SCM_RIGHTS`, for messages the codec
+/// cannot encode, and for control data with no byte in `data` on a stream
+/// socket. The kernel would drop such control data without a word
+/// (`unix_stream_sendmsg` sends nothing for no bytes), so the descriptors
+/// would never arrive; send at least one byte, as Go's `net` package does.
+/// On datagram and seqpacket sockets an empty datagram carries control
+/// data.
+///
+/// ```
+/// use std::io::{IoSlice, IoSliceMut};
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// let data = [IoSlice::new(b"head"), IoSlice::new(b"-body")];
+/// let options = SendOptions::default().flags(libc::MSG_DONTWAIT);
+/// socket::send_with(a.as_fd(), &data, &[SendMessage::Rights(&[file.as_fd()])], options)?;
+///
+/// let (mut head, mut body) = ([0; 4], [0; 8]);
+/// let mut control = ControlBuffer::for_fds(1);
+/// let mut slices = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+/// let received =
+///     socket::recv_vectored(b.as_fd(), &mut slices, &mut control, RecvOptions::default())?;
+/// assert_eq!((received.bytes, received.fds.len()), (9, 1));
+/// assert_eq!((&head, &body[..5]), (b"head", &b"-body"[..]));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn send_with(
+    sock: BorrowedFd<'_>,
+    data: &[IoSlice<'_>],
+    msgs: &[SendMessage<'_>],
+    options: SendOptions,
+) -> io::Result<usize> {
     let mut on_stack = [ControlMessage::Rights(&[]); STACK_MESSAGES];
     let mut on_heap;
     let converted: &mut [ControlMessage<'_>] = match on_stack.get_mut(..msgs.len()) {
@@ -160,7 +225,8 @@ pub fn send_messages(
         *slot = msg.to_control_message()?;
     }
     let needed = crate::encoded_len(converted)?;
-    if data.is_empty() && needed > 0 && super::socket_type(sock)? == libc::SOCK_STREAM {
+    let no_data = data.iter().all(|slice| slice.is_empty());
+    if no_data && needed > 0 && super::socket_type(sock)? == libc::SOCK_STREAM {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "control messages sent with no data on a stream socket never arrive \
@@ -180,7 +246,7 @@ pub fn send_messages(
     // SAFETY: the only descriptors in `control` are the `BorrowedFd`s of
     // `msgs`, borrowed for this call; `to_control_message` refused any other
     // SCM_RIGHTS message.
-    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], control, libc::MSG_NOSIGNAL) }
+    unsafe { syscall::sendmsg(sock, data, control, options.sent_flags()) }
 }
 
 /// Sends `data` with `control` as the control data, as it is: the kernel
