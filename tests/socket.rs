@@ -1,11 +1,17 @@
 //! The socket layer live, over socketpairs and loopback: vectored I/O,
 //! flags, addresses.
 
+use std::ffi::OsStr;
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
+use std::net::UdpSocket;
 use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
-use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SocketKind};
+use sockcmsg::socket::{
+    self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SockAddr, SocketKind,
+};
 
 #[test]
 fn a_gathering_send_and_a_scattering_receive_carry_fds_on_a_stream() {
@@ -78,4 +84,89 @@ fn a_scattering_receive_of_a_longer_datagram_reports_both_lengths() {
     assert!(received.data_truncated);
     drop(received);
     assert_eq!((&first, &second), (b"01", b"234"));
+}
+
+/// A fresh path for a socket in the temporary folder.
+fn socket_path(name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("sockcmsg-{}-{name}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// One data byte and one fd from `from` to `to`, received with the
+/// sender's address.
+fn send_fd_and_receive(from: &UnixDatagram, to: &SockAddr, at: &UnixDatagram) -> Option<SockAddr> {
+    let file = std::fs::File::open("/dev/null").unwrap();
+    let rights = [SendMessage::Rights(&[file.as_fd()])];
+    let options = SendOptions::default().to(to);
+    socket::send_with(from.as_fd(), &[IoSlice::new(b"x")], &rights, options).unwrap();
+    let mut control = ControlBuffer::for_fds(1);
+    let received = socket::recv(at.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert_eq!((received.bytes, received.fds.len()), (1, 1));
+    received.from
+}
+
+#[test]
+fn a_datagram_to_a_path_carries_fds_and_the_senders_path() {
+    let (receiver_path, sender_path) = (socket_path("to"), socket_path("from"));
+    let receiver = UnixDatagram::bind(&receiver_path).unwrap();
+    let sender = UnixDatagram::bind(&sender_path).unwrap();
+    let to = SockAddr::unix(&receiver_path).unwrap();
+    let from = send_fd_and_receive(&sender, &to, &receiver).expect("a bound sender's address");
+    assert_eq!(from.as_pathname(), Some(sender_path.as_path()));
+    for path in [receiver_path, sender_path] {
+        std::fs::remove_file(path).unwrap();
+    }
+}
+
+#[test]
+fn a_datagram_to_an_abstract_name_carries_the_senders_abstract_name() {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::SocketAddr;
+
+    let name = |role: &str| format!("sockcmsg-{}-{role}", std::process::id());
+    let bind = |role: &str| {
+        let address = SocketAddr::from_abstract_name(name(role)).unwrap();
+        UnixDatagram::bind_addr(&address).unwrap()
+    };
+    let (receiver, sender) = (bind("to"), bind("from"));
+    // An abstract name is a path starting with a NUL byte, for socket2.
+    let to = SockAddr::unix(OsStr::from_bytes(format!("\0{}", name("to")).as_bytes())).unwrap();
+    let from = send_fd_and_receive(&sender, &to, &receiver).expect("a bound sender's address");
+    assert_eq!(from.as_abstract_namespace(), Some(name("from").as_bytes()));
+}
+
+/// An unbound sender has no address: the kernel gives none.
+#[test]
+fn an_unnamed_senders_address_is_none() {
+    let path = socket_path("unnamed");
+    let receiver = UnixDatagram::bind(&path).unwrap();
+    let sender = UnixDatagram::unbound().unwrap();
+    let to = SockAddr::unix(&path).unwrap();
+    assert!(send_fd_and_receive(&sender, &to, &receiver).is_none());
+    let (a, b) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let (a, b) = (UnixDatagram::from(a), UnixDatagram::from(b));
+    socket::send(a.as_fd(), b"x", &[], None).unwrap();
+    let mut control = ControlBuffer::for_fds(0);
+    let received = socket::recv(b.as_fd(), &mut [0; 1], &mut control).unwrap();
+    assert!(received.from.is_none());
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_udp_datagram_carries_the_senders_ip_address_both_ways() {
+    for loopback in ["127.0.0.1:0", "[::1]:0"] {
+        let receiver = UdpSocket::bind(loopback).unwrap();
+        let sender = UdpSocket::bind(loopback).unwrap();
+        let to = SockAddr::from(receiver.local_addr().unwrap());
+        let options = SendOptions::default().to(&to);
+        let sent = socket::send_with(sender.as_fd(), &[IoSlice::new(b"ping")], &[], options);
+        assert_eq!(sent.unwrap(), 4);
+        let mut data = [0; 8];
+        let mut control = ControlBuffer::for_fds(0);
+        let received = socket::recv(receiver.as_fd(), &mut data, &mut control).unwrap();
+        assert_eq!(received.bytes, 4);
+        let from = received.from.as_ref().and_then(SockAddr::as_socket);
+        assert_eq!(from, Some(sender.local_addr().unwrap()), "{loopback}");
+    }
 }

@@ -61,6 +61,11 @@ pub use recv::{recv, recv_vectored, recv_with, Received, RecvOptions};
 pub use send::{
     send, send_control, send_control_unchecked, send_messages, send_with, SendMessage, SendOptions,
 };
+/// Socket addresses, for [`SendOptions::to`] and [`Received::from`]:
+/// [`socket2`](https://docs.rs/socket2)'s, which converts to and from
+/// `std::net::SocketAddr` and reads and builds Unix paths and abstract
+/// names.
+pub use socket2::SockAddr;
 
 /// The type of socket [`socketpair`] makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
 use std::io::{self, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-use super::{syscall, ControlBuffer};
+use super::{syscall, ControlBuffer, SockAddr};
 use crate::{Error, Layout, Ucred};
 
 /// `SCM_PIDFD`: a pidfd of the sender, with `SO_PASSPIDFD` (Linux 6.5).
@@ -118,6 +118,12 @@ pub struct Received<'c> {
     pub data_truncated: bool,
     /// `msg_flags` as the kernel set it.
     pub msg_flags: libc::c_int,
+    /// The sender's address (`msg_name`): a Unix socket's path or abstract
+    /// name (`as_pathname`, `as_abstract_namespace`), an IP address and
+    /// port (`as_socket`). `None` when the kernel gives none: a Unix
+    /// sender that is not bound to a name (a socketpair's, an unbound
+    /// datagram socket's).
+    pub from: Option<SockAddr>,
     /// The control bytes the kernel wrote.
     pub control: &'c [u8],
 }
@@ -208,6 +214,7 @@ pub fn recv_vectored<'c>(
         control_truncated: recvd.flags & libc::MSG_CTRUNC != 0,
         data_truncated: recvd.flags & libc::MSG_TRUNC != 0,
         msg_flags: recvd.flags,
+        from: recvd.from,
         control,
     };
     take_ownership(&mut received)?;
@@ -311,6 +318,7 @@ mod tests {
             control_truncated: false,
             data_truncated: false,
             msg_flags: 0,
+            from: None,
             control,
         };
         take_ownership(&mut received).map(|()| received)

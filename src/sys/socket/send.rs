@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::{self, IoSlice};
 use std::os::fd::{BorrowedFd, RawFd};
 
-use super::syscall;
+use super::{syscall, SockAddr};
 use crate::{ControlMessage, Layout, Ucred};
 
 /// A control message to send. Its descriptors are [`BorrowedFd`]s, so only
@@ -118,21 +118,42 @@ const STACK_CONTROL_LEN: usize = 64;
 #[repr(C, align(8))]
 struct StackControl([u8; STACK_CONTROL_LEN]);
 
-/// Options for [`send_with`]: `sendmsg` flags. `MSG_NOSIGNAL` is always
-/// among them, so that a send to a peer that has gone is `EPIPE`
-/// (`BrokenPipe`), never a `SIGPIPE` that ends the process.
+/// Options for [`send_with`]: where to send (`msg_name`), and `sendmsg`
+/// flags. `MSG_NOSIGNAL` is always among them, so that a send to a peer
+/// that has gone is `EPIPE` (`BrokenPipe`), never a `SIGPIPE` that ends
+/// the process.
 ///
 /// ```
-/// use sockcmsg::socket::SendOptions;
-/// let options = SendOptions::default().flags(libc::MSG_DONTWAIT);
+/// use sockcmsg::socket::{SendOptions, SockAddr};
+/// let to = SockAddr::from("127.0.0.1:9".parse::<std::net::SocketAddr>().unwrap());
+/// let options = SendOptions::default().to(&to).flags(libc::MSG_DONTWAIT);
 /// assert_eq!(options.sent_flags(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SendOptions {
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SendOptions<'a> {
+    to: Option<&'a SockAddr>,
     flags: libc::c_int,
 }
 
-impl SendOptions {
+impl<'a> SendOptions<'a> {
+    /// Sends to `address`, on a socket that is not connected: a Unix
+    /// socket's path (`SockAddr::unix`) or abstract name (a path starting
+    /// with a NUL byte, Linux), or an IP address and port
+    /// (`SockAddr::from(std::net::SocketAddr)`).
+    ///
+    /// ```
+    /// use sockcmsg::socket::{SendOptions, SockAddr};
+    /// let path = std::env::temp_dir().join("sockcmsg-doc-to.sock");
+    /// let to = SockAddr::unix(&path)?;
+    /// let options = SendOptions::default().to(&to);
+    /// # drop(options);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn to(mut self, address: &'a SockAddr) -> Self {
+        self.to = Some(address);
+        self
+    }
+
     /// Other `sendmsg` flags, such as `MSG_DONTWAIT` or `MSG_EOR`, beside
     /// `MSG_NOSIGNAL`.
     ///
@@ -210,7 +231,7 @@ pub fn send_with(
     sock: BorrowedFd<'_>,
     data: &[IoSlice<'_>],
     msgs: &[SendMessage<'_>],
-    options: SendOptions,
+    options: SendOptions<'_>,
 ) -> io::Result<usize> {
     let mut on_stack = [ControlMessage::Rights(&[]); STACK_MESSAGES];
     let mut on_heap;
@@ -246,7 +267,7 @@ pub fn send_with(
     // SAFETY: the only descriptors in `control` are the `BorrowedFd`s of
     // `msgs`, borrowed for this call; `to_control_message` refused any other
     // SCM_RIGHTS message.
-    unsafe { syscall::sendmsg(sock, data, control, options.sent_flags()) }
+    unsafe { syscall::sendmsg(sock, data, control, options.to, options.sent_flags()) }
 }
 
 /// Sends `data` with `control` as the control data, as it is: the kernel
@@ -292,7 +313,15 @@ pub fn send_control(sock: BorrowedFd<'_>, data: &[u8], control: &[u8]) -> io::Re
     // SAFETY: the kernel reads the headers the walk above read, in the same
     // order, and stops with EINVAL at the first invalid one; none of them is
     // SCM_RIGHTS, so no descriptor is passed.
-    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], &control, libc::MSG_NOSIGNAL) }
+    unsafe {
+        syscall::sendmsg(
+            sock,
+            &[IoSlice::new(data)],
+            &control,
+            None,
+            libc::MSG_NOSIGNAL,
+        )
+    }
 }
 
 /// Sends `data` with `control` as the control data, as it is, descriptors
@@ -327,7 +356,15 @@ pub unsafe fn send_control_unchecked(
 ) -> io::Result<usize> {
     let control = as_the_kernel_reads(control);
     // SAFETY: the caller's contract is this one's.
-    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], &control, libc::MSG_NOSIGNAL) }
+    unsafe {
+        syscall::sendmsg(
+            sock,
+            &[IoSlice::new(data)],
+            &control,
+            None,
+            libc::MSG_NOSIGNAL,
+        )
+    }
 }
 
 /// `control` as the kernel must be given it. musl's 64-bit header has a

@@ -9,6 +9,8 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
+use socket2::{SockAddr, SockAddrStorage};
+
 /// The kernel's `struct user_msghdr` (`include/linux/socket.h`). Its lengths
 /// are `__kernel_size_t`, which is a `usize` on every Linux ABI; a 32-bit
 /// process on a 64-bit kernel passes `struct compat_msghdr`, whose fields
@@ -52,7 +54,7 @@ impl UserMsghdr {
 }
 
 /// What a successful [`recvmsg`] reports.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Recvd {
     /// The system call's return value: the bytes read, or with `MSG_TRUNC`
     /// in the flags, a datagram's whole length.
@@ -61,6 +63,8 @@ pub(super) struct Recvd {
     pub(super) control_len: usize,
     /// `msg_flags`.
     pub(super) flags: libc::c_int,
+    /// The sender's address, if the kernel gave one.
+    pub(super) from: Option<SockAddr>,
 }
 
 /// `sendmsg(2)` of `data` with `control` as the control data, unchanged.
@@ -74,18 +78,24 @@ pub(super) unsafe fn sendmsg(
     sock: BorrowedFd<'_>,
     data: &[IoSlice<'_>],
     control: &[u8],
+    to: Option<&SockAddr>,
     flags: libc::c_int,
 ) -> io::Result<usize> {
     // `IoSlice` is guaranteed to be ABI-compatible with `iovec` on Unix;
     // the kernel only reads through these pointers.
-    let msg = UserMsghdr::new(
+    let mut msg = UserMsghdr::new(
         data.as_ptr().cast_mut().cast(),
         data.len(),
         control.as_ptr().cast_mut().cast(),
         control.len(),
     );
-    // SAFETY: `msg` is the kernel's header and points at `data` and
-    // `control`, which outlive the call, with their true lengths (no
+    if let Some(to) = to {
+        msg.name = to.as_ptr().cast_mut().cast();
+        // A socklen_t of at most sizeof(sockaddr_storage): it fits.
+        msg.namelen = libc::c_int::try_from(to.len()).unwrap_or(libc::c_int::MAX);
+    }
+    // SAFETY: `msg` is the kernel's header and points at `data`, `control`
+    // and the address, which outlive the call, with their true lengths (no
     // conversion narrows them); sendmsg only reads them. The descriptors in
     // `control` are the caller's to pass, by this function's contract.
     let sent = unsafe {
@@ -115,22 +125,36 @@ pub(super) fn recvmsg(
         control.as_mut_ptr().cast(),
         control.len(),
     );
-    // SAFETY: `msg` is the kernel's header and points at `data` (whose
-    // `IoSliceMut`s are ABI-compatible with `iovec`) and `control`, which
-    // outlive the call and are borrowed exclusively, with their true
-    // lengths; recvmsg writes only within them and into `msg`.
-    let read = unsafe {
-        libc::syscall(
-            libc::SYS_recvmsg,
-            sock.as_raw_fd(),
-            std::ptr::from_mut(&mut msg),
-            flags,
-        )
+    let receive = |name: *mut SockAddrStorage, namelen: *mut libc::socklen_t| {
+        msg.name = name.cast();
+        // SAFETY: try_init hands a valid length, set to the storage's size.
+        msg.namelen = libc::c_int::try_from(unsafe { *namelen }).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `msg` is the kernel's header and points at `data` (whose
+        // `IoSliceMut`s are ABI-compatible with `iovec`), `control` and the
+        // address storage, which outlive the call and are borrowed
+        // exclusively, with their true lengths; recvmsg writes only within
+        // them and into `msg`.
+        let read = unsafe {
+            libc::syscall(
+                libc::SYS_recvmsg,
+                sock.as_raw_fd(),
+                std::ptr::from_mut(&mut msg),
+                flags,
+            )
+        };
+        let returned = usize::try_from(read).map_err(|_| io::Error::last_os_error())?;
+        // SAFETY: as above; the kernel set `msg.namelen` to the bytes of
+        // address it wrote (0 for none), at most the storage's size.
+        unsafe { *namelen = libc::socklen_t::try_from(msg.namelen).unwrap_or(0) };
+        Ok(returned)
     };
-    let returned = usize::try_from(read).map_err(|_| io::Error::last_os_error())?;
+    // SAFETY: `receive` leaves in the storage and its length what the
+    // kernel wrote: a valid address of that length, or none (length 0).
+    let (returned, from) = unsafe { SockAddr::try_init(receive) }?;
     Ok(Recvd {
         returned,
         control_len: msg.controllen.min(control.len()),
         flags: msg.flags,
+        from: (from.len() > 0).then_some(from),
     })
 }
