@@ -170,3 +170,103 @@ fn a_udp_datagram_carries_the_senders_ip_address_both_ways() {
         assert_eq!(from, Some(sender.local_addr().unwrap()), "{loopback}");
     }
 }
+
+/// The `(level, type, data length)` of each message a receive of one
+/// datagram on `rx` carries.
+fn messages_received(rx: std::os::fd::BorrowedFd<'_>) -> Vec<(i32, i32, usize)> {
+    let mut control = ControlBuffer::with_len(256);
+    let received = socket::recv(rx, &mut [0; 8], &mut control).unwrap();
+    sockcmsg::messages(received.control)
+        .map(|msg| msg.map(|msg| (msg.header.level, msg.header.kind, msg.data.len())))
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn options_make_the_kernel_attach_their_messages() {
+    use sockcmsg::socket::SocketOption;
+
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    for (option, kind, len) in [
+        (
+            SocketOption::Timestamp,
+            libc::SCM_TIMESTAMP,
+            std::mem::size_of::<libc::timeval>(),
+        ),
+        (
+            SocketOption::TimestampNs,
+            libc::SCM_TIMESTAMPNS,
+            std::mem::size_of::<libc::timespec>(),
+        ),
+    ] {
+        socket::set_option(rx.as_fd(), option, true).unwrap();
+        socket::send(tx.as_fd(), b"x", &[], None).unwrap();
+        assert_eq!(
+            messages_received(rx.as_fd()),
+            [(libc::SOL_SOCKET, kind, len)],
+            "{option:?}"
+        );
+        socket::set_option(rx.as_fd(), option, false).unwrap();
+    }
+
+    let ip = [
+        (
+            SocketOption::IpPacketInfo,
+            "127.0.0.1:0",
+            libc::IPPROTO_IP,
+            libc::IP_PKTINFO,
+            12,
+        ),
+        (
+            SocketOption::IpReceiveTos,
+            "127.0.0.1:0",
+            libc::IPPROTO_IP,
+            libc::IP_TOS,
+            1,
+        ),
+        (
+            SocketOption::Ipv6ReceivePacketInfo,
+            "[::1]:0",
+            libc::IPPROTO_IPV6,
+            libc::IPV6_PKTINFO,
+            20,
+        ),
+    ];
+    for (option, loopback, level, kind, len) in ip {
+        let receiver = UdpSocket::bind(loopback).unwrap();
+        socket::set_option(receiver.as_fd(), option, true).unwrap();
+        let sender = UdpSocket::bind(loopback).unwrap();
+        sender
+            .send_to(b"x", receiver.local_addr().unwrap())
+            .unwrap();
+        assert_eq!(
+            messages_received(receiver.as_fd()),
+            [(level, kind, len)],
+            "{option:?}"
+        );
+    }
+}
+
+#[test]
+fn the_peers_identity_needs_no_message() {
+    let (a, _b) = socket::socketpair(SocketKind::Stream).unwrap();
+    let cred = socket::peer_credentials(a.as_fd()).unwrap();
+    // SAFETY: getuid and getgid have no preconditions and cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    assert_eq!(
+        (cred.pid, cred.uid, cred.gid),
+        (std::process::id() as i32, uid, gid)
+    );
+    match socket::peer_pidfd(a.as_fd()) {
+        Ok(pidfd) => {
+            use std::os::fd::AsRawFd;
+            let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()));
+            let pid = format!("Pid:\t{}\n", std::process::id());
+            assert!(info.unwrap().contains(&pid), "a pidfd of this process");
+        }
+        Err(err) if err.raw_os_error() == Some(libc::ENOPROTOOPT) => {
+            println!("SO_PEERPIDFD: not in this kernel (6.5 and later): {err}");
+        }
+        Err(err) => panic!("SO_PEERPIDFD: {err}"),
+    }
+}

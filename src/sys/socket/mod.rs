@@ -49,14 +49,16 @@
 //! ```
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 mod buffer;
+mod options;
 mod recv;
 mod send;
 mod syscall;
 
 pub use buffer::ControlBuffer;
+pub use options::{get_option, peer_credentials, peer_pidfd, set_option, SocketOption};
 pub use recv::{recv, recv_vectored, recv_with, Received, RecvOptions};
 pub use send::{
     send, send_control, send_control_unchecked, send_messages, send_with, SendMessage, SendOptions,
@@ -76,62 +78,6 @@ pub enum SocketKind {
     Datagram,
     /// `SOCK_SEQPACKET`: datagrams on a connection.
     SeqPacket,
-}
-
-/// A socket option that makes the kernel attach a control message to what
-/// this socket receives, or allows it to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SocketOption {
-    /// `SO_PASSCRED`: receive the sender's `SCM_CREDENTIALS`.
-    PassCredentials,
-    /// `SO_PASSPIDFD` (Linux 6.5): receive a pidfd of the sender as
-    /// `SCM_PIDFD`.
-    #[cfg(any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64"
-    ))]
-    PassPidfd,
-    /// `SO_PASSRIGHTS` (Linux 6.16, on by default): accept `SCM_RIGHTS`.
-    /// When off, senders of descriptors get `EPERM`.
-    #[cfg(any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64"
-    ))]
-    PassRights,
-}
-
-impl SocketOption {
-    /// The option's number at level `SOL_SOCKET`. The newer ones come from
-    /// `include/uapi/asm-generic/socket.h`, which the listed architectures
-    /// use; `libc` does not have them yet.
-    fn name(self) -> libc::c_int {
-        match self {
-            SocketOption::PassCredentials => libc::SO_PASSCRED,
-            #[cfg(any(
-                target_arch = "x86",
-                target_arch = "x86_64",
-                target_arch = "arm",
-                target_arch = "aarch64",
-                target_arch = "riscv64"
-            ))]
-            SocketOption::PassPidfd => 76,
-            #[cfg(any(
-                target_arch = "x86",
-                target_arch = "x86_64",
-                target_arch = "arm",
-                target_arch = "aarch64",
-                target_arch = "riscv64"
-            ))]
-            SocketOption::PassRights => 83,
-        }
-    }
 }
 
 /// Creates a connected pair of Unix sockets (`socketpair(AF_UNIX, ...)`),
@@ -161,53 +107,9 @@ pub fn socketpair(kind: SocketKind) -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(a), OwnedFd::from_raw_fd(b)) })
 }
 
-/// Turns a socket option on or off.
-///
-/// ```
-/// use std::os::fd::AsFd;
-/// use sockcmsg::socket::{self, SocketKind, SocketOption};
-/// let (a, _b) = socket::socketpair(SocketKind::Stream)?;
-/// socket::set_option(a.as_fd(), SocketOption::PassCredentials, true)?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub fn set_option(sock: BorrowedFd<'_>, option: SocketOption, on: bool) -> io::Result<()> {
-    let value = libc::c_int::from(on);
-    // SAFETY: `value` is a c_int that outlives the call, and the length
-    // passed is its size.
-    let rc = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            option.name(),
-            std::ptr::from_ref(&value).cast(),
-            socklen(std::mem::size_of_val(&value)),
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 /// The socket's type (`SO_TYPE`): `SOCK_STREAM`, `SOCK_DGRAM`, ...
 fn socket_type(sock: BorrowedFd<'_>) -> io::Result<libc::c_int> {
-    let mut value: libc::c_int = 0;
-    let mut len = socklen(std::mem::size_of_val(&value));
-    // SAFETY: `value` is a c_int that outlives the call, and `len` is its
-    // size; getsockopt writes at most that many bytes.
-    let rc = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_TYPE,
-            std::ptr::from_mut(&mut value).cast(),
-            &mut len,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(value)
+    options::get(sock, libc::SOL_SOCKET, libc::SO_TYPE, 0)
 }
 
 /// A byte count as a `socklen_t`; the counts here are small constants.
