@@ -58,7 +58,7 @@ fn kernel_rights_bytes_equal_unix_rights_for_1_to_253_fds() {
         assert_eq!(received.fds.len(), count);
         assert!(!received.control_truncated);
         assert_eq!(
-            received.control,
+            received.control(),
             sockcmsg::unix_rights(&raw(&received.fds)).unwrap(),
             "{count} fds"
         );
@@ -102,7 +102,7 @@ fn control_lengths_past_32_bits_reach_the_kernel_whole() {
     assert_eq!(received.fds.len(), 1);
     assert!(!received.control_truncated);
     // One header and one fd, padded: cmsg_space(4) on 64-bit.
-    assert_eq!(received.control.len(), 24);
+    assert_eq!(received.control().len(), 24);
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn kernel_credentials_bytes_equal_unix_credentials() {
     let expected = own_credentials();
     assert_eq!(received.credentials, Some(expected));
     assert_eq!(
-        received.control,
+        received.control(),
         sockcmsg::unix_credentials(&expected).unwrap()
     );
 }
@@ -153,14 +153,14 @@ fn credentials_come_before_rights() {
     socket::send(tx.as_fd(), b"x", &[file.as_fd()], None).unwrap();
     let mut control = ControlBuffer::for_credentials_and_fds(1);
     let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
-    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    let msgs = sockcmsg::parse_socket_control_message(received.control()).unwrap();
     let kinds: Vec<i32> = msgs.iter().map(|msg| msg.header.kind).collect();
     assert_eq!(kinds, [libc::SCM_CREDENTIALS, libc::SCM_RIGHTS]);
     assert_eq!(received.credentials, Some(own_credentials()));
     assert_eq!(received.fds.len(), 1);
     let mut expected = sockcmsg::unix_credentials(&own_credentials()).unwrap();
     expected.extend(sockcmsg::unix_rights(&raw(&received.fds)).unwrap());
-    assert_eq!(received.control, expected);
+    assert_eq!(received.control(), expected);
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn several_rights_messages_arrive_merged() {
         .unwrap();
         let mut control = ControlBuffer::for_fds(3);
         let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
-        let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+        let msgs = sockcmsg::parse_socket_control_message(received.control()).unwrap();
         assert_eq!(msgs.len(), 1, "{kind:?}");
         assert_eq!(sockcmsg::parse_unix_rights(&msgs[0]).unwrap().len(), 3);
         assert_eq!(received.fds.len(), 3, "{kind:?}");
@@ -292,7 +292,7 @@ fn a_stream_drops_fds_sent_without_data() {
     socket::send(tx.as_fd(), b"x", &[], None).unwrap();
     let mut control = ControlBuffer::for_fds(1);
     let received = socket::recv(rx.as_fd(), &mut [0; 1], &mut control).unwrap();
-    assert!(received.fds.is_empty() && received.control.is_empty());
+    assert!(received.fds.is_empty() && received.control().is_empty());
 }
 
 #[test]
@@ -405,7 +405,7 @@ fn credentials_cut_short_by_a_small_control_buffer_are_reported() {
             received.credentials,
             received.credentials_truncated,
             received.control_truncated,
-            received.control.len() as u128,
+            received.control().len() as u128,
         );
         assert_eq!(got, expected, "{len}-byte buffer");
         if received.credentials_truncated {

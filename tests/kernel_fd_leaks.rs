@@ -74,7 +74,7 @@ fn truncated_control_buffers_install_what_fits_and_leak_nothing() {
                 installed < 3,
                 "{size}-byte buffer"
             );
-            let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+            let msgs = sockcmsg::parse_socket_control_message(received.control()).unwrap();
             let parsed: Vec<i32> = msgs
                 .iter()
                 .flat_map(|msg| sockcmsg::parse_unix_rights(msg).unwrap())
@@ -121,7 +121,7 @@ fn fds_past_the_cap_are_closed_and_counted() {
     let received = socket::recv_with(rx.as_fd(), &mut [0; 1], &mut control, options).unwrap();
     assert_eq!(received.fds.len(), 1);
     assert_eq!(received.fds_closed, room - 1);
-    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    let msgs = sockcmsg::parse_socket_control_message(received.control()).unwrap();
     assert_eq!(sockcmsg::parse_unix_rights(&msgs[0]).unwrap().len(), room);
     assert_eq!(open_fds(), before + 1, "only the kept descriptor is open");
     drop(received);
@@ -149,7 +149,7 @@ fn at_the_descriptor_limit_the_pidfd_is_none() {
     let received = with_fd_room(0, || socket::recv(rx.as_fd(), &mut [0; 1], &mut control));
     let received = received.unwrap();
     assert!(received.pidfd.is_none());
-    let msgs = sockcmsg::parse_socket_control_message(received.control).unwrap();
+    let msgs = sockcmsg::parse_socket_control_message(received.control()).unwrap();
     assert_eq!(msgs[0].data, (-libc::EMFILE).to_ne_bytes());
     drop(received);
     assert_eq!(open_fds(), before);

@@ -87,7 +87,7 @@ fn pass_fd() {
     let received = socket::recv(stream.as_fd(), &mut buf, &mut control).expect("recvmsg");
     assert_eq!(received.bytes, 1);
 
-    let msgs = sockcmsg::parse_socket_control_message(received.control).expect("parse");
+    let msgs = sockcmsg::parse_socket_control_message(received.control()).expect("parse");
     assert_eq!(
         msgs.len(),
         1,

@@ -176,7 +176,7 @@ fn a_udp_datagram_carries_the_senders_ip_address_both_ways() {
 fn messages_received(rx: std::os::fd::BorrowedFd<'_>) -> Vec<(i32, i32, usize)> {
     let mut control = ControlBuffer::with_len(256);
     let received = socket::recv(rx, &mut [0; 8], &mut control).unwrap();
-    sockcmsg::messages(received.control)
+    sockcmsg::messages(received.control())
         .map(|msg| msg.map(|msg| (msg.header.level, msg.header.kind, msg.data.len())))
         .collect::<Result<_, _>>()
         .unwrap()

@@ -260,7 +260,7 @@ pub(super) fn kernel_buffers() -> Vec<Vec<u8>> {
             }
             let mut control = ControlBuffer::with_len(len);
             if let Ok(received) = socket::recv(rx.as_fd(), &mut [0; 1], &mut control) {
-                buffers.push(received.control.to_vec());
+                buffers.push(received.control().to_vec());
             }
         }
     }

@@ -111,7 +111,7 @@ fn capture(
     let mut control = ControlBuffer::with_len(control_len);
     let received = socket::recv(receiver.as_fd(), &mut [0; 1], &mut control)?;
     // The descriptors received are closed when `received` is dropped.
-    Ok(received.control.to_vec())
+    Ok(received.control().to_vec())
 }
 
 /// Buffers the kernel wrote: 1, 2 and 253 (the most it takes) fds,

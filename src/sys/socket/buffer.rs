@@ -1,5 +1,8 @@
 //! The control buffer `recvmsg` writes into: zeroed, aligned for
-//! `struct cmsghdr`, sized for what the caller expects.
+//! `struct cmsghdr`, sized for what the caller expects; or the caller's own
+//! bytes ([`ControlStorage`]).
+
+use std::mem::MaybeUninit;
 
 /// The most descriptors one `recvmsg` can install: the kernel's
 /// `SCM_MAX_FD` (`include/net/scm.h`). A send of more is `EINVAL`, and a
@@ -106,8 +109,8 @@ impl ControlBuffer {
 
     /// The whole buffer, zeroed, for the kernel to write into; zeroing only
     /// what was written before keeps a large buffer's untouched pages
-    /// untouched. Say what the kernel wrote with [`received`](Self::received).
-    pub(super) fn zeroed(&mut self) -> &mut [u8] {
+    /// untouched.
+    fn zeroed(&mut self) -> &mut [u8] {
         let written = self.written;
         let bytes = self.bytes_mut();
         if let Some(dirty) = bytes.get_mut(..written) {
@@ -115,11 +118,152 @@ impl ControlBuffer {
         }
         bytes
     }
+}
 
-    /// Records that the kernel wrote the first `len` bytes, and returns them.
-    pub(super) fn received(&mut self, len: usize) -> &[u8] {
+/// Where a receive writes the control data: a [`ControlBuffer`], or the
+/// caller's own bytes (`[u8]`, `[MaybeUninit<u8>]` or an array of either),
+/// used from their first byte aligned for `struct cmsghdr`; by value or
+/// behind `&mut`. Given by value, the storage moves into the
+/// [`Received`](super::Received), which gives it back with
+/// [`into_control`](super::Received::into_control): a temporary buffer is
+/// no borrow to outlive.
+///
+/// ```
+/// use std::mem::MaybeUninit;
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// for _ in 0..3 {
+///     socket::send(a.as_fd(), b"x", &[file.as_fd()], None)?;
+/// }
+/// // A temporary, moved in.
+/// let received = socket::recv(b.as_fd(), &mut [0; 1], ControlBuffer::for_fds(1))?;
+/// assert_eq!(received.fds.len(), 1);
+/// // Bytes on the stack, aligned inside.
+/// let mut bytes = [0u8; 64];
+/// assert_eq!(socket::recv(b.as_fd(), &mut [0; 1], &mut bytes[1..])?.fds.len(), 1);
+/// // Uninitialized bytes: zeroed where the kernel may write.
+/// let mut uninit = [MaybeUninit::<u8>::uninit(); 64];
+/// assert_eq!(socket::recv(b.as_fd(), &mut [0; 1], &mut uninit)?.fds.len(), 1);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub trait ControlStorage: sealed::Storage {}
+
+impl<T: sealed::Storage + ?Sized> ControlStorage for T {}
+
+pub(super) mod sealed {
+    /// What a receive does with its storage; sealed, so that `written` is
+    /// only ever called after `prepare`.
+    pub trait Storage {
+        /// The bytes to receive into: zeroed, aligned for `cmsghdr`.
+        fn prepare(&mut self) -> &mut [u8];
+        /// Records that the kernel wrote the first `len` bytes of what
+        /// `prepare` gave.
+        fn finish(&mut self, len: usize);
+        /// The first `len` bytes of what `prepare` gave (at most all of
+        /// them), after it.
+        fn written(&self, len: usize) -> &[u8];
+    }
+}
+
+impl sealed::Storage for ControlBuffer {
+    fn prepare(&mut self) -> &mut [u8] {
+        self.zeroed()
+    }
+
+    fn finish(&mut self, len: usize) {
         self.written = len.min(self.len);
-        self.bytes().get(..self.written).unwrap_or_default()
+    }
+
+    fn written(&self, len: usize) -> &[u8] {
+        self.bytes()
+            .get(..len.min(self.written))
+            .unwrap_or_default()
+    }
+}
+
+/// Where the bytes aligned for `cmsghdr` start in a buffer at `address`.
+fn aligned_start(address: *const u8, len: usize) -> usize {
+    address
+        .align_offset(std::mem::align_of::<libc::cmsghdr>())
+        .min(len)
+}
+
+impl sealed::Storage for [u8] {
+    fn prepare(&mut self) -> &mut [u8] {
+        let start = aligned_start(self.as_ptr(), self.len());
+        let aligned = self.get_mut(start..).unwrap_or_default();
+        aligned.fill(0);
+        aligned
+    }
+
+    fn finish(&mut self, _: usize) {}
+
+    fn written(&self, len: usize) -> &[u8] {
+        let start = aligned_start(self.as_ptr(), self.len());
+        let aligned = self.get(start..).unwrap_or_default();
+        aligned.get(..len).unwrap_or(aligned)
+    }
+}
+
+impl sealed::Storage for [MaybeUninit<u8>] {
+    fn prepare(&mut self) -> &mut [u8] {
+        let start = aligned_start(self.as_ptr().cast(), self.len());
+        let aligned = self.get_mut(start..).unwrap_or_default();
+        aligned.fill(MaybeUninit::new(0));
+        // SAFETY: every byte of `aligned` was just initialized, and
+        // MaybeUninit<u8> has u8's layout.
+        unsafe { &mut *(std::ptr::from_mut(aligned) as *mut [u8]) }
+    }
+
+    fn finish(&mut self, _: usize) {}
+
+    fn written(&self, len: usize) -> &[u8] {
+        let start = aligned_start(self.as_ptr().cast(), self.len());
+        let aligned = self.get(start..).unwrap_or_default();
+        let written = aligned.get(..len).unwrap_or(aligned);
+        // SAFETY: `prepare` initialized every byte from `start` on, and
+        // the trait is sealed: receives call `written` only after it.
+        unsafe { &*(std::ptr::from_ref(written) as *const [u8]) }
+    }
+}
+
+impl<const N: usize> sealed::Storage for [u8; N] {
+    fn prepare(&mut self) -> &mut [u8] {
+        self.as_mut_slice().prepare()
+    }
+
+    fn finish(&mut self, _: usize) {}
+
+    fn written(&self, len: usize) -> &[u8] {
+        self.as_slice().written(len)
+    }
+}
+
+impl<const N: usize> sealed::Storage for [MaybeUninit<u8>; N] {
+    fn prepare(&mut self) -> &mut [u8] {
+        self.as_mut_slice().prepare()
+    }
+
+    fn finish(&mut self, _: usize) {}
+
+    fn written(&self, len: usize) -> &[u8] {
+        self.as_slice().written(len)
+    }
+}
+
+impl<T: sealed::Storage + ?Sized> sealed::Storage for &mut T {
+    fn prepare(&mut self) -> &mut [u8] {
+        (**self).prepare()
+    }
+
+    fn finish(&mut self, len: usize) {
+        (**self).finish(len);
+    }
+
+    fn written(&self, len: usize) -> &[u8] {
+        (**self).written(len)
     }
 }
 
@@ -133,16 +277,47 @@ fn rights_space(fds: usize) -> usize {
 mod tests {
     use super::*;
 
+    use sealed::Storage;
+
     #[test]
     fn a_buffer_is_zeroed_again_where_it_was_written() {
         let mut buf = ControlBuffer::with_len(20);
         // The kernel writes no further than the length it reports.
-        buf.zeroed()[..12].fill(0xff);
-        assert_eq!(buf.received(12), [0xff; 12]);
-        assert!(buf.zeroed().iter().all(|&b| b == 0));
-        buf.zeroed().fill(0xff);
-        assert_eq!(buf.received(usize::MAX).len(), 20);
-        assert!(buf.zeroed().iter().all(|&b| b == 0));
+        buf.prepare()[..12].fill(0xff);
+        buf.finish(12);
+        assert_eq!(buf.written(12), [0xff; 12]);
+        assert!(buf.prepare().iter().all(|&b| b == 0));
+        buf.prepare().fill(0xff);
+        buf.finish(usize::MAX);
+        assert_eq!(buf.written(usize::MAX).len(), 20);
+        assert!(buf.prepare().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn callers_bytes_are_used_from_their_first_aligned_byte() {
+        let align = std::mem::align_of::<libc::cmsghdr>();
+        let mut words = [u64::MAX; 4];
+        // SAFETY: u8 has no alignment or validity requirement, and the
+        // slice covers the words' bytes.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), 32) };
+        let odd = &mut bytes[1..];
+        let prepared = odd.prepare();
+        assert_eq!(prepared.len(), 32 - align);
+        assert_eq!(prepared.as_ptr() as usize % align, 0);
+        assert!(prepared.iter().all(|&b| b == 0));
+        prepared[..3].fill(7);
+        assert_eq!(odd.written(3), [7; 3]);
+        assert_eq!(odd.written(usize::MAX).len(), 32 - align);
+        assert_eq!(
+            bytes[..align],
+            [0xff; 8][..align],
+            "nothing before is touched"
+        );
+
+        let mut uninit = [MaybeUninit::<u8>::uninit(); 3];
+        assert!(uninit[..].prepare().len() <= 3);
+        let mut too_short: [u8; 0] = [];
+        assert!(too_short.prepare().is_empty());
     }
 
     #[test]

@@ -57,7 +57,7 @@ mod recv;
 mod send;
 mod syscall;
 
-pub use buffer::ControlBuffer;
+pub use buffer::{ControlBuffer, ControlStorage};
 pub use options::{get_option, peer_credentials, peer_pidfd, set_option, SocketOption};
 pub use recv::{recv, recv_vectored, recv_with, Received, RecvOptions};
 pub use send::{

@@ -4,7 +4,7 @@
 use std::io::{self, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-use super::{syscall, ControlBuffer, SockAddr};
+use super::{syscall, ControlStorage, SockAddr};
 use crate::{Error, Layout, Ucred};
 
 /// `SCM_PIDFD`: a pidfd of the sender, with `SO_PASSPIDFD` (Linux 6.5).
@@ -77,10 +77,11 @@ impl RecvOptions {
     }
 }
 
-/// What [`recv`] received.
+/// What [`recv`] received, and the control storage it received into
+/// (`C`: owned, or a `&mut` borrow of the caller's).
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct Received<'c> {
+pub struct Received<C> {
     /// The bytes of data copied into the data buffer: `&data[..bytes]` is
     /// what arrived. On a stream, 0 is the end of the stream only when no
     /// control data came with it: an empty data buffer receives
@@ -124,8 +125,41 @@ pub struct Received<'c> {
     /// sender that is not bound to a name (a socketpair's, an unbound
     /// datagram socket's).
     pub from: Option<SockAddr>,
+    control: C,
+    control_len: usize,
+}
+
+impl<C: ControlStorage> Received<C> {
     /// The control bytes the kernel wrote.
-    pub control: &'c [u8],
+    pub fn control(&self) -> &[u8] {
+        self.control.written(self.control_len)
+    }
+
+    /// The control storage, to receive into again.
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use sockcmsg::socket::{self, ControlBuffer, SocketKind};
+    /// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+    /// let mut control = ControlBuffer::for_fds(1);
+    /// for _ in 0..2 {
+    ///     socket::send(a.as_fd(), b"x", &[], None)?;
+    ///     control = socket::recv(b.as_fd(), &mut [0; 1], control)?.into_control();
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn into_control(self) -> C {
+        self.control
+    }
+}
+
+/// The descriptors and credentials taken from the control data, owned.
+#[derive(Debug, Default)]
+struct Taken {
+    fds: Vec<OwnedFd>,
+    pidfd: Option<OwnedFd>,
+    credentials: Option<Ucred>,
+    credentials_truncated: bool,
 }
 
 /// Receives into `data` and `control` with `MSG_CMSG_CLOEXEC`, and takes
@@ -145,11 +179,11 @@ pub struct Received<'c> {
 /// assert!(received.control_truncated);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn recv<'c>(
+pub fn recv<C: ControlStorage>(
     sock: BorrowedFd<'_>,
     data: &mut [u8],
-    control: &'c mut ControlBuffer,
-) -> io::Result<Received<'c>> {
+    control: C,
+) -> io::Result<Received<C>> {
     recv_with(sock, data, control, RecvOptions::default())
 }
 
@@ -173,12 +207,12 @@ pub fn recv<'c>(
 /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn recv_with<'c>(
+pub fn recv_with<C: ControlStorage>(
     sock: BorrowedFd<'_>,
     data: &mut [u8],
-    control: &'c mut ControlBuffer,
+    control: C,
     options: RecvOptions,
-) -> io::Result<Received<'c>> {
+) -> io::Result<Received<C>> {
     recv_vectored(sock, &mut [IoSliceMut::new(data)], control, options)
 }
 
@@ -186,52 +220,51 @@ pub fn recv_with<'c>(
 /// `control`, and takes ownership of every descriptor received, as
 /// [`recv_with`] does. [`Received::bytes`] counts the bytes across the
 /// slices. See [`send_with`](super::send_with) for an example.
-pub fn recv_vectored<'c>(
+pub fn recv_vectored<C: ControlStorage>(
     sock: BorrowedFd<'_>,
     data: &mut [IoSliceMut<'_>],
-    control: &'c mut ControlBuffer,
+    mut control: C,
     options: RecvOptions,
-) -> io::Result<Received<'c>> {
+) -> io::Result<Received<C>> {
     let capacity = data
         .iter()
         .fold(0usize, |total, slice| total.saturating_add(slice.len()));
-    let buf = control.zeroed();
     let cloexec = if options.cloexec {
         libc::MSG_CMSG_CLOEXEC
     } else {
         0
     };
-    let recvd = syscall::recvmsg(sock, data, buf, options.flags | cloexec)?;
-    let control = control.received(recvd.control_len);
-    let mut received = Received {
+    let recvd = syscall::recvmsg(sock, data, control.prepare(), options.flags | cloexec)?;
+    control.finish(recvd.control_len);
+    let mut taken = take_ownership(control.written(recvd.control_len))?;
+    let kept = taken.fds.len().min(options.max_fds);
+    let fds_closed = taken.fds.len().saturating_sub(kept);
+    taken.fds.truncate(kept);
+    Ok(Received {
         bytes: recvd.returned.min(capacity),
         full_len: recvd.returned,
-        fds: Vec::new(),
-        fds_closed: 0,
-        pidfd: None,
-        credentials: None,
-        credentials_truncated: false,
+        fds: taken.fds,
+        fds_closed,
+        pidfd: taken.pidfd,
+        credentials: taken.credentials,
+        credentials_truncated: taken.credentials_truncated,
         control_truncated: recvd.flags & libc::MSG_CTRUNC != 0,
         data_truncated: recvd.flags & libc::MSG_TRUNC != 0,
         msg_flags: recvd.flags,
         from: recvd.from,
         control,
-    };
-    take_ownership(&mut received)?;
-    let kept = received.fds.len().min(options.max_fds);
-    received.fds_closed = received.fds.len().saturating_sub(kept);
-    received.fds.truncate(kept);
-    Ok(received)
+        control_len: recvd.control_len,
+    })
 }
 
-/// Takes every descriptor in `received.control` into `received`, and reads
-/// the credentials. On an error, what was taken is dropped (closed) with
-/// `received`.
-fn take_ownership(received: &mut Received<'_>) -> io::Result<()> {
+/// Takes every descriptor in `control`, and reads the credentials. On an
+/// error, what was taken is dropped (closed).
+fn take_ownership(control: &[u8]) -> io::Result<Taken> {
     let layout = Layout::HOST;
     let invalid = |err: Error| io::Error::new(io::ErrorKind::InvalidData, err);
     let mut pidfd_seen = false;
-    for msg in layout.messages(received.control) {
+    let mut received = Taken::default();
+    for msg in layout.messages(control) {
         let msg = msg.map_err(invalid)?;
         if msg.header.level != layout.sol_socket() {
             continue;
@@ -243,7 +276,7 @@ fn take_ownership(received: &mut Received<'_>) -> io::Result<()> {
                 // Bounded by the length, as `parse_unix_rights` is.
                 let count = fds.len();
                 for fd in fds.take(count) {
-                    if let Some(owned) = own(fd, received) {
+                    if let Some(owned) = own(fd, &received) {
                         received.fds.push(owned);
                     }
                 }
@@ -252,7 +285,7 @@ fn take_ownership(received: &mut Received<'_>) -> io::Result<()> {
                 let pidfd = layout
                     .whole_fds(msg.data)
                     .next()
-                    .and_then(|fd| own(fd, received));
+                    .and_then(|fd| own(fd, &received));
                 if pidfd_seen {
                     // Dropped (closed) here: no other owner has its number.
                     drop(pidfd);
@@ -272,12 +305,12 @@ fn take_ownership(received: &mut Received<'_>) -> io::Result<()> {
             _ => {}
         }
     }
-    Ok(())
+    Ok(received)
 }
 
 /// `fd` as an owned descriptor, unless it is negative or `received` already
 /// owns that number (as a rights descriptor or as the pidfd).
-fn own(fd: RawFd, received: &Received<'_>) -> Option<OwnedFd> {
+fn own(fd: RawFd, received: &Taken) -> Option<OwnedFd> {
     let owned = received.fds.iter().chain(&received.pidfd);
     if fd < 0 || owned.map(AsRawFd::as_raw_fd).any(|other| other == fd) {
         return None;
@@ -306,22 +339,8 @@ mod tests {
         std::path::Path::new(&format!("/proc/self/fd/{fd}")).exists()
     }
 
-    fn take(control: &[u8]) -> io::Result<Received<'_>> {
-        let mut received = Received {
-            bytes: 0,
-            full_len: 0,
-            fds: Vec::new(),
-            fds_closed: 0,
-            pidfd: None,
-            credentials: None,
-            credentials_truncated: false,
-            control_truncated: false,
-            data_truncated: false,
-            msg_flags: 0,
-            from: None,
-            control,
-        };
-        take_ownership(&mut received).map(|()| received)
+    fn take(control: &[u8]) -> io::Result<Taken> {
+        take_ownership(control)
     }
 
     fn pidfd_message(fd: RawFd) -> Vec<u8> {
