@@ -300,3 +300,51 @@ fn an_interrupted_receive_takes_nothing() {
     drop(received);
     assert_eq!(open_fds(), before);
 }
+
+/// A batch owns every datagram's descriptors: those that fit each slot's
+/// control storage (as the model says for its size), none leaked from the
+/// datagrams cut short, all closed when the batch is dropped.
+#[test]
+fn a_received_batch_owns_every_datagrams_fds() {
+    use sockcmsg::socket::{SendDatagram, SendMessage, SendOptions};
+    use std::io::IoSlice;
+
+    let _lock = COUNTING.lock().unwrap();
+    let model = Model::new(Layout::HOST);
+    let file = File::open("/dev/null").unwrap();
+    let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let fds = [file.as_fd(); 3];
+    let rights = [SendMessage::Rights(&fds)];
+    let data = [IoSlice::new(b"x")];
+    let datagram = SendDatagram {
+        data: &data,
+        msgs: &rights,
+        to: None,
+    };
+    let sent = socket::send_batch(tx.as_fd(), &[datagram; 3], SendOptions::default()).unwrap();
+    assert_eq!(sent, 3);
+    let before = open_fds();
+    let sizes = [0, 1, 3].map(ControlBuffer::for_fds);
+    let expected: Vec<u128> = sizes
+        .iter()
+        .map(|control| {
+            model
+                .kernel_receive(control.len() as u128, false, 3, u128::MAX)
+                .fds_installed
+        })
+        .collect();
+    let mut data = [[0u8; 1]; 3];
+    let slots = data.iter_mut().map(|data| &mut data[..]).zip(sizes);
+    let batch = socket::recv_batch(rx.as_fd(), slots, RecvOptions::default()).unwrap();
+    let owned: Vec<u128> = batch
+        .iter()
+        .map(|received| received.fds.len() as u128)
+        .collect();
+    assert_eq!(owned, expected);
+    assert_eq!(
+        open_fds() as u128,
+        before as u128 + expected.iter().sum::<u128>()
+    );
+    drop(batch);
+    assert_eq!(open_fds(), before);
+}

@@ -270,3 +270,101 @@ fn the_peers_identity_needs_no_message() {
         Err(err) => panic!("SO_PEERPIDFD: {err}"),
     }
 }
+
+/// A batch of UDP datagrams to two receivers, each datagram's own address
+/// or the batch's; `recv_batch` gives each sender's address, and with
+/// `MSG_WAITFORONE` returns what has arrived.
+#[test]
+fn a_batch_of_udp_datagrams_goes_to_each_address() {
+    use sockcmsg::socket::SendDatagram;
+
+    let (first, second) = (
+        UdpSocket::bind("127.0.0.1:0").unwrap(),
+        UdpSocket::bind("127.0.0.1:0").unwrap(),
+    );
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let (to_first, to_second) = (
+        SockAddr::from(first.local_addr().unwrap()),
+        SockAddr::from(second.local_addr().unwrap()),
+    );
+    let (a, b, c) = (
+        [IoSlice::new(b"a")],
+        [IoSlice::new(b"bb")],
+        [IoSlice::new(b"ccc")],
+    );
+    let datagrams = [
+        SendDatagram {
+            data: &a,
+            msgs: &[],
+            to: None,
+        },
+        SendDatagram {
+            data: &b,
+            msgs: &[],
+            to: Some(&to_second),
+        },
+        SendDatagram {
+            data: &c,
+            msgs: &[],
+            to: None,
+        },
+    ];
+    let options = SendOptions::default().to(&to_first);
+    assert_eq!(
+        socket::send_batch(sender.as_fd(), &datagrams, options).unwrap(),
+        3
+    );
+
+    let wait_for_one = RecvOptions::default().flags(libc::MSG_WAITFORONE);
+    let mut buffers = [[0u8; 4]; 4];
+    let slots = buffers
+        .iter_mut()
+        .map(|data| (&mut data[..], ControlBuffer::for_fds(0)));
+    let at_first = socket::recv_batch(first.as_fd(), slots, wait_for_one).unwrap();
+    let lengths: Vec<usize> = at_first.iter().map(|received| received.bytes).collect();
+    assert_eq!(lengths, [1, 3]);
+    let from = at_first[1].from.as_ref().and_then(SockAddr::as_socket);
+    assert_eq!(from, Some(sender.local_addr().unwrap()));
+    drop(at_first);
+    assert_eq!(&buffers[..2], [*b"a\0\0\0", *b"ccc\0"]);
+
+    let mut data = [0u8; 4];
+    let at_second = socket::recv_batch(second.as_fd(), [(&mut data[..], [0u8; 0])], wait_for_one);
+    assert_eq!(at_second.unwrap()[0].bytes, 2);
+}
+
+/// A datagram of a batch whose control data cannot be encoded stops the
+/// batch before anything is sent.
+#[test]
+fn a_batch_is_checked_before_anything_is_sent() {
+    use sockcmsg::socket::SendDatagram;
+
+    let (a, b) = socket::socketpair(SocketKind::Datagram).unwrap();
+    let data = [IoSlice::new(b"x")];
+    let rights_as_bytes = [SendMessage::Other {
+        level: libc::SOL_SOCKET,
+        kind: libc::SCM_RIGHTS,
+        data: &[0; 4],
+    }];
+    let datagrams = [
+        SendDatagram {
+            data: &data,
+            msgs: &[],
+            to: None,
+        },
+        SendDatagram {
+            data: &data,
+            msgs: &rights_as_bytes,
+            to: None,
+        },
+    ];
+    let err = socket::send_batch(a.as_fd(), &datagrams, SendOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let dont_wait = RecvOptions::default().flags(libc::MSG_DONTWAIT);
+    let nothing = socket::recv_with(b.as_fd(), &mut [0; 1], ControlBuffer::for_fds(0), dont_wait);
+    assert_eq!(
+        nothing.unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "the first was not sent"
+    );
+}

@@ -51,12 +51,14 @@
 use std::io;
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
+mod batch;
 mod buffer;
 mod options;
 mod recv;
 mod send;
 mod syscall;
 
+pub use batch::{recv_batch, send_batch, SendDatagram};
 pub use buffer::{ControlBuffer, ControlStorage};
 pub use options::{get_option, peer_credentials, peer_pidfd, set_option, SocketOption};
 pub use recv::{recv, recv_vectored, recv_with, Received, RecvOptions};

@@ -75,6 +75,17 @@ impl RecvOptions {
         self.max_fds = max;
         self
     }
+
+    /// The flags `recvmsg` is called with: those given, and
+    /// `MSG_CMSG_CLOEXEC` unless turned off.
+    pub(super) fn sent_flags(&self) -> libc::c_int {
+        let cloexec = if self.cloexec {
+            libc::MSG_CMSG_CLOEXEC
+        } else {
+            0
+        };
+        self.flags | cloexec
+    }
 }
 
 /// What [`recv`] received, and the control storage it received into
@@ -229,12 +240,20 @@ pub fn recv_vectored<C: ControlStorage>(
     let capacity = data
         .iter()
         .fold(0usize, |total, slice| total.saturating_add(slice.len()));
-    let cloexec = if options.cloexec {
-        libc::MSG_CMSG_CLOEXEC
-    } else {
-        0
-    };
-    let recvd = syscall::recvmsg(sock, data, control.prepare(), options.flags | cloexec)?;
+    let recvd = syscall::recvmsg(sock, data, control.prepare(), options.sent_flags())?;
+    received(recvd, capacity, control, options)
+}
+
+/// What a receive of `capacity` bytes of data into `control` got, as the
+/// system call reported it in `recvd`: every descriptor in the control data
+/// taken, those past `options.max_fds` closed. On an error they are all
+/// closed.
+pub(super) fn received<C: ControlStorage>(
+    recvd: syscall::Recvd,
+    capacity: usize,
+    mut control: C,
+    options: RecvOptions,
+) -> io::Result<Received<C>> {
     control.finish(recvd.control_len);
     let mut taken = take_ownership(control.written(recvd.control_len))?;
     let kept = taken.fds.len().min(options.max_fds);

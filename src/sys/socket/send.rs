@@ -131,7 +131,7 @@ struct StackControl([u8; STACK_CONTROL_LEN]);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SendOptions<'a> {
-    to: Option<&'a SockAddr>,
+    pub(super) to: Option<&'a SockAddr>,
     flags: libc::c_int,
 }
 
@@ -233,6 +233,30 @@ pub fn send_with(
     msgs: &[SendMessage<'_>],
     options: SendOptions<'_>,
 ) -> io::Result<usize> {
+    let mut small = StackControl([0; STACK_CONTROL_LEN]);
+    let mut large = None;
+    let control = encode_messages(sock, data, msgs, |needed| match small.0.get_mut(..needed) {
+        Some(control) => control,
+        None => large
+            .insert(super::ControlBuffer::with_len(needed))
+            .bytes_mut(),
+    })?;
+    // SAFETY: the only descriptors in `control` are the `BorrowedFd`s of
+    // `msgs`, borrowed for this call; `encode_messages` refused any other
+    // SCM_RIGHTS message.
+    unsafe { syscall::sendmsg(sock, data, control, options.to, options.sent_flags()) }
+}
+
+/// Checks `msgs` for sending with `data` on `sock` (see [`send_with`]'s
+/// errors) and encodes them into the buffer `buffer` gives for the length
+/// they take; returns the encoding. The only descriptors in it are the
+/// `BorrowedFd`s of `msgs`.
+pub(super) fn encode_messages<'b>(
+    sock: BorrowedFd<'_>,
+    data: &[IoSlice<'_>],
+    msgs: &[SendMessage<'_>],
+    buffer: impl FnOnce(usize) -> &'b mut [u8],
+) -> io::Result<&'b [u8]> {
     let mut on_stack = [ControlMessage::Rights(&[]); STACK_MESSAGES];
     let mut on_heap;
     let converted: &mut [ControlMessage<'_>] = match on_stack.get_mut(..msgs.len()) {
@@ -254,20 +278,9 @@ pub fn send_with(
              (the kernel drops them): send at least one byte",
         ));
     }
-    let mut small = StackControl([0; STACK_CONTROL_LEN]);
-    let mut large;
-    let control = match small.0.get_mut(..needed) {
-        Some(control) => control,
-        None => {
-            large = super::ControlBuffer::with_len(needed);
-            large.bytes_mut()
-        }
-    };
-    crate::encode_into(converted, control)?;
-    // SAFETY: the only descriptors in `control` are the `BorrowedFd`s of
-    // `msgs`, borrowed for this call; `to_control_message` refused any other
-    // SCM_RIGHTS message.
-    unsafe { syscall::sendmsg(sock, data, control, options.to, options.sent_flags()) }
+    let control = buffer(needed);
+    let written = crate::encode_into(converted, control)?;
+    Ok(control.get(..written).unwrap_or_default())
 }
 
 /// Sends `data` with `control` as the control data, as it is: the kernel

@@ -158,3 +158,136 @@ pub(super) fn recvmsg(
         from: (from.len() > 0).then_some(from),
     })
 }
+
+/// The kernel's `struct mmsghdr`: a message header and the bytes sent or
+/// received for it (`compat_mmsghdr` has the same layout for 32-bit
+/// processes, as `UserMsghdr` does).
+#[repr(C)]
+struct UserMmsghdr {
+    hdr: UserMsghdr,
+    len: libc::c_uint,
+}
+
+/// One datagram for [`sendmmsg`]: its data, its control data and where to.
+pub(super) struct Outgoing<'a> {
+    pub(super) data: &'a [IoSlice<'a>],
+    pub(super) control: &'a [u8],
+    pub(super) to: Option<&'a SockAddr>,
+}
+
+/// `sendmmsg(2)`: returns how many of `datagrams` were sent, from the
+/// first.
+///
+/// # Safety
+///
+/// As for [`sendmsg`], for every datagram's control data.
+pub(super) unsafe fn sendmmsg(
+    sock: BorrowedFd<'_>,
+    datagrams: &[Outgoing<'_>],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    let mut headers: Vec<UserMmsghdr> = datagrams
+        .iter()
+        .map(|datagram| {
+            let mut hdr = UserMsghdr::new(
+                datagram.data.as_ptr().cast_mut().cast(),
+                datagram.data.len(),
+                datagram.control.as_ptr().cast_mut().cast(),
+                datagram.control.len(),
+            );
+            if let Some(to) = datagram.to {
+                hdr.name = to.as_ptr().cast_mut().cast();
+                hdr.namelen = libc::c_int::try_from(to.len()).unwrap_or(libc::c_int::MAX);
+            }
+            UserMmsghdr { hdr, len: 0 }
+        })
+        .collect();
+    let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
+    // SAFETY: each header points at its datagram's data, control data and
+    // address, which outlive the call, with their true lengths; `count`
+    // is at most the headers' number; sendmmsg reads them and writes only
+    // each header's `len`. The descriptors are the caller's to pass.
+    let sent = unsafe {
+        libc::syscall(
+            libc::SYS_sendmmsg,
+            sock.as_raw_fd(),
+            headers.as_mut_ptr(),
+            count,
+            flags,
+        )
+    };
+    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
+
+/// One datagram's room for [`recvmmsg`].
+pub(super) struct Incoming<'a> {
+    pub(super) data: &'a mut [u8],
+    pub(super) control: &'a mut [u8],
+}
+
+/// `recvmmsg(2)` with no timeout: what each of the datagrams received, in
+/// order (at most one per slot). Every descriptor the kernel installs is
+/// written into that slot's control data as a bare number: the caller must
+/// take ownership of each.
+pub(super) fn recvmmsg(
+    sock: BorrowedFd<'_>,
+    slots: &mut [Incoming<'_>],
+    flags: libc::c_int,
+) -> io::Result<Vec<Recvd>> {
+    let mut names: Vec<SockAddrStorage> = slots.iter().map(|_| SockAddrStorage::zeroed()).collect();
+    let mut iovecs = Vec::with_capacity(slots.len());
+    let mut controls = Vec::with_capacity(slots.len());
+    for slot in slots.iter_mut() {
+        iovecs.push(IoSliceMut::new(&mut *slot.data));
+        controls.push((slot.control.as_mut_ptr(), slot.control.len()));
+    }
+    let mut headers: Vec<UserMmsghdr> = iovecs
+        .iter_mut()
+        .zip(&controls)
+        .zip(names.iter_mut())
+        .map(|((iovec, &(control, control_len)), name)| {
+            let mut hdr = UserMsghdr::new(
+                std::ptr::from_mut(iovec).cast(),
+                1,
+                control.cast(),
+                control_len,
+            );
+            hdr.namelen = libc::c_int::try_from(name.size_of()).unwrap_or(0);
+            hdr.name = std::ptr::from_mut(name).cast();
+            UserMmsghdr { hdr, len: 0 }
+        })
+        .collect();
+    let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
+    // SAFETY: each header points at its slot's data (through one iovec),
+    // control data and address storage, which outlive the call and are
+    // borrowed exclusively, with their true lengths; recvmmsg writes only
+    // within them and into the headers. No timeout is passed.
+    let received = unsafe {
+        libc::syscall(
+            libc::SYS_recvmmsg,
+            sock.as_raw_fd(),
+            headers.as_mut_ptr(),
+            count,
+            flags,
+            std::ptr::null_mut::<libc::timespec>(),
+        )
+    };
+    let received = usize::try_from(received).map_err(|_| io::Error::last_os_error())?;
+    Ok(headers
+        .iter()
+        .zip(names)
+        .zip(&controls)
+        .take(received)
+        .map(|((header, name), &(_, control_len))| {
+            let namelen = libc::socklen_t::try_from(header.hdr.namelen).unwrap_or(0);
+            Recvd {
+                returned: usize::try_from(header.len).unwrap_or(usize::MAX),
+                control_len: header.hdr.controllen.min(control_len),
+                flags: header.hdr.flags,
+                // SAFETY: the kernel wrote an address of `namelen` bytes
+                // (0 for none) into the zeroed storage.
+                from: (namelen > 0).then(|| unsafe { SockAddr::new(name, namelen) }),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,129 @@
+//! Batches of datagrams with control data: `sendmmsg` and `recvmmsg`, the
+//! path UDP programs use, with the guarantees of one send or receive:
+//! descriptors sent only as `BorrowedFd`s, and every descriptor received
+//! owned before anything can fail.
+
+use std::io::{self, IoSlice};
+use std::os::fd::BorrowedFd;
+
+use super::recv::received;
+use super::send::encode_messages;
+use super::syscall::{self, Incoming, Outgoing};
+use super::{
+    ControlBuffer, ControlStorage, Received, RecvOptions, SendMessage, SendOptions, SockAddr,
+};
+
+/// One datagram of a [`send_batch`].
+#[derive(Clone, Copy, Debug)]
+pub struct SendDatagram<'a> {
+    /// The data, in slices.
+    pub data: &'a [IoSlice<'a>],
+    /// The control messages, encoded in order.
+    pub msgs: &'a [SendMessage<'a>],
+    /// Where to, on a socket that is not connected; `None` for the
+    /// batch's [`SendOptions::to`], if any.
+    pub to: Option<&'a SockAddr>,
+}
+
+/// Sends `datagrams` in one `sendmmsg`, with `options`' flags (and its
+/// address for those without their own). Returns how many were sent, from
+/// the first: the kernel stops at the first that fails, and fails the
+/// call only if that is the first. Each datagram's control data is
+/// checked and encoded as [`send_with`](super::send_with) does, all before
+/// anything is sent, into a buffer of its own.
+///
+/// ```
+/// use std::io::IoSlice;
+/// use std::os::fd::AsFd;
+/// use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendDatagram, SendMessage, SendOptions, SocketKind};
+/// let (a, b) = socket::socketpair(SocketKind::Datagram)?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// let fds = [file.as_fd()];
+/// let (first, second) = ([IoSlice::new(b"one")], [IoSlice::new(b"two")]);
+/// let datagrams = [
+///     SendDatagram { data: &first, msgs: &[SendMessage::Rights(&fds)], to: None },
+///     SendDatagram { data: &second, msgs: &[], to: None },
+/// ];
+/// assert_eq!(socket::send_batch(a.as_fd(), &datagrams, SendOptions::default())?, 2);
+///
+/// let (mut one, mut two) = ([0; 8], [0; 8]);
+/// let slots = [(&mut one[..], ControlBuffer::for_fds(1)), (&mut two[..], ControlBuffer::for_fds(1))];
+/// let received = socket::recv_batch(b.as_fd(), slots, RecvOptions::default())?;
+/// assert_eq!(received.len(), 2);
+/// assert_eq!((received[0].bytes, received[0].fds.len()), (3, 1));
+/// assert_eq!((received[1].bytes, received[1].fds.len()), (3, 0));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn send_batch(
+    sock: BorrowedFd<'_>,
+    datagrams: &[SendDatagram<'_>],
+    options: SendOptions<'_>,
+) -> io::Result<usize> {
+    let mut buffers = Vec::with_capacity(datagrams.len());
+    for datagram in datagrams {
+        let mut buffer = None;
+        encode_messages(sock, datagram.data, datagram.msgs, |needed| {
+            buffer.insert(ControlBuffer::with_len(needed)).bytes_mut()
+        })?;
+        buffers.push(buffer);
+    }
+    let outgoing: Vec<Outgoing<'_>> = datagrams
+        .iter()
+        .zip(&buffers)
+        .map(|(datagram, buffer)| Outgoing {
+            data: datagram.data,
+            control: buffer
+                .as_ref()
+                .map(ControlBuffer::bytes)
+                .unwrap_or_default(),
+            to: datagram.to.or(options.to),
+        })
+        .collect();
+    // SAFETY: the only descriptors in each control buffer are the
+    // `BorrowedFd`s of that datagram's messages, borrowed for this call;
+    // `encode_messages` refused any other SCM_RIGHTS message.
+    unsafe { syscall::sendmmsg(sock, &outgoing, options.sent_flags()) }
+}
+
+/// Receives up to one datagram into each slot (its data buffer and its
+/// control storage) in one `recvmmsg`, taking ownership of every
+/// descriptor in every datagram as [`recv_with`](super::recv_with) does.
+/// Returns what each received, in order; the storage of slots no datagram
+/// reached is dropped. Without `MSG_WAITFORONE` or `MSG_DONTWAIT` among
+/// `options`' flags the call waits until every slot is filled. If any
+/// datagram's control data fails to parse (the kernel never writes such),
+/// the error is returned and every descriptor of the batch is closed. See
+/// [`send_batch`] for an example.
+pub fn recv_batch<'d, C: ControlStorage>(
+    sock: BorrowedFd<'_>,
+    slots: impl IntoIterator<Item = (&'d mut [u8], C)>,
+    options: RecvOptions,
+) -> io::Result<Vec<Received<C>>> {
+    let mut slots: Vec<(&'d mut [u8], C)> = slots.into_iter().collect();
+    let recvds = {
+        let mut incoming: Vec<Incoming<'_>> = slots
+            .iter_mut()
+            .map(|(data, control)| Incoming {
+                data,
+                control: control.prepare(),
+            })
+            .collect();
+        syscall::recvmmsg(sock, &mut incoming, options.sent_flags())?
+    };
+    let mut batch = Vec::with_capacity(recvds.len());
+    let mut failed = None;
+    for (recvd, (data, control)) in recvds.into_iter().zip(slots) {
+        // Every datagram's descriptors are taken, even after a failure, so
+        // that dropping the batch closes them all.
+        match received(recvd, data.len(), control, options) {
+            Ok(one) => batch.push(one),
+            Err(err) => {
+                failed.get_or_insert(err);
+            }
+        }
+    }
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(batch),
+    }
+}
