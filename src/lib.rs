@@ -96,7 +96,13 @@ mod parse;
 mod rights;
 #[cfg(feature = "proptest")]
 pub mod strategies;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 #[allow(unsafe_code)]
 mod sys;
 
@@ -108,7 +114,13 @@ pub use error::Error;
 pub use layout::Layout;
 pub use parse::{Cmsghdr, Messages, SocketControlMessage};
 pub use rights::Fds;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 pub use sys::socket;
 
 /// The value of `cmsg_len` for a message carrying `data_len` bytes (Go's

@@ -1,5 +1,7 @@
 //! The socket layer live, over socketpairs and loopback: vectored I/O,
-//! flags, addresses.
+//! flags, addresses, options, batches. What is Linux's alone (abstract
+//! names, its options, peer identity, batches) runs on Linux; the rest
+//! also on macOS and the BSDs, where the host is one.
 
 use std::ffi::OsStr;
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
@@ -119,6 +121,7 @@ fn a_datagram_to_a_path_carries_fds_and_the_senders_path() {
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn a_datagram_to_an_abstract_name_carries_the_senders_abstract_name() {
     use std::os::linux::net::SocketAddrExt;
@@ -171,6 +174,7 @@ fn a_udp_datagram_carries_the_senders_ip_address_both_ways() {
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 /// The `(level, type, data length)` of each message a receive of one
 /// datagram on `rx` carries.
 fn messages_received(rx: std::os::fd::BorrowedFd<'_>) -> Vec<(i32, i32, usize)> {
@@ -182,6 +186,7 @@ fn messages_received(rx: std::os::fd::BorrowedFd<'_>) -> Vec<(i32, i32, usize)> 
         .unwrap()
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn options_make_the_kernel_attach_their_messages() {
     use sockcmsg::socket::SocketOption;
@@ -247,6 +252,7 @@ fn options_make_the_kernel_attach_their_messages() {
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn the_peers_identity_needs_no_message() {
     let (a, _b) = socket::socketpair(SocketKind::Stream).unwrap();
@@ -271,6 +277,7 @@ fn the_peers_identity_needs_no_message() {
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 /// A batch of UDP datagrams to two receivers, each datagram's own address
 /// or the batch's; `recv_batch` gives each sender's address, and with
 /// `MSG_WAITFORONE` returns what has arrived.
@@ -333,6 +340,7 @@ fn a_batch_of_udp_datagrams_goes_to_each_address() {
     assert_eq!(at_second.unwrap()[0].bytes, 2);
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 /// A datagram of a batch whose control data cannot be encoded stops the
 /// batch before anything is sent.
 #[test]

@@ -3,9 +3,15 @@
 //! the fuzz harness compares the codec with. Every `unsafe` block has a
 //! `// SAFETY:` comment.
 
-#[cfg(feature = "conformance")]
+#[cfg(all(
+    feature = "conformance",
+    any(target_os = "linux", target_os = "android")
+))]
 pub(crate) mod fd_table;
-#[cfg(feature = "conformance")]
+#[cfg(all(
+    feature = "conformance",
+    any(target_os = "linux", target_os = "android")
+))]
 pub(crate) mod isolate;
 #[cfg(all(feature = "harness", any(target_env = "gnu", target_env = "musl")))]
 pub(crate) mod libc_walk;

@@ -17,9 +17,12 @@
 //! socket both refuse control data with no data byte, which the kernel
 //! would silently drop.
 //!
-//! The system calls are made directly, not through the C library, so the
-//! kernel's limits hold on glibc and musl alike (musl's `sendmsg` refuses
-//! control data past 1,056 bytes and narrows its length to 32 bits).
+//! On Linux the system calls are made directly, not through the C library,
+//! so the kernel's limits hold on glibc and musl alike (musl's `sendmsg`
+//! refuses control data past 1,056 bytes and narrows its length to 32
+//! bits). On macOS, FreeBSD and NetBSD it builds on the C library's
+//! `sendmsg` and `recvmsg`; what differs there (no `MSG_CMSG_CLOEXEC` on
+//! macOS, no credentials, no batches) is said where it applies.
 //!
 //! ```
 //! use std::io::{Read, Seek, Write};
@@ -51,6 +54,7 @@
 use std::io;
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 mod batch;
 mod buffer;
 mod options;
@@ -58,9 +62,12 @@ mod recv;
 mod send;
 mod syscall;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub use batch::{recv_batch, send_batch, SendDatagram};
 pub use buffer::{ControlBuffer, ControlStorage};
-pub use options::{get_option, peer_credentials, peer_pidfd, set_option, SocketOption};
+pub use options::{get_option, set_option, SocketOption};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use options::{peer_credentials, peer_pidfd};
 pub use recv::{recv, recv_vectored, recv_with, Received, RecvOptions};
 pub use send::{
     send, send_control, send_control_unchecked, send_messages, send_with, SendMessage, SendOptions,
@@ -83,7 +90,7 @@ pub enum SocketKind {
 }
 
 /// Creates a connected pair of Unix sockets (`socketpair(AF_UNIX, ...)`),
-/// close-on-exec.
+/// close-on-exec (on macOS, set right after they are made).
 ///
 /// ```
 /// use sockcmsg::socket::{socketpair, SocketKind};
@@ -97,16 +104,36 @@ pub fn socketpair(kind: SocketKind) -> io::Result<(OwnedFd, OwnedFd)> {
         SocketKind::Datagram => libc::SOCK_DGRAM,
         SocketKind::SeqPacket => libc::SOCK_SEQPACKET,
     };
+    // macOS has no SOCK_CLOEXEC: FD_CLOEXEC is set right after, and a
+    // fork and exec in between (in another thread) would inherit them.
+    #[cfg(not(target_os = "macos"))]
+    let ty = ty | libc::SOCK_CLOEXEC;
     let mut fds: [RawFd; 2] = [-1, -1];
     // SAFETY: `fds` has room for the two descriptors socketpair writes.
-    let rc =
-        unsafe { libc::socketpair(libc::AF_UNIX, ty | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) };
+    let rc = unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) };
     if rc != 0 {
         return Err(io::Error::last_os_error());
     }
     let [a, b] = fds;
     // SAFETY: on success both are new open descriptors that nothing else owns.
-    Ok(unsafe { (OwnedFd::from_raw_fd(a), OwnedFd::from_raw_fd(b)) })
+    let pair = unsafe { (OwnedFd::from_raw_fd(a), OwnedFd::from_raw_fd(b)) };
+    #[cfg(target_os = "macos")]
+    for fd in [&pair.0, &pair.1] {
+        set_cloexec(std::os::fd::AsFd::as_fd(fd))?;
+    }
+    Ok(pair)
+}
+
+/// Sets `FD_CLOEXEC` on `fd`: on macOS, which has neither `SOCK_CLOEXEC`
+/// nor `MSG_CMSG_CLOEXEC`.
+#[cfg(target_os = "macos")]
+fn set_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETFD on a descriptor we borrow changes only its flags.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The socket's type (`SO_TYPE`): `SOCK_STREAM`, `SOCK_DGRAM`, ...

@@ -9,43 +9,56 @@
 //! other.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::{FromRawFd, OwnedFd};
 
 use super::socklen;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::Ucred;
 
 /// The newest `SOL_SOCKET` options' numbers, from
 /// `include/uapi/asm-generic/socket.h`, which x86, Arm and RISC-V use (the
 /// other architectures have their own, unchecked here); `libc` does not
 /// have them yet: `SO_PASSPIDFD`, `SO_PEERPIDFD`, `SO_PASSRIGHTS`.
-#[cfg(any(
-    target_arch = "x86",
-    target_arch = "x86_64",
-    target_arch = "arm",
-    target_arch = "aarch64",
-    target_arch = "riscv64"
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    )
 ))]
 const GENERIC: Option<(libc::c_int, libc::c_int, libc::c_int)> = Some((76, 77, 83));
-#[cfg(not(any(
-    target_arch = "x86",
-    target_arch = "x86_64",
-    target_arch = "arm",
-    target_arch = "aarch64",
-    target_arch = "riscv64"
-)))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    ))
+))]
 const GENERIC: Option<(libc::c_int, libc::c_int, libc::c_int)> = None;
 
-/// An option whose number this architecture's build does not know.
+/// An option this system does not have, or whose number this
+/// architecture's build does not know.
 fn unknown_here() -> io::Error {
     io::Error::new(
         io::ErrorKind::Unsupported,
-        "this option's number is known only for x86, Arm and RISC-V",
+        "not an option of this system (or, for SO_PASSPIDFD, SO_PEERPIDFD and \
+         SO_PASSRIGHTS, whose number is known here only for x86, Arm and RISC-V)",
     )
 }
 
 /// A socket option that makes the kernel attach a control message to what
 /// this socket receives, or allows it to. Each is on or off; the C name is
-/// its doc alias.
+/// its doc alias. They are Linux's; on macOS and the BSDs only `Timestamp`
+/// and `Ipv6ReceivePacketInfo` are set here, and the others are
+/// `Unsupported`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SocketOption {
@@ -98,6 +111,7 @@ pub enum SocketOption {
 impl SocketOption {
     /// The option's level and number, or `None` where this architecture's
     /// number is not known here.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn level_and_name(self) -> Option<(libc::c_int, libc::c_int)> {
         Some(match self {
             SocketOption::PassCredentials => (libc::SOL_SOCKET, libc::SO_PASSCRED),
@@ -112,6 +126,16 @@ impl SocketOption {
             SocketOption::IpReceiveErrors => (libc::IPPROTO_IP, libc::IP_RECVERR),
             SocketOption::Ipv6ReceiveErrors => (libc::IPPROTO_IPV6, libc::IPV6_RECVERR),
             SocketOption::UdpGro => (libc::IPPROTO_UDP, libc::UDP_GRO),
+        })
+    }
+
+    /// On macOS and the BSDs: the options they share with Linux here.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn level_and_name(self) -> Option<(libc::c_int, libc::c_int)> {
+        Some(match self {
+            SocketOption::Timestamp => (libc::SOL_SOCKET, libc::SO_TIMESTAMP),
+            SocketOption::Ipv6ReceivePacketInfo => (libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
+            _ => return None,
         })
     }
 }
@@ -165,6 +189,7 @@ pub fn get_option(sock: BorrowedFd<'_>, option: SocketOption) -> io::Result<bool
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[doc(alias = "SO_PEERCRED")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn peer_credentials(sock: BorrowedFd<'_>) -> io::Result<Ucred> {
     let none = libc::ucred {
         pid: 0,
@@ -183,6 +208,7 @@ pub fn peer_credentials(sock: BorrowedFd<'_>) -> io::Result<Ucred> {
 /// 6.5), close-on-exec: a handle on the process that stays valid when its
 /// pid is reused.
 #[doc(alias = "SO_PEERPIDFD")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn peer_pidfd(sock: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     let (_, peer_pidfd, _) = GENERIC.ok_or_else(unknown_here)?;
     let fd: libc::c_int = get(sock, libc::SOL_SOCKET, peer_pidfd, -1)?;
@@ -227,7 +253,7 @@ pub(super) fn get<T: Copy>(
     Ok(value)
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
     use std::net::UdpSocket;

@@ -8,6 +8,7 @@ use super::{syscall, ControlStorage, SockAddr};
 use crate::{Error, Layout, Ucred};
 
 /// `SCM_PIDFD`: a pidfd of the sender, with `SO_PASSPIDFD` (Linux 6.5).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const SCM_PIDFD: i32 = 4;
 
 /// Options for [`recv_with`].
@@ -38,7 +39,10 @@ impl Default for RecvOptions {
 impl RecvOptions {
     /// Whether received descriptors are close-on-exec
     /// (`MSG_CMSG_CLOEXEC`); on by default. The pidfd of `SO_PASSPIDFD` is
-    /// close-on-exec either way: the kernel makes it so.
+    /// close-on-exec either way: the kernel makes it so. macOS has no
+    /// `MSG_CMSG_CLOEXEC`: `FD_CLOEXEC` is set on each descriptor right
+    /// after the receive, and a fork and exec in another thread in between
+    /// would inherit it.
     ///
     /// ```
     /// let options = sockcmsg::socket::RecvOptions::default().cloexec(false);
@@ -77,14 +81,14 @@ impl RecvOptions {
     }
 
     /// The flags `recvmsg` is called with: those given, and
-    /// `MSG_CMSG_CLOEXEC` unless turned off.
+    /// `MSG_CMSG_CLOEXEC` unless turned off (macOS has none: see
+    /// [`cloexec`](Self::cloexec)).
     pub(super) fn sent_flags(&self) -> libc::c_int {
-        let cloexec = if self.cloexec {
-            libc::MSG_CMSG_CLOEXEC
-        } else {
-            0
-        };
-        self.flags | cloexec
+        #[cfg(not(target_os = "macos"))]
+        if self.cloexec {
+            return self.flags | libc::MSG_CMSG_CLOEXEC;
+        }
+        self.flags
     }
 }
 
@@ -256,6 +260,12 @@ pub(super) fn received<C: ControlStorage>(
 ) -> io::Result<Received<C>> {
     control.finish(recvd.control_len);
     let mut taken = take_ownership(control.written(recvd.control_len))?;
+    #[cfg(target_os = "macos")]
+    if options.cloexec {
+        for fd in &taken.fds {
+            super::set_cloexec(std::os::fd::AsFd::as_fd(fd))?;
+        }
+    }
     let kept = taken.fds.len().min(options.max_fds);
     let fds_closed = taken.fds.len().saturating_sub(kept);
     taken.fds.truncate(kept);
@@ -281,6 +291,7 @@ pub(super) fn received<C: ControlStorage>(
 fn take_ownership(control: &[u8]) -> io::Result<Taken> {
     let layout = Layout::HOST;
     let invalid = |err: Error| io::Error::new(io::ErrorKind::InvalidData, err);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     let mut pidfd_seen = false;
     let mut received = Taken::default();
     for msg in layout.messages(control) {
@@ -300,6 +311,7 @@ fn take_ownership(control: &[u8]) -> io::Result<Taken> {
                     }
                 }
             }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             SCM_PIDFD => {
                 let pidfd = layout
                     .whole_fds(msg.data)
@@ -316,6 +328,7 @@ fn take_ownership(control: &[u8]) -> io::Result<Taken> {
                 received.pidfd = pidfd;
                 pidfd_seen = true;
             }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             libc::SCM_CREDENTIALS => match layout.parse_unix_credentials(&msg) {
                 Ok(cred) => received.credentials = Some(cred),
                 // Cut short by MSG_CTRUNC: sent, but not readable.

@@ -118,8 +118,15 @@ const STACK_CONTROL_LEN: usize = 64;
 #[repr(C, align(8))]
 struct StackControl([u8; STACK_CONTROL_LEN]);
 
+/// `MSG_NOSIGNAL`, where the system has it (not macOS).
+#[cfg(not(target_os = "macos"))]
+const NO_SIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(target_os = "macos")]
+const NO_SIGNAL: libc::c_int = 0;
+
 /// Options for [`send_with`]: where to send (`msg_name`), and `sendmsg`
-/// flags. `MSG_NOSIGNAL` is always among them, so that a send to a peer
+/// flags. `MSG_NOSIGNAL` is always among them (but on macOS, which has
+/// none: see [`sent_flags`](Self::sent_flags)), so that a send to a peer
 /// that has gone is `EPIPE` (`BrokenPipe`), never a `SIGPIPE` that ends
 /// the process.
 ///
@@ -166,9 +173,11 @@ impl<'a> SendOptions<'a> {
         self
     }
 
-    /// The flags `sendmsg` is called with: those given, and `MSG_NOSIGNAL`.
+    /// The flags `sendmsg` is called with: those given, and `MSG_NOSIGNAL`
+    /// (on macOS, which has none, those given: set `SO_NOSIGPIPE` on the
+    /// socket, or ignore `SIGPIPE`, as Rust's runtime does by default).
     pub fn sent_flags(&self) -> libc::c_int {
-        self.flags | libc::MSG_NOSIGNAL
+        self.flags | NO_SIGNAL
     }
 }
 
@@ -326,15 +335,7 @@ pub fn send_control(sock: BorrowedFd<'_>, data: &[u8], control: &[u8]) -> io::Re
     // SAFETY: the kernel reads the headers the walk above read, in the same
     // order, and stops with EINVAL at the first invalid one; none of them is
     // SCM_RIGHTS, so no descriptor is passed.
-    unsafe {
-        syscall::sendmsg(
-            sock,
-            &[IoSlice::new(data)],
-            &control,
-            None,
-            libc::MSG_NOSIGNAL,
-        )
-    }
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], &control, None, NO_SIGNAL) }
 }
 
 /// Sends `data` with `control` as the control data, as it is, descriptors
@@ -369,15 +370,7 @@ pub unsafe fn send_control_unchecked(
 ) -> io::Result<usize> {
     let control = as_the_kernel_reads(control);
     // SAFETY: the caller's contract is this one's.
-    unsafe {
-        syscall::sendmsg(
-            sock,
-            &[IoSlice::new(data)],
-            &control,
-            None,
-            libc::MSG_NOSIGNAL,
-        )
-    }
+    unsafe { syscall::sendmsg(sock, &[IoSlice::new(data)], &control, None, NO_SIGNAL) }
 }
 
 /// `control` as the kernel must be given it. musl's 64-bit header has a

@@ -1,5 +1,7 @@
-//! `sendmsg` and `recvmsg` as system calls, with the kernel's own message
-//! header. The C library's wrappers are not used: musl's narrows
+//! `sendmsg` and `recvmsg`. On Linux, as system calls with the kernel's own
+//! message header; on macOS and the BSDs, the C library's functions (the
+//! system's interface there). On Linux the C library's wrappers are not
+//! used: musl's narrows
 //! `msg_controllen` to 32 bits (a control buffer of 2^32 + 24 bytes would
 //! go out as its first 24) and copies the control data into a 1,056-byte
 //! buffer of its own, failing with `ENOMEM` past it, where the kernel takes
@@ -15,6 +17,7 @@ use socket2::{SockAddr, SockAddrStorage};
 /// are `__kernel_size_t`, which is a `usize` on every Linux ABI; a 32-bit
 /// process on a 64-bit kernel passes `struct compat_msghdr`, whose fields
 /// are all 32 bits wide: the same layout again.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[repr(C)]
 struct UserMsghdr {
     name: *mut libc::c_void,
@@ -27,6 +30,13 @@ struct UserMsghdr {
     flags: libc::c_int,
 }
 
+/// The C library's `struct msghdr`, on the systems where the socket layer
+/// calls the C library's `sendmsg` and `recvmsg` (macOS and the BSDs, whose
+/// C library is the system's interface).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+struct UserMsghdr(libc::msghdr);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
 impl UserMsghdr {
     /// A header for `iovlen` buffers at `iov` and `controllen` bytes of
     /// control data at `control`; no address.
@@ -35,8 +45,8 @@ impl UserMsghdr {
         iovlen: usize,
         control: *mut libc::c_void,
         controllen: usize,
-    ) -> Self {
-        UserMsghdr {
+    ) -> io::Result<Self> {
+        Ok(UserMsghdr {
             name: std::ptr::null_mut(),
             namelen: 0,
             iov,
@@ -49,7 +59,129 @@ impl UserMsghdr {
             },
             controllen,
             flags: 0,
+        })
+    }
+
+    fn set_name(&mut self, name: *mut libc::c_void, len: libc::socklen_t) {
+        self.name = name;
+        // At most sizeof(sockaddr_storage): it fits.
+        self.namelen = libc::c_int::try_from(len).unwrap_or(libc::c_int::MAX);
+    }
+
+    fn namelen(&self) -> libc::socklen_t {
+        libc::socklen_t::try_from(self.namelen).unwrap_or(0)
+    }
+
+    fn controllen(&self) -> usize {
+        self.controllen
+    }
+
+    fn flags(&self) -> libc::c_int {
+        self.flags
+    }
+
+    /// # Safety
+    ///
+    /// The header points at live buffers of its lengths, whose descriptors
+    /// the caller may pass.
+    unsafe fn send(&self, sock: BorrowedFd<'_>, flags: libc::c_int) -> io::Result<usize> {
+        // SAFETY: by the contract; sendmsg only reads through the header.
+        let sent = unsafe {
+            libc::syscall(
+                libc::SYS_sendmsg,
+                sock.as_raw_fd(),
+                std::ptr::from_ref(self),
+                flags,
+            )
+        };
+        usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+    }
+
+    /// # Safety
+    ///
+    /// The header points at live buffers of its lengths, borrowed
+    /// exclusively.
+    unsafe fn recv(&mut self, sock: BorrowedFd<'_>, flags: libc::c_int) -> io::Result<usize> {
+        // SAFETY: by the contract; recvmsg writes only within the buffers
+        // and into the header.
+        let read = unsafe {
+            libc::syscall(
+                libc::SYS_recvmsg,
+                sock.as_raw_fd(),
+                std::ptr::from_mut(self),
+                flags,
+            )
+        };
+        usize::try_from(read).map_err(|_| io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl UserMsghdr {
+    /// A header for `iovlen` buffers at `iov` and `controllen` bytes of
+    /// control data at `control`; no address. `InvalidInput` if a length
+    /// does not fit the C library's narrower fields.
+    fn new(
+        iov: *mut libc::iovec,
+        iovlen: usize,
+        control: *mut libc::c_void,
+        controllen: usize,
+    ) -> io::Result<Self> {
+        let too_long = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{what} too long for this system's struct msghdr"),
+            )
+        };
+        // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov;
+        msg.msg_iovlen = iovlen.try_into().map_err(|_| too_long("the data slices"))?;
+        if controllen > 0 {
+            msg.msg_control = control;
+            msg.msg_controllen = controllen
+                .try_into()
+                .map_err(|_| too_long("the control data"))?;
         }
+        Ok(UserMsghdr(msg))
+    }
+
+    fn set_name(&mut self, name: *mut libc::c_void, len: libc::socklen_t) {
+        self.0.msg_name = name;
+        self.0.msg_namelen = len;
+    }
+
+    fn namelen(&self) -> libc::socklen_t {
+        self.0.msg_namelen
+    }
+
+    fn controllen(&self) -> usize {
+        self.0.msg_controllen as usize
+    }
+
+    fn flags(&self) -> libc::c_int {
+        self.0.msg_flags
+    }
+
+    /// # Safety
+    ///
+    /// The header points at live buffers of its lengths, whose descriptors
+    /// the caller may pass.
+    unsafe fn send(&self, sock: BorrowedFd<'_>, flags: libc::c_int) -> io::Result<usize> {
+        // SAFETY: by the contract; sendmsg only reads through the header.
+        let sent = unsafe { libc::sendmsg(sock.as_raw_fd(), &self.0, flags) };
+        usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+    }
+
+    /// # Safety
+    ///
+    /// The header points at live buffers of its lengths, borrowed
+    /// exclusively.
+    unsafe fn recv(&mut self, sock: BorrowedFd<'_>, flags: libc::c_int) -> io::Result<usize> {
+        // SAFETY: by the contract; recvmsg writes only within the buffers
+        // and into the header.
+        let read = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut self.0, flags) };
+        usize::try_from(read).map_err(|_| io::Error::last_os_error())
     }
 }
 
@@ -88,25 +220,16 @@ pub(super) unsafe fn sendmsg(
         data.len(),
         control.as_ptr().cast_mut().cast(),
         control.len(),
-    );
+    )?;
     if let Some(to) = to {
-        msg.name = to.as_ptr().cast_mut().cast();
-        // A socklen_t of at most sizeof(sockaddr_storage): it fits.
-        msg.namelen = libc::c_int::try_from(to.len()).unwrap_or(libc::c_int::MAX);
+        msg.set_name(to.as_ptr().cast_mut().cast(), to.len());
     }
-    // SAFETY: `msg` is the kernel's header and points at `data`, `control`
-    // and the address, which outlive the call, with their true lengths (no
-    // conversion narrows them); sendmsg only reads them. The descriptors in
-    // `control` are the caller's to pass, by this function's contract.
-    let sent = unsafe {
-        libc::syscall(
-            libc::SYS_sendmsg,
-            sock.as_raw_fd(),
-            std::ptr::from_ref(&msg),
-            flags,
-        )
-    };
-    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+    // SAFETY: `msg` points at `data`, `control` and the address, which
+    // outlive the call, with their true lengths (no conversion narrows
+    // them: `new` refuses what would not fit); sendmsg only reads them. The
+    // descriptors in `control` are the caller's to pass, by this
+    // function's contract.
+    unsafe { msg.send(sock, flags) }
 }
 
 /// `recvmsg(2)` into `data` and `control`.
@@ -124,28 +247,18 @@ pub(super) fn recvmsg(
         data.len(),
         control.as_mut_ptr().cast(),
         control.len(),
-    );
+    )?;
     let receive = |name: *mut SockAddrStorage, namelen: *mut libc::socklen_t| {
-        msg.name = name.cast();
         // SAFETY: try_init hands a valid length, set to the storage's size.
-        msg.namelen = libc::c_int::try_from(unsafe { *namelen }).unwrap_or(libc::c_int::MAX);
-        // SAFETY: `msg` is the kernel's header and points at `data` (whose
-        // `IoSliceMut`s are ABI-compatible with `iovec`), `control` and the
-        // address storage, which outlive the call and are borrowed
-        // exclusively, with their true lengths; recvmsg writes only within
-        // them and into `msg`.
-        let read = unsafe {
-            libc::syscall(
-                libc::SYS_recvmsg,
-                sock.as_raw_fd(),
-                std::ptr::from_mut(&mut msg),
-                flags,
-            )
-        };
-        let returned = usize::try_from(read).map_err(|_| io::Error::last_os_error())?;
-        // SAFETY: as above; the kernel set `msg.namelen` to the bytes of
-        // address it wrote (0 for none), at most the storage's size.
-        unsafe { *namelen = libc::socklen_t::try_from(msg.namelen).unwrap_or(0) };
+        msg.set_name(name.cast(), unsafe { *namelen });
+        // SAFETY: `msg` points at `data` (whose `IoSliceMut`s are
+        // ABI-compatible with `iovec`), `control` and the address storage,
+        // which outlive the call and are borrowed exclusively, with their
+        // true lengths.
+        let returned = unsafe { msg.recv(sock, flags) }?;
+        // SAFETY: as above; the kernel set the name's length to the bytes
+        // of address it wrote (0 for none), at most the storage's size.
+        unsafe { *namelen = msg.namelen() };
         Ok(returned)
     };
     // SAFETY: `receive` leaves in the storage and its length what the
@@ -153,8 +266,8 @@ pub(super) fn recvmsg(
     let (returned, from) = unsafe { SockAddr::try_init(receive) }?;
     Ok(Recvd {
         returned,
-        control_len: msg.controllen.min(control.len()),
-        flags: msg.flags,
+        control_len: msg.controllen().min(control.len()),
+        flags: msg.flags(),
         from: (from.len() > 0).then_some(from),
     })
 }
@@ -162,6 +275,7 @@ pub(super) fn recvmsg(
 /// The kernel's `struct mmsghdr`: a message header and the bytes sent or
 /// received for it (`compat_mmsghdr` has the same layout for 32-bit
 /// processes, as `UserMsghdr` does).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[repr(C)]
 struct UserMmsghdr {
     hdr: UserMsghdr,
@@ -169,6 +283,7 @@ struct UserMmsghdr {
 }
 
 /// One datagram for [`sendmmsg`]: its data, its control data and where to.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) struct Outgoing<'a> {
     pub(super) data: &'a [IoSlice<'a>],
     pub(super) control: &'a [u8],
@@ -181,6 +296,7 @@ pub(super) struct Outgoing<'a> {
 /// # Safety
 ///
 /// As for [`sendmsg`], for every datagram's control data.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) unsafe fn sendmmsg(
     sock: BorrowedFd<'_>,
     datagrams: &[Outgoing<'_>],
@@ -194,14 +310,13 @@ pub(super) unsafe fn sendmmsg(
                 datagram.data.len(),
                 datagram.control.as_ptr().cast_mut().cast(),
                 datagram.control.len(),
-            );
+            )?;
             if let Some(to) = datagram.to {
-                hdr.name = to.as_ptr().cast_mut().cast();
-                hdr.namelen = libc::c_int::try_from(to.len()).unwrap_or(libc::c_int::MAX);
+                hdr.set_name(to.as_ptr().cast_mut().cast(), to.len());
             }
-            UserMmsghdr { hdr, len: 0 }
+            Ok(UserMmsghdr { hdr, len: 0 })
         })
-        .collect();
+        .collect::<io::Result<_>>()?;
     let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
     // SAFETY: each header points at its datagram's data, control data and
     // address, which outlive the call, with their true lengths; `count`
@@ -220,6 +335,7 @@ pub(super) unsafe fn sendmmsg(
 }
 
 /// One datagram's room for [`recvmmsg`].
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) struct Incoming<'a> {
     pub(super) data: &'a mut [u8],
     pub(super) control: &'a mut [u8],
@@ -229,6 +345,7 @@ pub(super) struct Incoming<'a> {
 /// order (at most one per slot). Every descriptor the kernel installs is
 /// written into that slot's control data as a bare number: the caller must
 /// take ownership of each.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) fn recvmmsg(
     sock: BorrowedFd<'_>,
     slots: &mut [Incoming<'_>],
@@ -251,12 +368,11 @@ pub(super) fn recvmmsg(
                 1,
                 control.cast(),
                 control_len,
-            );
-            hdr.namelen = libc::c_int::try_from(name.size_of()).unwrap_or(0);
-            hdr.name = std::ptr::from_mut(name).cast();
-            UserMmsghdr { hdr, len: 0 }
+            )?;
+            hdr.set_name(std::ptr::from_mut(name).cast(), name.size_of());
+            Ok(UserMmsghdr { hdr, len: 0 })
         })
-        .collect();
+        .collect::<io::Result<_>>()?;
     let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
     // SAFETY: each header points at its slot's data (through one iovec),
     // control data and address storage, which outlive the call and are
@@ -279,11 +395,11 @@ pub(super) fn recvmmsg(
         .zip(&controls)
         .take(received)
         .map(|((header, name), &(_, control_len))| {
-            let namelen = libc::socklen_t::try_from(header.hdr.namelen).unwrap_or(0);
+            let namelen = header.hdr.namelen();
             Recvd {
                 returned: usize::try_from(header.len).unwrap_or(usize::MAX),
-                control_len: header.hdr.controllen.min(control_len),
-                flags: header.hdr.flags,
+                control_len: header.hdr.controllen().min(control_len),
+                flags: header.hdr.flags(),
                 // SAFETY: the kernel wrote an address of `namelen` bytes
                 // (0 for none) into the zeroed storage.
                 from: (namelen > 0).then(|| unsafe { SockAddr::new(name, namelen) }),
