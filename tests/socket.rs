@@ -65,6 +65,30 @@ fn a_send_flag_reaches_the_kernel() {
     assert_eq!(err, Ok(Some(ErrorKind::WouldBlock)));
 }
 
+/// `MSG_WAITALL` on a stream waits for the whole buffer across two sends;
+/// the raw `msg_flags` are there beside the booleans.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_receive_flag_reaches_the_kernel() {
+    let (a, b) = socket::socketpair(SocketKind::Stream).unwrap();
+    let sender = std::thread::spawn(move || {
+        for part in [b"ab", b"cd"] {
+            std::thread::sleep(Duration::from_millis(20));
+            socket::send(a.as_fd(), part, &[], None).unwrap();
+        }
+        a
+    });
+    let mut data = [0; 4];
+    let wait_all = RecvOptions::default().flags(libc::MSG_WAITALL);
+    let received = socket::recv_with(b.as_fd(), &mut data, ControlBuffer::for_fds(0), wait_all);
+    let received = received.unwrap();
+    // Linux hands MSG_CMSG_CLOEXEC (which recv sets) back in msg_flags.
+    assert_eq!((received.bytes, received.msg_flags), (4, libc::MSG_CMSG_CLOEXEC));
+    assert!(!received.control_truncated && !received.data_truncated);
+    drop(sender.join().unwrap());
+    assert_eq!(&data, b"abcd");
+}
+
 /// A datagram larger than the slices: `bytes` is what fit, `full_len`
 /// (with `MSG_TRUNC`) the datagram's length.
 #[test]

@@ -132,7 +132,8 @@ pub struct Received<C> {
     pub control_truncated: bool,
     /// `MSG_TRUNC`: the data buffer was too small for the datagram.
     pub data_truncated: bool,
-    /// `msg_flags` as the kernel set it.
+    /// `msg_flags` as the kernel set it. Linux hands back
+    /// `MSG_CMSG_CLOEXEC` here when the receive asked for it.
     pub msg_flags: libc::c_int,
     /// The sender's address (`msg_name`): a Unix socket's path or abstract
     /// name (`as_pathname`, `as_abstract_namespace`), an IP address and
