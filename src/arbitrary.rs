@@ -10,7 +10,9 @@ use std::os::fd::RawFd;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::{OwnedControlMessage, Ucred};
+use crate::OwnedControlMessage;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::Ucred;
 
 /// The bytes of one fd in the input: a little-endian `i32`, as `arbitrary`
 /// reads integers.
@@ -64,6 +66,7 @@ impl<'a> Arbitrary<'a> for OwnedControlMessage {
                     .collect();
                 OwnedControlMessage::rights(&fds)
             }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             1 => OwnedControlMessage::credentials(Ucred::arbitrary(u)?),
             _ => {
                 let level = u.arbitrary()?;

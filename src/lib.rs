@@ -68,6 +68,9 @@
 // `cargo xtask coverage` sets `--cfg coverage_nightly` so that code run
 // only at compile time is left out of the figure (`#[coverage(off)]`).
 #![cfg_attr(coverage_nightly, feature(coverage_attribute))]
+// docs.rs (`--cfg docsrs`, see Cargo.toml): each item behind a feature or a
+// platform says which.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(

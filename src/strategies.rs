@@ -47,20 +47,37 @@ pub const MAX_MESSAGES: usize = 8;
 /// });
 /// ```
 pub fn message() -> impl Strategy<Value = OwnedControlMessage> {
-    let typed_kind = prop_oneof![Just(libc::SCM_RIGHTS), Just(libc::SCM_CREDENTIALS)];
+    let typed_kind = prop_oneof![Just(libc::SCM_RIGHTS), Just(credentials_kind())];
     let header = prop_oneof![
         (Just(libc::SOL_SOCKET), typed_kind),
         (any::<i32>(), any::<i32>()),
     ];
     prop_oneof![
         vec(any::<RawFd>(), 0..=MAX_FDS).prop_map(|fds| OwnedControlMessage::rights(&fds)),
-        any::<(i32, u32, u32)>()
-            .prop_map(|(pid, uid, gid)| OwnedControlMessage::credentials(Ucred { pid, uid, gid })),
+        any::<(i32, u32, u32)>().prop_map(|(pid, uid, gid)| credentials(Ucred { pid, uid, gid })),
         (header, vec(any::<u8>(), 0..=MAX_DATA_LEN))
             .prop_map(|((level, kind), data)| { OwnedControlMessage { level, kind, data } }),
     ]
 }
 
+/// `SCM_CREDENTIALS`, on the hosts that have it; `SCM_RIGHTS` elsewhere.
+fn credentials_kind() -> i32 {
+    crate::Layout::HOST
+        .scm_credentials()
+        .unwrap_or(libc::SCM_RIGHTS)
+}
+
+/// A credentials message, on the hosts that have them; elsewhere an empty
+/// rights message.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn credentials(cred: Ucred) -> OwnedControlMessage {
+    OwnedControlMessage::credentials(cred)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn credentials(_: Ucred) -> OwnedControlMessage {
+    OwnedControlMessage::rights(&[])
+}
 /// Zero to [`MAX_MESSAGES`] messages from [`message`].
 ///
 /// ```

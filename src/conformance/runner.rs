@@ -3,6 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use std::time::Duration;
 
 use proptest::prelude::*;
