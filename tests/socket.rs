@@ -83,7 +83,10 @@ fn a_receive_flag_reaches_the_kernel() {
     let received = socket::recv_with(b.as_fd(), &mut data, ControlBuffer::for_fds(0), wait_all);
     let received = received.unwrap();
     // Linux hands MSG_CMSG_CLOEXEC (which recv sets) back in msg_flags.
-    assert_eq!((received.bytes, received.msg_flags), (4, libc::MSG_CMSG_CLOEXEC));
+    assert_eq!(
+        (received.bytes, received.msg_flags),
+        (4, libc::MSG_CMSG_CLOEXEC)
+    );
     assert!(!received.control_truncated && !received.data_truncated);
     drop(sender.join().unwrap());
     assert_eq!(&data, b"abcd");
