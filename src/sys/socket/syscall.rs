@@ -317,21 +317,41 @@ pub(super) unsafe fn sendmmsg(
             Ok(UserMmsghdr { hdr, len: 0 })
         })
         .collect::<io::Result<_>>()?;
-    let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
     // SAFETY: each header points at its datagram's data, control data and
-    // address, which outlive the call, with their true lengths; `count`
-    // is at most the headers' number; sendmmsg reads them and writes only
-    // each header's `len`. The descriptors are the caller's to pass.
-    let sent = unsafe {
+    // address, which outlive the call, with their true lengths; sendmmsg
+    // reads them and writes only each header's `len`. The descriptors are
+    // the caller's to pass.
+    unsafe { mmsg(libc::SYS_sendmmsg, sock, &mut headers, flags) }
+}
+
+/// `sendmmsg` or `recvmmsg` (the system call `number`) over `headers`, with
+/// no timeout: how many messages it sent or received.
+///
+/// # Safety
+///
+/// Each header points at live buffers of its lengths, as that call needs
+/// them (and for `sendmmsg`, descriptors the caller may pass).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+unsafe fn mmsg(
+    number: libc::c_long,
+    sock: BorrowedFd<'_>,
+    headers: &mut [UserMmsghdr],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
+    // SAFETY: by the contract; `count` is at most the headers' number. The
+    // null timeout is recvmmsg's "wait"; sendmmsg takes no fifth argument.
+    let done = unsafe {
         libc::syscall(
-            libc::SYS_sendmmsg,
+            number,
             sock.as_raw_fd(),
             headers.as_mut_ptr(),
             count,
             flags,
+            std::ptr::null_mut::<libc::timespec>(),
         )
     };
-    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+    usize::try_from(done).map_err(|_| io::Error::last_os_error())
 }
 
 /// One datagram's room for [`recvmmsg`].
@@ -373,22 +393,11 @@ pub(super) fn recvmmsg(
             Ok(UserMmsghdr { hdr, len: 0 })
         })
         .collect::<io::Result<_>>()?;
-    let count = libc::c_uint::try_from(headers.len()).unwrap_or(libc::c_uint::MAX);
     // SAFETY: each header points at its slot's data (through one iovec),
     // control data and address storage, which outlive the call and are
     // borrowed exclusively, with their true lengths; recvmmsg writes only
-    // within them and into the headers. No timeout is passed.
-    let received = unsafe {
-        libc::syscall(
-            libc::SYS_recvmmsg,
-            sock.as_raw_fd(),
-            headers.as_mut_ptr(),
-            count,
-            flags,
-            std::ptr::null_mut::<libc::timespec>(),
-        )
-    };
-    let received = usize::try_from(received).map_err(|_| io::Error::last_os_error())?;
+    // within them and into the headers.
+    let received = unsafe { mmsg(libc::SYS_recvmmsg, sock, &mut headers, flags) }?;
     Ok(headers
         .iter()
         .zip(names)
