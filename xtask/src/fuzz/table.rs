@@ -26,9 +26,17 @@ pub(super) fn page(rows: &[Row], seconds: u64, jobs: u64, machine: &Machine) -> 
     } else {
         "one libFuzzer process per target".to_owned()
     };
+    let peers = if rows.iter().any(|row| super::peer_of(row.target).is_some()) {
+        " A peer's target (`peer_<slug>`) also reads `corpus/parse/`, and skips, unparsed, the \
+         inputs of the rules the peer's reproducers under `corpus/conformance/<slug>/` show it \
+         breaking (`sockcmsg_peers::fuzz`): a crash is a finding the conformance table does not \
+         show yet."
+    } else {
+        ""
+    };
     let mut text = format!(
         "Each target fuzzed for {seconds} s in turn, {processes}, over its committed corpus \
-         (`corpus/<target>/`) and the working one (`fuzz/corpus/<target>/`).\n\n\
+         (`corpus/<target>/`) and the working one (`fuzz/corpus/<target>/`).{peers}\n\n\
          - Machine: {machine}.\n\
          - Toolchain: {}; {}.\n\n",
         version("rustc", &["+nightly", "--version"]),
