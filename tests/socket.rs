@@ -344,10 +344,8 @@ fn a_batch_of_udp_datagrams_goes_to_each_address() {
         },
     ];
     let options = SendOptions::default().to(&to_first);
-    assert_eq!(
-        socket::send_batch(sender.as_fd(), &datagrams, options).unwrap(),
-        3
-    );
+    let sent = socket::send_batch(sender.as_fd(), &datagrams, options).unwrap();
+    assert_eq!(sent, [1, 2, 3]);
 
     let wait_for_one = RecvOptions::default().flags(libc::MSG_WAITFORONE);
     let mut buffers = [[0u8; 4]; 4];
@@ -368,6 +366,32 @@ fn a_batch_of_udp_datagrams_goes_to_each_address() {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
+/// On a stream, a batch's data may go in part: each count says how much.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_batch_on_a_stream_says_what_went_of_each() {
+    use sockcmsg::socket::SendDatagram;
+
+    let (a, _b) = socket::socketpair(SocketKind::Stream).unwrap();
+    let big = vec![7; 4 << 20];
+    let (big, small) = ([IoSlice::new(&big)], [IoSlice::new(b"x")]);
+    let datagrams = [
+        SendDatagram {
+            data: &big,
+            msgs: &[],
+            to: None,
+        },
+        SendDatagram {
+            data: &small,
+            msgs: &[],
+            to: None,
+        },
+    ];
+    let dont_wait = SendOptions::default().flags(libc::MSG_DONTWAIT);
+    let sent = socket::send_batch(a.as_fd(), &datagrams, dont_wait).unwrap();
+    assert!(!sent.is_empty() && sent[0] < 4 << 20, "{sent:?}");
+}
+
 /// A datagram of a batch whose control data cannot be encoded stops the
 /// batch before anything is sent.
 #[test]

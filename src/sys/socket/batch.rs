@@ -6,6 +6,7 @@
 use std::io::{self, IoSlice};
 use std::os::fd::BorrowedFd;
 
+use super::buffer::sealed::TOKEN;
 use super::recv::received;
 use super::send::encode_messages;
 use super::syscall::{self, Incoming, Outgoing};
@@ -26,9 +27,11 @@ pub struct SendDatagram<'a> {
 }
 
 /// Sends `datagrams` in one `sendmmsg`, with `options`' flags (and its
-/// address for those without their own). Returns how many were sent, from
-/// the first: the kernel stops at the first that fails, and fails the
-/// call only if that is the first. Each datagram's control data is
+/// address for those without their own). Returns the bytes sent of each
+/// datagram that was sent, from the first: the kernel stops at the first
+/// that fails, and fails the call only if that is the first. On a stream
+/// socket a datagram's data may go in part: compare each count with its
+/// data's length. Each datagram's control data is
 /// checked and encoded as [`send_with`](super::send_with) does, all before
 /// anything is sent, into a buffer of its own.
 ///
@@ -44,7 +47,7 @@ pub struct SendDatagram<'a> {
 ///     SendDatagram { data: &first, msgs: &[SendMessage::Rights(&fds)], to: None },
 ///     SendDatagram { data: &second, msgs: &[], to: None },
 /// ];
-/// assert_eq!(socket::send_batch(a.as_fd(), &datagrams, SendOptions::default())?, 2);
+/// assert_eq!(socket::send_batch(a.as_fd(), &datagrams, SendOptions::default())?, [3, 3]);
 ///
 /// let (mut one, mut two) = ([0; 8], [0; 8]);
 /// let slots = [(&mut one[..], ControlBuffer::for_fds(1)), (&mut two[..], ControlBuffer::for_fds(1))];
@@ -58,7 +61,7 @@ pub fn send_batch(
     sock: BorrowedFd<'_>,
     datagrams: &[SendDatagram<'_>],
     options: SendOptions<'_>,
-) -> io::Result<usize> {
+) -> io::Result<Vec<usize>> {
     let mut buffers = Vec::with_capacity(datagrams.len());
     for datagram in datagrams {
         let mut buffer = None;
@@ -89,7 +92,8 @@ pub fn send_batch(
 /// control storage) in one `recvmmsg`, taking ownership of every
 /// descriptor in every datagram as [`recv_with`](super::recv_with) does.
 /// Returns what each received, in order; the storage of slots no datagram
-/// reached is dropped. Without `MSG_WAITFORONE` or `MSG_DONTWAIT` among
+/// reached is dropped, as is all storage given by value when the call
+/// fails (give it by `&mut` to keep it). Without `MSG_WAITFORONE` or `MSG_DONTWAIT` among
 /// `options`' flags the call waits until every slot is filled. If any
 /// datagram's control data fails to parse (the kernel never writes such),
 /// the error is returned and every descriptor of the batch is closed. See
@@ -100,22 +104,24 @@ pub fn recv_batch<'d, C: ControlStorage>(
     options: RecvOptions,
 ) -> io::Result<Vec<Received<C>>> {
     let mut slots: Vec<(&'d mut [u8], C)> = slots.into_iter().collect();
+    let mut starts = Vec::with_capacity(slots.len());
     let recvds = {
         let mut incoming: Vec<Incoming<'_>> = slots
             .iter_mut()
-            .map(|(data, control)| Incoming {
-                data,
-                control: control.prepare(),
+            .map(|(data, control)| {
+                let (start, control) = control.prepare(TOKEN);
+                starts.push(start);
+                Incoming { data, control }
             })
             .collect();
         syscall::recvmmsg(sock, &mut incoming, options.sent_flags())?
     };
     let mut batch = Vec::with_capacity(recvds.len());
     let mut failed = None;
-    for (recvd, (data, control)) in recvds.into_iter().zip(slots) {
+    for ((recvd, (data, control)), start) in recvds.into_iter().zip(slots).zip(starts) {
         // Every datagram's descriptors are taken, even after a failure, so
         // that dropping the batch closes them all.
-        match received(recvd, data.len(), control, options) {
+        match received(recvd, data.len(), control, start, options) {
             Ok(one) => batch.push(one),
             Err(err) => {
                 failed.get_or_insert(err);

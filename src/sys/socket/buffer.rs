@@ -153,30 +153,41 @@ pub trait ControlStorage: sealed::Storage {}
 impl<T: sealed::Storage + ?Sized> ControlStorage for T {}
 
 pub(super) mod sealed {
-    /// What a receive does with its storage; sealed, so that `written` is
-    /// only ever called after `prepare`.
+    /// Only the socket layer can make one, and each method below takes
+    /// one: a supertrait's methods can be called through a bound on the
+    /// public trait, and `written` must only ever follow `prepare`.
+    pub struct Token(());
+
+    /// The token, for the socket layer's receives.
+    pub(in crate::sys::socket) const TOKEN: Token = Token(());
+
+    /// What a receive does with its storage.
     pub trait Storage {
-        /// The bytes to receive into: zeroed, aligned for `cmsghdr`.
-        fn prepare(&mut self) -> &mut [u8];
+        /// The bytes to receive into, zeroed and aligned for `cmsghdr`,
+        /// and where they start in the storage: an offset, which stays
+        /// true when the storage moves (an array passed by value).
+        fn prepare(&mut self, token: Token) -> (usize, &mut [u8]);
         /// Records that the kernel wrote the first `len` bytes of what
         /// `prepare` gave.
-        fn finish(&mut self, len: usize);
-        /// The first `len` bytes of what `prepare` gave (at most all of
-        /// them), after it.
-        fn written(&self, len: usize) -> &[u8];
+        fn finish(&mut self, len: usize, token: Token);
+        /// The first `len` bytes (at most all) of what `prepare` gave,
+        /// `start` being the offset it returned.
+        fn written(&self, start: usize, len: usize, token: Token) -> &[u8];
     }
 }
 
-impl sealed::Storage for ControlBuffer {
-    fn prepare(&mut self) -> &mut [u8] {
-        self.zeroed()
+use sealed::{Storage, Token};
+
+impl Storage for ControlBuffer {
+    fn prepare(&mut self, _: Token) -> (usize, &mut [u8]) {
+        (0, self.zeroed())
     }
 
-    fn finish(&mut self, len: usize) {
+    fn finish(&mut self, len: usize, _: Token) {
         self.written = len.min(self.len);
     }
 
-    fn written(&self, len: usize) -> &[u8] {
+    fn written(&self, _: usize, len: usize, _: Token) -> &[u8] {
         self.bytes()
             .get(..len.min(self.written))
             .unwrap_or_default()
@@ -190,80 +201,86 @@ fn aligned_start(address: *const u8, len: usize) -> usize {
         .min(len)
 }
 
-impl sealed::Storage for [u8] {
-    fn prepare(&mut self) -> &mut [u8] {
+/// `len` bytes (at most all) of `bytes` from `start`.
+fn from_start<T>(bytes: &[T], start: usize, len: usize) -> &[T] {
+    let rest = bytes.get(start..).unwrap_or_default();
+    rest.get(..len).unwrap_or(rest)
+}
+
+impl Storage for [u8] {
+    fn prepare(&mut self, _: Token) -> (usize, &mut [u8]) {
         let start = aligned_start(self.as_ptr(), self.len());
         let aligned = self.get_mut(start..).unwrap_or_default();
         aligned.fill(0);
-        aligned
+        (start, aligned)
     }
 
-    fn finish(&mut self, _: usize) {}
+    fn finish(&mut self, _: usize, _: Token) {}
 
-    fn written(&self, len: usize) -> &[u8] {
-        let start = aligned_start(self.as_ptr(), self.len());
-        let aligned = self.get(start..).unwrap_or_default();
-        aligned.get(..len).unwrap_or(aligned)
+    fn written(&self, start: usize, len: usize, _: Token) -> &[u8] {
+        from_start(self, start, len)
     }
 }
 
-impl sealed::Storage for [MaybeUninit<u8>] {
-    fn prepare(&mut self) -> &mut [u8] {
+impl Storage for [MaybeUninit<u8>] {
+    fn prepare(&mut self, _: Token) -> (usize, &mut [u8]) {
         let start = aligned_start(self.as_ptr().cast(), self.len());
         let aligned = self.get_mut(start..).unwrap_or_default();
         aligned.fill(MaybeUninit::new(0));
         // SAFETY: every byte of `aligned` was just initialized, and
         // MaybeUninit<u8> has u8's layout.
-        unsafe { &mut *(std::ptr::from_mut(aligned) as *mut [u8]) }
+        (start, unsafe {
+            &mut *(std::ptr::from_mut(aligned) as *mut [u8])
+        })
     }
 
-    fn finish(&mut self, _: usize) {}
+    fn finish(&mut self, _: usize, _: Token) {}
 
-    fn written(&self, len: usize) -> &[u8] {
-        let start = aligned_start(self.as_ptr().cast(), self.len());
-        let aligned = self.get(start..).unwrap_or_default();
-        let written = aligned.get(..len).unwrap_or(aligned);
-        // SAFETY: `prepare` initialized every byte from `start` on, and
-        // the trait is sealed: receives call `written` only after it.
+    fn written(&self, start: usize, len: usize, _: Token) -> &[u8] {
+        let written = from_start(self, start, len);
+        // SAFETY: only the socket layer holds a Token, and it passes the
+        // `start` that `prepare` returned, which initialized every byte
+        // from there on; a move copies the bytes with their
+        // initialization.
         unsafe { &*(std::ptr::from_ref(written) as *const [u8]) }
     }
 }
 
-impl<const N: usize> sealed::Storage for [u8; N] {
-    fn prepare(&mut self) -> &mut [u8] {
-        self.as_mut_slice().prepare()
+impl<const N: usize> Storage for [u8; N] {
+    fn prepare(&mut self, token: Token) -> (usize, &mut [u8]) {
+        self.as_mut_slice().prepare(token)
     }
 
-    fn finish(&mut self, _: usize) {}
+    fn finish(&mut self, _: usize, _: Token) {}
 
-    fn written(&self, len: usize) -> &[u8] {
-        self.as_slice().written(len)
-    }
-}
-
-impl<const N: usize> sealed::Storage for [MaybeUninit<u8>; N] {
-    fn prepare(&mut self) -> &mut [u8] {
-        self.as_mut_slice().prepare()
-    }
-
-    fn finish(&mut self, _: usize) {}
-
-    fn written(&self, len: usize) -> &[u8] {
-        self.as_slice().written(len)
+    fn written(&self, start: usize, len: usize, token: Token) -> &[u8] {
+        self.as_slice().written(start, len, token)
     }
 }
 
-impl<T: sealed::Storage + ?Sized> sealed::Storage for &mut T {
-    fn prepare(&mut self) -> &mut [u8] {
-        (**self).prepare()
+impl<const N: usize> Storage for [MaybeUninit<u8>; N] {
+    fn prepare(&mut self, token: Token) -> (usize, &mut [u8]) {
+        self.as_mut_slice().prepare(token)
     }
 
-    fn finish(&mut self, len: usize) {
-        (**self).finish(len);
+    fn finish(&mut self, _: usize, _: Token) {}
+
+    fn written(&self, start: usize, len: usize, token: Token) -> &[u8] {
+        self.as_slice().written(start, len, token)
+    }
+}
+
+impl<T: Storage + ?Sized> Storage for &mut T {
+    fn prepare(&mut self, token: Token) -> (usize, &mut [u8]) {
+        (**self).prepare(token)
     }
 
-    fn written(&self, len: usize) -> &[u8] {
-        (**self).written(len)
+    fn finish(&mut self, len: usize, token: Token) {
+        (**self).finish(len, token);
+    }
+
+    fn written(&self, start: usize, len: usize, token: Token) -> &[u8] {
+        (**self).written(start, len, token)
     }
 }
 
@@ -277,20 +294,20 @@ fn rights_space(fds: usize) -> usize {
 mod tests {
     use super::*;
 
-    use sealed::Storage;
+    use sealed::TOKEN as T;
 
     #[test]
     fn a_buffer_is_zeroed_again_where_it_was_written() {
         let mut buf = ControlBuffer::with_len(20);
         // The kernel writes no further than the length it reports.
-        buf.prepare()[..12].fill(0xff);
-        buf.finish(12);
-        assert_eq!(buf.written(12), [0xff; 12]);
-        assert!(buf.prepare().iter().all(|&b| b == 0));
-        buf.prepare().fill(0xff);
-        buf.finish(usize::MAX);
-        assert_eq!(buf.written(usize::MAX).len(), 20);
-        assert!(buf.prepare().iter().all(|&b| b == 0));
+        buf.prepare(T).1[..12].fill(0xff);
+        buf.finish(12, T);
+        assert_eq!(buf.written(0, 12, T), [0xff; 12]);
+        assert!(buf.prepare(T).1.iter().all(|&b| b == 0));
+        buf.prepare(T).1.fill(0xff);
+        buf.finish(usize::MAX, T);
+        assert_eq!(buf.written(0, usize::MAX, T).len(), 20);
+        assert!(buf.prepare(T).1.iter().all(|&b| b == 0));
     }
 
     #[test]
@@ -301,13 +318,13 @@ mod tests {
         // slice covers the words' bytes.
         let bytes = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), 32) };
         let odd = &mut bytes[1..];
-        let prepared = odd.prepare();
-        assert_eq!(prepared.len(), 32 - align);
+        let (start, prepared) = odd.prepare(T);
+        assert_eq!((start, prepared.len()), (align - 1, 32 - align));
         assert_eq!(prepared.as_ptr() as usize % align, 0);
         assert!(prepared.iter().all(|&b| b == 0));
         prepared[..3].fill(7);
-        assert_eq!(odd.written(3), [7; 3]);
-        assert_eq!(odd.written(usize::MAX).len(), 32 - align);
+        assert_eq!(odd.written(start, 3, T), [7; 3]);
+        assert_eq!(odd.written(start, usize::MAX, T).len(), 32 - align);
         assert_eq!(
             bytes[..align],
             [0xff; 8][..align],
@@ -315,9 +332,26 @@ mod tests {
         );
 
         let mut uninit = [MaybeUninit::<u8>::uninit(); 3];
-        assert!(uninit[..].prepare().len() <= 3);
+        assert!(uninit[..].prepare(T).1.len() <= 3);
         let mut too_short: [u8; 0] = [];
-        assert!(too_short.prepare().is_empty());
+        assert!(too_short.prepare(T).1.is_empty());
+    }
+
+    /// An array passed by value moves after `prepare`: what was written is
+    /// read from the offset `prepare` gave, wherever the array now is.
+    #[test]
+    fn a_moved_array_is_read_from_where_it_was_prepared() {
+        let mut array = [0xffu8; 61];
+        let (start, prepared) = array.prepare(T);
+        prepared[..4].copy_from_slice(&[1, 2, 3, 4]);
+        let moved = Box::new(array);
+        assert_eq!(moved.written(start, 4, T), [1, 2, 3, 4]);
+        let mut uninit = [MaybeUninit::<u8>::uninit(); 61];
+        let (start, prepared) = uninit.prepare(T);
+        prepared[..2].copy_from_slice(&[5, 6]);
+        let moved = Box::new(uninit);
+        assert_eq!(moved.written(start, 2, T), [5, 6]);
+        assert_eq!(moved.written(start, usize::MAX, T).len(), 61 - start);
     }
 
     #[test]

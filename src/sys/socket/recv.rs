@@ -4,6 +4,7 @@
 use std::io::{self, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
+use super::buffer::sealed::TOKEN;
 use super::{syscall, ControlStorage, SockAddr};
 use crate::{Error, Layout, Ucred};
 
@@ -137,18 +138,22 @@ pub struct Received<C> {
     pub msg_flags: libc::c_int,
     /// The sender's address (`msg_name`): a Unix socket's path or abstract
     /// name (`as_pathname`, `as_abstract_namespace`), an IP address and
-    /// port (`as_socket`). `None` when the kernel gives none: a Unix
-    /// sender that is not bound to a name (a socketpair's, an unbound
-    /// datagram socket's).
+    /// port (`as_socket`). `None` for none: a Unix sender that is not
+    /// bound to a name (a socketpair's, an unbound datagram socket's), for
+    /// which Linux gives no address and macOS and the BSDs one with no
+    /// path.
     pub from: Option<SockAddr>,
     control: C,
+    /// Where in `control` the bytes received into start.
+    control_start: usize,
     control_len: usize,
 }
 
 impl<C: ControlStorage> Received<C> {
     /// The control bytes the kernel wrote.
     pub fn control(&self) -> &[u8] {
-        self.control.written(self.control_len)
+        self.control
+            .written(self.control_start, self.control_len, TOKEN)
     }
 
     /// The control storage, to receive into again.
@@ -187,8 +192,8 @@ struct Taken {
 /// let (a, b) = socket::socketpair(SocketKind::Stream)?;
 /// let file = std::fs::File::open("/dev/null")?;
 /// socket::send(a.as_fd(), b"x", &[file.as_fd(); 5], None)?;
-/// // Room for 2 fds (and, on 64-bit Linux, a third in the padding) only:
-/// // the rest are never installed.
+/// // Room for 2 fds only (cmsg_space(8): no padding to spare on 64-bit
+/// // Linux): the rest are never installed.
 /// let mut control = ControlBuffer::for_fds(2);
 /// let received = socket::recv(b.as_fd(), &mut [0; 1], &mut control)?;
 /// assert!(received.fds.len() < 5);
@@ -204,7 +209,9 @@ pub fn recv<C: ControlStorage>(
 }
 
 /// Receives into `data` and `control` and takes ownership of every
-/// descriptor received.
+/// descriptor received. Storage given by value comes back in the
+/// [`Received`] ([`into_control`](Received::into_control)) and is dropped
+/// with an error: give it by `&mut` to keep it whatever happens.
 ///
 /// The control buffer is zeroed first, so [`Received::control`] holds only
 /// what the kernel wrote. If the control data does not parse (the kernel
@@ -245,22 +252,24 @@ pub fn recv_vectored<C: ControlStorage>(
     let capacity = data
         .iter()
         .fold(0usize, |total, slice| total.saturating_add(slice.len()));
-    let recvd = syscall::recvmsg(sock, data, control.prepare(), options.sent_flags())?;
-    received(recvd, capacity, control, options)
+    let (start, buf) = control.prepare(TOKEN);
+    let recvd = syscall::recvmsg(sock, data, buf, options.sent_flags())?;
+    received(recvd, capacity, control, start, options)
 }
 
-/// What a receive of `capacity` bytes of data into `control` got, as the
-/// system call reported it in `recvd`: every descriptor in the control data
-/// taken, those past `options.max_fds` closed. On an error they are all
-/// closed.
+/// What a receive of `capacity` bytes of data into `control` (from
+/// `start`, as `prepare` gave it) got, as the system call reported it in
+/// `recvd`: every descriptor in the control data taken, those past
+/// `options.max_fds` closed. On an error they are all closed.
 pub(super) fn received<C: ControlStorage>(
     recvd: syscall::Recvd,
     capacity: usize,
     mut control: C,
+    start: usize,
     options: RecvOptions,
 ) -> io::Result<Received<C>> {
-    control.finish(recvd.control_len);
-    let mut taken = take_ownership(control.written(recvd.control_len))?;
+    control.finish(recvd.control_len, TOKEN);
+    let mut taken = take_ownership(control.written(start, recvd.control_len, TOKEN))?;
     #[cfg(target_os = "macos")]
     if options.cloexec {
         for fd in &taken.fds {
@@ -283,6 +292,7 @@ pub(super) fn received<C: ControlStorage>(
         msg_flags: recvd.flags,
         from: recvd.from,
         control,
+        control_start: start,
         control_len: recvd.control_len,
     })
 }

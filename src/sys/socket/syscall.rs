@@ -6,7 +6,10 @@
 //! go out as its first 24) and copies the control data into a 1,056-byte
 //! buffer of its own, failing with `ENOMEM` past it, where the kernel takes
 //! 253 descriptors with credentials (1,064 bytes). Called directly, the
-//! kernel's limits are the same whatever the C library.
+//! kernel's limits are the same whatever the C library. On 32-bit x86 the
+//! direct `sendmsg`, `recvmsg`, `sendmmsg` and `recvmmsg` system calls
+//! exist from Linux 4.3 (before, only `socketcall`), so the socket layer
+//! needs that kernel there.
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -268,8 +271,15 @@ pub(super) fn recvmsg(
         returned,
         control_len: msg.controllen().min(control.len()),
         flags: msg.flags(),
-        from: (from.len() > 0).then_some(from),
+        from: named(from),
     })
+}
+
+/// A received sender's address, or `None` for none: Linux gives no bytes
+/// for a Unix sender bound to no name, macOS and the BSDs an `AF_UNIX`
+/// address with no path; both are unnamed.
+fn named(from: SockAddr) -> Option<SockAddr> {
+    (from.len() > 0 && !from.is_unnamed()).then_some(from)
 }
 
 /// The kernel's `struct mmsghdr`: a message header and the bytes sent or
@@ -290,8 +300,8 @@ pub(super) struct Outgoing<'a> {
     pub(super) to: Option<&'a SockAddr>,
 }
 
-/// `sendmmsg(2)`: returns how many of `datagrams` were sent, from the
-/// first.
+/// `sendmmsg(2)`: the bytes sent of each of `datagrams` that was sent,
+/// from the first (on a stream, a datagram's data may go in part).
 ///
 /// # Safety
 ///
@@ -301,7 +311,7 @@ pub(super) unsafe fn sendmmsg(
     sock: BorrowedFd<'_>,
     datagrams: &[Outgoing<'_>],
     flags: libc::c_int,
-) -> io::Result<usize> {
+) -> io::Result<Vec<usize>> {
     let mut headers: Vec<UserMmsghdr> = datagrams
         .iter()
         .map(|datagram| {
@@ -321,7 +331,12 @@ pub(super) unsafe fn sendmmsg(
     // address, which outlive the call, with their true lengths; sendmmsg
     // reads them and writes only each header's `len`. The descriptors are
     // the caller's to pass.
-    unsafe { mmsg(libc::SYS_sendmmsg, sock, &mut headers, flags) }
+    let sent = unsafe { mmsg(libc::SYS_sendmmsg, sock, &mut headers, flags) }?;
+    Ok(headers
+        .iter()
+        .take(sent)
+        .map(|header| usize::try_from(header.len).unwrap_or(usize::MAX))
+        .collect())
 }
 
 /// `sendmmsg` or `recvmmsg` (the system call `number`) over `headers`, with
@@ -411,7 +426,7 @@ pub(super) fn recvmmsg(
                 flags: header.hdr.flags(),
                 // SAFETY: the kernel wrote an address of `namelen` bytes
                 // (0 for none) into the zeroed storage.
-                from: (namelen > 0).then(|| unsafe { SockAddr::new(name, namelen) }),
+                from: named(unsafe { SockAddr::new(name, namelen) }),
             }
         })
         .collect())
