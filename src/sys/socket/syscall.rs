@@ -216,6 +216,21 @@ pub(super) unsafe fn sendmsg(
     to: Option<&SockAddr>,
     flags: libc::c_int,
 ) -> io::Result<usize> {
+    let msg = outgoing_header(data, control, to)?;
+    // SAFETY: `msg` points at `data`, `control` and the address, which
+    // outlive the call, with their true lengths (no conversion narrows
+    // them: `new` refuses what would not fit); sendmsg only reads them. The
+    // descriptors in `control` are the caller's to pass, by this
+    // function's contract.
+    unsafe { msg.send(sock, flags) }
+}
+
+/// The header that sends `data` with `control` (to `to`, if given).
+fn outgoing_header(
+    data: &[IoSlice<'_>],
+    control: &[u8],
+    to: Option<&SockAddr>,
+) -> io::Result<UserMsghdr> {
     // `IoSlice` is guaranteed to be ABI-compatible with `iovec` on Unix;
     // the kernel only reads through these pointers.
     let mut msg = UserMsghdr::new(
@@ -227,12 +242,7 @@ pub(super) unsafe fn sendmsg(
     if let Some(to) = to {
         msg.set_name(to.as_ptr().cast_mut().cast(), to.len());
     }
-    // SAFETY: `msg` points at `data`, `control` and the address, which
-    // outlive the call, with their true lengths (no conversion narrows
-    // them: `new` refuses what would not fit); sendmsg only reads them. The
-    // descriptors in `control` are the caller's to pass, by this
-    // function's contract.
-    unsafe { msg.send(sock, flags) }
+    Ok(msg)
 }
 
 /// `recvmsg(2)` into `data` and `control`.
@@ -315,15 +325,7 @@ pub(super) unsafe fn sendmmsg(
     let mut headers: Vec<UserMmsghdr> = datagrams
         .iter()
         .map(|datagram| {
-            let mut hdr = UserMsghdr::new(
-                datagram.data.as_ptr().cast_mut().cast(),
-                datagram.data.len(),
-                datagram.control.as_ptr().cast_mut().cast(),
-                datagram.control.len(),
-            )?;
-            if let Some(to) = datagram.to {
-                hdr.set_name(to.as_ptr().cast_mut().cast(), to.len());
-            }
+            let hdr = outgoing_header(datagram.data, datagram.control, datagram.to)?;
             Ok(UserMmsghdr { hdr, len: 0 })
         })
         .collect::<io::Result<_>>()?;
