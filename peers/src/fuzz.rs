@@ -60,11 +60,9 @@ pub fn fuzz(slug: &str, data: &[u8]) {
             .into_iter()
             .find(|peer| peer.slug == slug && fuzzed(peer))
             .unwrap_or_else(|| panic!("no fuzzed peer {slug}"));
-        eprintln!(
-            "fuzzing {slug}, skipping inputs of the rules it is known to break: {:?}",
-            known_rules(slug)
-        );
-        (peer, known_rules(slug))
+        let known = known_rules(slug);
+        eprintln!("fuzzing {slug}, skipping inputs of the rules it is known to break: {known:?}");
+        (peer, known)
     });
     assert_eq!(peer.slug, slug, "one fuzz target per process");
     fuzz_skipping_rules(&*peer.implementation, known, data);
