@@ -2,13 +2,14 @@
 //! before and after truncated receives, refused sends, peeks, receives that
 //! would block or were interrupted, and receives at `RLIMIT_NOFILE`. These tests count
 //! the process's descriptors, so they live alone in this binary and take a
-//! lock so they never run at the same time as each other.
+//! lock so they never run at the same time as each other. They hold with
+//! descriptors inherited from the parent at any numbers, gaps between them.
 
 use std::fs::File;
 use std::io::ErrorKind;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::thread::JoinHandleExt;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use sockcmsg::model::Model;
@@ -16,6 +17,14 @@ use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SocketKind, SocketOptio
 use sockcmsg::Layout;
 
 static COUNTING: Mutex<()> = Mutex::new(());
+
+/// Takes [`COUNTING`], poisoned or not: a test that fails holding it drops
+/// what it holds as it unwinds (its descriptors, a lowered limit), and the
+/// counts are taken afresh in each test, so the others still run and each
+/// failure is its own.
+fn counting() -> MutexGuard<'static, ()> {
+    COUNTING.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Control buffer sizes and the fds (of 3 sent) the kernel installs into
 /// each: as many whole 4-byte fds as fit after the header, padding
@@ -59,7 +68,7 @@ fn open_fds() -> usize {
 
 #[test]
 fn truncated_control_buffers_install_what_fits_and_leak_nothing() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let before = open_fds();
     {
         let file = File::open("/dev/null").unwrap();
@@ -88,13 +97,14 @@ fn truncated_control_buffers_install_what_fits_and_leak_nothing() {
 
 #[test]
 fn sending_a_closed_fd_is_ebadf_and_leaks_nothing() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let before = open_fds();
     {
         let (tx, _rx) = socket::socketpair(SocketKind::Datagram).unwrap();
         let file = File::open("/dev/null").unwrap();
         // A number far above any open descriptor, so it cannot be reused.
         let closed = 100_000;
+        assert!(!is_open(closed), "descriptor {closed} is open");
         for fds in [vec![closed], vec![file.as_raw_fd(), closed]] {
             let control = sockcmsg::unix_rights(&fds).unwrap();
             // SAFETY: `file` is open for the call, and no descriptor of
@@ -109,7 +119,7 @@ fn sending_a_closed_fd_is_ebadf_and_leaks_nothing() {
 
 #[test]
 fn fds_past_the_cap_are_closed_and_counted() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let file = File::open("/dev/null").unwrap();
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
     let (len, room) = ONE_FD_BUFFER;
@@ -133,7 +143,7 @@ fn fds_past_the_cap_are_closed_and_counted() {
 /// reports no pidfd, owning nothing.
 #[test]
 fn at_the_descriptor_limit_the_pidfd_is_none() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
     match socket::set_option(rx.as_fd(), SocketOption::PassPidfd, true) {
         Ok(()) => {}
@@ -155,11 +165,20 @@ fn at_the_descriptor_limit_the_pidfd_is_none() {
     assert_eq!(open_fds(), before);
 }
 
-/// Runs `f` with `RLIMIT_NOFILE` lowered so that the process may open
-/// `room` more descriptors, and restores it.
+/// Whether `fd` is an open descriptor of this process.
+fn is_open(fd: libc::c_int) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor's flags; it fails (EBADF)
+    // for a number that is not open.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// Runs `f` with `RLIMIT_NOFILE` lowered so that exactly `room` descriptor
+/// numbers below it are free, and restores it, also if `f` panics. The
+/// kernel installs each new descriptor at the lowest free number below the
+/// limit, and descriptors inherited from the parent may sit at any numbers,
+/// with gaps: so the limit is the `room`-th free number (from 0), counting
+/// up from 0 (the tests hold [`COUNTING`], so nothing opens one meanwhile).
 fn with_fd_room<T>(room: usize, f: impl FnOnce() -> T) -> T {
-    // The lowest free number is the next one any new descriptor gets.
-    let lowest_free = File::open("/dev/null").unwrap().as_raw_fd();
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -169,16 +188,39 @@ fn with_fd_room<T>(room: usize, f: impl FnOnce() -> T) -> T {
         unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
         0
     );
+    let end = (0..libc::c_int::MAX)
+        .filter(|&fd| !is_open(fd))
+        .nth(room)
+        .expect("a free descriptor number");
     let lowered = libc::rlimit {
-        rlim_cur: (lowest_free as usize + room) as libc::rlim_t,
+        rlim_cur: end as libc::rlim_t,
         ..limit
     };
-    // SAFETY: plain values; the limit is restored right after `f`.
+    assert!(
+        lowered.rlim_cur <= limit.rlim_max,
+        "room {room}: {end} is past the hard limit"
+    );
+    // SAFETY: plain values.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
-    let result = f();
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    result
+    let _restore = RestoreLimit(limit);
+    f()
+}
+
+/// Sets `RLIMIT_NOFILE` back to what it holds when dropped.
+struct RestoreLimit(libc::rlimit);
+
+impl Drop for RestoreLimit {
+    fn drop(&mut self) {
+        // SAFETY: plain values, the limit as getrlimit gave it.
+        let restored = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &self.0) } == 0;
+        // A second panic while unwinding would abort the whole binary.
+        if !restored && !std::thread::panicking() {
+            panic!(
+                "restoring RLIMIT_NOFILE: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
 }
 
 /// Under `RLIMIT_NOFILE` pressure the kernel installs what the limit lets
@@ -186,7 +228,7 @@ fn with_fd_room<T>(room: usize, f: impl FnOnce() -> T) -> T {
 /// owns exactly what was installed.
 #[test]
 fn at_the_descriptor_limit_what_was_installed_is_owned_and_nothing_leaks() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let model = Model::new(Layout::HOST);
     let file = File::open("/dev/null").unwrap();
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
@@ -216,7 +258,7 @@ fn at_the_descriptor_limit_what_was_installed_is_owned_and_nothing_leaks() {
 /// the read after it owns its own.
 #[test]
 fn each_peek_owns_its_copies_and_the_read_its_own() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let file = File::open("/dev/null").unwrap();
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
     socket::send(tx.as_fd(), b"x", &[file.as_fd(); 2], None).unwrap();
@@ -242,7 +284,7 @@ fn each_peek_owns_its_copies_and_the_read_its_own() {
 /// descriptors sent after it to the next one.
 #[test]
 fn a_receive_that_would_block_takes_nothing() {
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let file = File::open("/dev/null").unwrap();
     let (tx, rx) = socket::socketpair(SocketKind::Stream).unwrap();
     let before = open_fds();
@@ -264,7 +306,7 @@ fn a_receive_that_would_block_takes_nothing() {
 #[test]
 fn an_interrupted_receive_takes_nothing() {
     extern "C" fn interrupt(_: libc::c_int) {}
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     // SAFETY: an all-zero sigaction is valid (no flags, empty mask); the
     // handler does nothing, so it is async-signal-safe.
     unsafe {
@@ -309,7 +351,7 @@ fn a_received_batch_owns_every_datagrams_fds() {
     use sockcmsg::socket::{SendDatagram, SendMessage, SendOptions};
     use std::io::IoSlice;
 
-    let _lock = COUNTING.lock().unwrap();
+    let _lock = counting();
     let model = Model::new(Layout::HOST);
     let file = File::open("/dev/null").unwrap();
     let (tx, rx) = socket::socketpair(SocketKind::Datagram).unwrap();
