@@ -392,6 +392,65 @@ fn a_batch_on_a_stream_says_what_went_of_each() {
     assert!(!sent.is_empty() && sent[0] < 4 << 20, "{sent:?}");
 }
 
+/// `sendmmsg` sends at most `UIO_MAXIOV` (1,024) datagrams a call and
+/// says how many: a bigger batch goes in several calls, all of it, the
+/// control data of each datagram with it (the last carries an fd). Over a
+/// socketpair, which never drops a datagram (the sender waits for room),
+/// drained meanwhile; an empty datagram after the batch marks its end, and
+/// timeouts bound every wait, so a short batch fails the test, never hangs it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_batch_past_uio_maxiov_is_sent_whole() {
+    use sockcmsg::socket::SendDatagram;
+
+    const COUNT: u16 = 1_100;
+    let (tx, rx) = UnixDatagram::pair().unwrap();
+    tx.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    rx.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let sender = std::thread::spawn(move || {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let rights = [SendMessage::Rights(&[file.as_fd()])];
+        let payloads: Vec<[u8; 2]> = (0..COUNT).map(u16::to_le_bytes).collect();
+        let slices: Vec<[IoSlice<'_>; 1]> = payloads.iter().map(|p| [IoSlice::new(p)]).collect();
+        let datagrams: Vec<SendDatagram<'_>> = (0..COUNT)
+            .zip(&slices)
+            .map(|(i, data)| SendDatagram {
+                data,
+                msgs: if i == COUNT - 1 { &rights[..] } else { &[] },
+                to: None,
+            })
+            .collect();
+        let sent = socket::send_batch(tx.as_fd(), &datagrams, SendOptions::default());
+        socket::send(tx.as_fd(), b"", &[], None).unwrap();
+        sent.map_err(|err| err.kind())
+    });
+    let wait_for_one = RecvOptions::default().flags(libc::MSG_WAITFORONE);
+    let (mut received, mut fds) = (Vec::new(), Vec::new());
+    'receiving: loop {
+        let mut buffers = [[0u8; 2]; 64];
+        let slots = buffers
+            .iter_mut()
+            .map(|data| (&mut data[..], ControlBuffer::for_fds(1)));
+        let batch = socket::recv_batch(rx.as_fd(), slots, wait_for_one).unwrap();
+        let got: Vec<(usize, usize)> = batch.iter().map(|r| (r.bytes, r.fds.len())).collect();
+        drop(batch);
+        for (data, (bytes, fd_count)) in buffers.iter().zip(got) {
+            if bytes == 0 {
+                break 'receiving;
+            }
+            assert_eq!(bytes, 2);
+            received.push(u16::from_le_bytes(*data));
+            fds.push(fd_count);
+        }
+    }
+    let sent = sender.join().unwrap().unwrap();
+    assert_eq!(sent.len(), usize::from(COUNT));
+    assert!(sent.iter().all(|&bytes| bytes == 2));
+    assert_eq!(received, (0..COUNT).collect::<Vec<_>>());
+    assert_eq!(fds.iter().sum::<usize>(), 1);
+    assert_eq!(fds.last(), Some(&1), "the last datagram's fd");
+}
+
 /// A datagram of a batch whose control data cannot be encoded stops the
 /// batch before anything is sent.
 #[test]

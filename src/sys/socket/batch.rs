@@ -14,6 +14,11 @@ use super::{
     ControlBuffer, ControlStorage, Received, RecvOptions, SendMessage, SendOptions, SockAddr,
 };
 
+/// The most datagrams one `sendmmsg` sends (`UIO_MAXIOV`,
+/// `include/uapi/linux/uio.h`): `__sys_sendmmsg` in `net/socket.c` lowers a
+/// larger count to it. `recvmmsg` has no such cap: it fills every slot.
+const UIO_MAXIOV: usize = 1024;
+
 /// One datagram of a [`send_batch`].
 #[derive(Clone, Copy, Debug)]
 pub struct SendDatagram<'a> {
@@ -26,14 +31,22 @@ pub struct SendDatagram<'a> {
     pub to: Option<&'a SockAddr>,
 }
 
-/// Sends `datagrams` in one `sendmmsg`, with `options`' flags (and its
+/// Sends `datagrams` with `sendmmsg`, with `options`' flags (and its
 /// address for those without their own). Returns the bytes sent of each
 /// datagram that was sent, from the first: the kernel stops at the first
-/// that fails, and fails the call only if that is the first. On a stream
-/// socket a datagram's data may go in part: compare each count with its
-/// data's length. Each datagram's control data is
-/// checked and encoded as [`send_with`](super::send_with) does, all before
-/// anything is sent, into a buffer of its own.
+/// that fails, and the batch fails only if that is its first datagram, so
+/// a shorter list than `datagrams` means the next one failed (sending the
+/// rest again reports why) or would have blocked. On a stream socket a
+/// datagram's data may go in part: compare each count with its data's
+/// length. Each datagram's control data is checked and encoded as
+/// [`send_with`](super::send_with) does, all before anything is sent, into
+/// a buffer of its own.
+///
+/// One `sendmmsg` sends at most 1,024 datagrams (`UIO_MAXIOV`: the kernel
+/// caps the count it is given and returns how many it sent), so a bigger
+/// batch goes in calls of 1,024, each made once the one before sent all it
+/// was given: a send on the same socket from another thread may come
+/// between them.
 ///
 /// ```
 /// use std::io::IoSlice;
@@ -82,14 +95,30 @@ pub fn send_batch(
             to: datagram.to.or(options.to),
         })
         .collect();
-    // SAFETY: the only descriptors in each control buffer are the
-    // `BorrowedFd`s of that datagram's messages, borrowed for this call;
-    // `encode_messages` refused any other SCM_RIGHTS message.
-    unsafe { syscall::sendmmsg(sock, &outgoing, options.sent_flags()) }
+    let mut sent = Vec::with_capacity(datagrams.len());
+    for chunk in outgoing.chunks(UIO_MAXIOV) {
+        // SAFETY: the only descriptors in each control buffer are the
+        // `BorrowedFd`s of that datagram's messages, borrowed for this call;
+        // `encode_messages` refused any other SCM_RIGHTS message.
+        match unsafe { syscall::sendmmsg(sock, chunk, options.sent_flags()) } {
+            Ok(counts) => {
+                let whole = counts.len() == chunk.len();
+                sent.extend(counts);
+                if !whole {
+                    break;
+                }
+            }
+            // As within one call: an error only if nothing was sent.
+            Err(err) if sent.is_empty() => return Err(err),
+            Err(_) => break,
+        }
+    }
+    Ok(sent)
 }
 
 /// Receives up to one datagram into each slot (its data buffer and its
-/// control storage) in one `recvmmsg`, taking ownership of every
+/// control storage) in one `recvmmsg` (which, unlike `sendmmsg`, takes
+/// any number of slots), taking ownership of every
 /// descriptor in every datagram as [`recv_with`](super::recv_with) does.
 /// Returns what each received, in order; the storage of slots no datagram
 /// reached is dropped, as is all storage given by value when the call
