@@ -167,6 +167,7 @@ impl Implementation for LeaksOnTruncation {
         Some(Ok(HandedBack {
             truncated: None,
             fds: raw.into_iter().map(HandedFd::Raw).collect(),
+            control_len: None,
         }))
     }
 }

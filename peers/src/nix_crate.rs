@@ -67,6 +67,7 @@ impl Implementation for NixCrate {
         Some(Ok(HandedBack {
             fds,
             truncated: Some(truncated),
+            control_len: None,
         }))
     }
 }
@@ -81,9 +82,9 @@ private, `mod.rs:1015`), and encodes only into the buffer `sendmsg` hands the
 kernel (`ControlMessage::encode_into`/`space` are private, `mod.rs:1394`,
 `mod.rs:1695`).
 
-**fds: 51 of 413 cases leak every descriptor the kernel installed when it
-set `MSG_CTRUNC`** (26 cases leak 1 fd, 17 leak 2, 8 leak 3): exactly the
-cases where the kernel installs some but not all of the fds sent. Smallest:
+**fds: every descriptor the kernel installed is leaked when it set
+`MSG_CTRUNC`**: the cases where the kernel installs some but not all of the
+fds sent. Smallest:
 2 fds sent on a Unix datagram socket, `recvmsg::<()>(fd, &mut iov,
 Some(&mut [0u8; 20]), MsgFlags::empty())`. Linux's `scm_detach_fds` installs
 the one fd that fits, writes `cmsg_len = CMSG_LEN(4)` = 20 (a well-formed

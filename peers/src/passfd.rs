@@ -5,10 +5,10 @@
 //! `recv_fd` has no control-buffer argument: it always receives into
 //! `CMSG_SPACE(sizeof(int))` bytes (24 on 64-bit Linux) of a 256-byte
 //! aligned buffer, and hands back one fd. The adapter cannot honour
-//! `control_len`. It receives the same way at every size the `fds` check
-//! asks for, so the check's sizes only repeat one case per fd count and
-//! `SO_PASSCRED` setting. `passfd` does not tell its caller about
-//! `MSG_CTRUNC`, so `truncated` is `None`.
+//! `control_len`: it says the size `recv_fd` used instead, so the check
+//! compares with what the kernel does with that buffer, and its sizes only
+//! repeat one case per fd count and `SO_PASSCRED` setting. `passfd` does
+//! not tell its caller about `MSG_CTRUNC`, so `truncated` is `None`.
 //!
 //! There is no `parse`, and no encoder: `send_fd` builds its message and
 //! sends it in one call.
@@ -39,14 +39,23 @@ impl Implementation for Passfd {
                 .map(|fd| HandedBack {
                     fds: vec![HandedFd::Raw(fd)],
                     truncated: None,
+                    control_len: Some(recv_fd_control_len()),
                 })
                 .map_err(|err| err.to_string()),
         )
     }
 }
 
+/// The control buffer `recv_fd` receives into: `CMSG_SPACE(sizeof(c_int))`,
+/// as it computes it (passfd 0.1.6 `src/lib.rs:142`).
+fn recv_fd_control_len() -> usize {
+    // SAFETY: CMSG_SPACE only computes with its argument.
+    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) };
+    space as usize
+}
+
 /// What the findings are, checked against passfd's source.
-pub const NOTES: &str = r#"`passfd` always receives into `CMSG_SPACE(sizeof(int))` bytes, whatever the table's control buffer size says (see the module doc): each `fds` finding is the same receive, repeated at every size of its case. One class, 112 findings: **`recv_fd` leaks the second fd when two or more are sent**, without `SO_PASSCRED` (2, 3 or 4 fds, and 3 fds with room for 2 under `RLIMIT_NOFILE`).
+pub const NOTES: &str = r#"`passfd` always receives into `CMSG_SPACE(sizeof(int))` bytes, whatever control buffer size the case asks for (see the module doc): the adapter says so, each `fds` finding names both sizes, and each is the same receive, repeated at every size of its case. One class: **`recv_fd` leaks the second fd when two or more are sent**, without `SO_PASSCRED` (2, 3 or 4 fds, and 3 fds with room for 2 under `RLIMIT_NOFILE`).
 
 - Input: 2 fds sent on a Unix datagram socket, one data byte. The call is `socket.as_raw_fd().recv_fd()`. It returns the first fd, and the second stays open in the process with nothing referring to it: the check counts it open after the returned fd is closed.
 - Why: `recv_fd` (passfd 0.1.6 `src/lib.rs:140-197`) sets `msg_controllen = CMSG_SPACE(sizeof(c_int))` (lines 142 and 157), which is 24 bytes on 64-bit Linux because of the header's 8-byte alignment padding. The kernel (`scm_detach_fds`) installs as many fds as fit after the 16-byte header: 2, not 1, with `cmsg_len` `CMSG_LEN(8)` = 24, and `MSG_CTRUNC` set if more were sent. The length check `msg.msg_controllen != CMSG_SPACE(sizeof(c_int))` (line 184) passes, because the used length is 24 either way. Only the first fd is read (`read_unaligned(CMSG_DATA(hdr))`, line 189), and `MSG_CTRUNC` is never looked at. On 32-bit Linux, `CMSG_SPACE(4)` is 16 bytes and holds one fd, so the leak is 64-bit only.

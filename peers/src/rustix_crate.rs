@@ -163,6 +163,7 @@ impl Implementation for RustixCrate {
         Some(Ok(HandedBack {
             fds,
             truncated: Some(msg.flags.contains(ReturnFlags::CTRUNC)),
+            control_len: None,
         }))
     }
 }
@@ -209,16 +210,15 @@ fn encode<'slice, 'fd: 'slice>(
 pub const NOTES: &str = r#"
 The page's run is a debug build (overflow checks and debug assertions on, as
 in `cargo test`); what a release build does instead is said where it
-differs. The 1788 `go-vectors` and 221 `corpus` findings are the classes
-below (one finding may show several): unknown type dropped 817 / 115,
-length past the end accepted 644 / 46, fd -1 ending the fds 566 / 5,
-partial fd dropped 210 / 30, short credentials dropped 75 / 51, length below
-a header ending the walk 28 / 15, overflow panic 23 / 10, unpadded last
-message dropped 1 / 8.
+differs. The `go-vectors` and `corpus` findings are the classes below (one
+finding may show several): unknown type dropped, length past the end
+accepted, fd -1 ending the fds, partial fd dropped, short credentials
+dropped, length below a header ending the walk, overflow panic, unpadded
+last message dropped.
 
 **Kernel-written buffers (in `AncillaryDrain::parse`'s contract): a last
 message the kernel left unpadded is dropped, and on the receive path its fds
-leak.** `kernel` (41 of 101 findings) and `fds` (24 of 413 cases). When the
+leak.** `kernel` and `fds`. When the
 control buffer ends between `CMSG_LEN` and `CMSG_SPACE` of the last message,
 Linux's `put_cmsg`/`scm_detach_fds` advance by `min(CMSG_SPACE, room)`, so
 `msg_controllen` ends at the message's unpadded end. Smallest: credentials
@@ -237,9 +237,9 @@ moved by the unpadded `cmsg_len` (`msg.rs:550-551`: 28 for credentials), not
 to the next header (32). The second walk starts mid-padding: in a debug
 build `Messages::next` makes a `&mut cmsghdr` at a misaligned address
 (`msg.rs:992`) and the process aborts ("misaligned pointer dereference",
-every one of the 24 `fds` findings); in a release build it reads a garbage
+every `fds` finding); in a release build it reads a garbage
 header, yields nothing, and the kernel-installed fds are never handed out
-nor closed (the same 24 cases report "leaked 1 fds" or "leaked 3 fds" when
+nor closed (the same cases report "leaked 1 fds" or "leaked 3 fds" when
 the binary is built with `--release`). Same for 2-4 fds with `SO_PASSCRED`
 and a 52..=55 or 60..=63-byte buffer. Buffers whose length is a multiple of
 8 never end a message unpadded; `cmsg_space!` sizes are, but
@@ -254,22 +254,22 @@ ScmCredentials(1))` = 72 bytes, the caller takes the credentials with
 leaks the fd. Advancing `read` by `CMSG_ALIGN(msg_len)` (clamped to the
 length) would fix both.
 
-The other `kernel` findings (60) are credentials the kernel truncated under
+The other `kernel` findings are credentials the kernel truncated under
 `MSG_CTRUNC` (data shorter than 12 bytes): dropped, see short credentials;
 `recvmsg` callers see `ReturnFlags::CTRUNC`.
 
-**Messages it does not know are dropped.** `unknown types` 12 of 12; in 817
-`go-vectors` and 115 `corpus` findings. Smallest: `10000000000000002900000032000000`
+**Messages it does not know are dropped.** `unknown types`, `go-vectors`
+and `corpus`. Smallest: `10000000000000002900000032000000`
 (level 41, type 50, no data): no message. `AncillaryDrain::cvt_msg` returns
 `None` for anything but `SCM_RIGHTS` and `SCM_CREDENTIALS` (`msg.rs:592`) and
 `next` skips it (`find_map`, `msg.rs:601-604`); `RecvAncillaryMessage` has no
 variant for the rest (rustix issue #1094).
 
-**Short credentials are dropped.** `short credentials` 12 of 14 (longer ones
+**Short credentials are dropped.** `short credentials` (longer ones
 are read from their first 12 bytes, as the model does). Smallest:
 `10000000000000000100000002000000`: no message (`msg.rs:585-590`).
 
-**A partial fd is dropped silently.** `partial fd` 6 of 6. Smallest:
+**A partial fd is dropped silently.** `partial fd`. Smallest:
 `110000000000000001000000010000000100000000000000` (`SCM_RIGHTS`, 1 byte):
 an `ScmRights` with no fds; 5 bytes give 1 fd. `msg.rs:573` rounds the
 payload down to whole fds (added for macOS, where `cmsg_len` is not
@@ -277,13 +277,13 @@ shortened on truncation; Linux never writes a partial fd).
 
 **The length of a header is not checked** (the walk has no error to
 report):
-- below the header (`hostile lengths` 12, `short input` 1, `properties` 1,
-  28 `go-vectors`, 15 `corpus`): `00000000000000000000000000000000` gives no
+- below the header (`hostile lengths`, `short input`, `properties`,
+  `go-vectors`, `corpus`): `00000000000000000000000000000000` gives no
   message and no error. `cvt_msg` skips a message shorter than a header
   (`checked_sub`, `msg.rs:565`) and `CMSG_NXTHDR` ends the walk there
   (`lrs:150-152`): that message and every one after it vanish, those
   before are kept.
-- past the end (`hostile lengths` 4, 644 `go-vectors`, 46 `corpus`):
+- past the end (`hostile lengths`, `go-vectors`, `corpus`):
   `advance` clamps `cmsg_len` to the buffer (`msg.rs:546`, for macOS), so
   the rest of the buffer is read as the message's data:
   `1c0000000000000001000000010000000300000000000000` (24 bytes,
@@ -297,14 +297,14 @@ report):
   `1000000001000000…`).
 - a `cmsg_len` whose low 32 bits are 0xfffffff8 or more panics, "attempt to
   add with overflow", in `CMSG_ALIGN` (`lrs:118`, `len + 8 - 1` in `u32`)
-  called from `CMSG_NXTHDR` (`lrs:147` or `lrs:155`): `hostile lengths` 6,
-  `short input` 1 (`ffffffffffffffffffffffffffffffff`), `unaligned` 7, 23
-  `go-vectors`, 10 `corpus`. In release the sum wraps to 0, `CMSG_NXTHDR`
+  called from `CMSG_NXTHDR` (`lrs:147` or `lrs:155`): `hostile lengths`,
+  `short input` (`ffffffffffffffffffffffffffffffff`), `unaligned`,
+  `go-vectors`, `corpus`. In release the sum wraps to 0, `CMSG_NXTHDR`
   returns the same header, and `Messages::next` ends the walk
   (`msg.rs:986-989`).
 
-**An fd of -1 ends the fds and the rest are closed.** `negative fds` 2 of 3;
-566 `go-vectors`, 5 `corpus`. Smallest:
+**An fd of -1 ends the fds and the rest are closed.** `negative fds`,
+`go-vectors`, `corpus`. Smallest:
 `14000000000000000100000001000000ffffffff00000000`: an `ScmRights` with no
 fds. `AncillaryIter::next` reads each fd as an `OwnedFd`
 (`read_unaligned`, `msg.rs:870`); -1 is `OwnedFd`'s niche, so the value is
@@ -313,17 +313,17 @@ caller's loop ends, and `AncillaryIter`'s `Drop` (`msg.rs:854-857`) then
 takes and closes the fds after it (the adapter forgets the iterator to keep
 the probe's numbers open). The kernel never writes -1.
 
-**Unaligned buffers abort.** `unaligned` 101 of 140 (the other 7 findings
+**Unaligned buffers abort.** `unaligned` (the findings that are not aborts
 are the overflow above). `AncillaryDrain::parse` (`msg.rs:529-534`) takes
 the buffer as it is, unlike `RecvAncillaryBuffer::new`, which aligns it;
 `Messages::next` then makes a `&mut cmsghdr` at the misaligned address
 (`msg.rs:992`): undefined behaviour, and a debug build aborts. Its contract
 says "valid message data" and nothing of alignment, and a `&mut [u8]` has
-none. In release the 140 probes give the findings the aligned probes give (58),
-the overflow panics becoming lengths past the end accepted.
+none. In release the unaligned probes give the findings the aligned probes
+give, the overflow panics becoming lengths past the end accepted.
 
-**Passed:** `tail` (45 cases), `encoders` (5 cases: rights `[]`, `[0]`,
-`[3, 4]`, 253 fds, credentials `(1, 0, 0)`, bytes equal to the model's).
+**Passed:** `tail`, `encoders` (rights `[]`, `[0]`, `[3, 4]`, 253 fds,
+credentials `(1, 0, 0)`, bytes equal to the model's).
 Not encoded: fd -1 (`BorrowedFd` cannot hold it), pid -1 and uid
 `u32::MAX` (`Pid::from_raw` and `Uid::from_raw` debug-assert against
 them).

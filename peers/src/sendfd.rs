@@ -6,8 +6,9 @@
 //! `CMSG_SPACE(0) + 4 * fds.len()` bytes itself (`construct_msghdr_for`).
 //! The adapter picks `fds.len()` so that this is `control_len` where it
 //! can be (16, 20, 24, ... bytes on 64-bit Linux), or else the nearest size
-//! below (and 16 bytes, room for no fd, for `control_len` under 16). The
-//! `fds` check then tests the buffers sendfd can have. `sendfd` does not
+//! below (and 16 bytes, room for no fd, for `control_len` under 16), and
+//! says the size sendfd used. The `fds` check then tests the buffers
+//! sendfd can have. `sendfd` does not
 //! tell its caller about `MSG_CTRUNC`, so `truncated` is `None`.
 //!
 //! There is no `parse`: sendfd walks only the buffer its own `recvmsg`
@@ -35,6 +36,7 @@ impl Implementation for Sendfd {
         // SAFETY: used for this call only, while `socket` is borrowed.
         let socket = unsafe { crate::as_datagram(socket) };
         let mut fds = vec![-1; crate::fds_fitting(control_len)];
+        let used = construct_msghdr_for_len(fds.len());
         Some(
             socket
                 .recv_with_fd(&mut [0; 1], &mut fds)
@@ -45,14 +47,24 @@ impl Implementation for Sendfd {
                         .map(|&fd| HandedFd::Raw(fd))
                         .collect(),
                     truncated: None,
+                    control_len: Some(used),
                 })
                 .map_err(|err| err.to_string()),
         )
     }
 }
 
+/// The control buffer `recv_with_fd` allocates for `fd_count` fds:
+/// `CMSG_SPACE(0) + size_of::<RawFd>() * fd_count`, as
+/// `construct_msghdr_for` computes it (sendfd 0.4.5 `src/lib.rs:48-49`).
+fn construct_msghdr_for_len(fd_count: usize) -> usize {
+    // SAFETY: CMSG_SPACE only computes with its argument.
+    let header = unsafe { libc::CMSG_SPACE(0) } as usize;
+    header + std::mem::size_of::<std::os::fd::RawFd>() * fd_count
+}
+
 /// What the findings are, checked against sendfd's source.
-pub const NOTES: &str = r#"Only `fds` and `cloexec` ran (sendfd neither parses a given buffer nor encodes one); `fds` passed: 413 cases, 1 to 4 fds with and without `SO_PASSCRED`, and under `RLIMIT_NOFILE`. Every fd the kernel installed is handed back as a raw number, and nothing leaks. The receive sizes its control buffer from the caller's fd slice, `CMSG_SPACE(0) + 4 * fds.len()` (`construct_msghdr_for`, sendfd 0.4.5 `src/lib.rs:48-49`). The adapter picks the slice length that gives `control_len` (16 + 4k bytes on 64-bit Linux), or the nearest size below. The walk (`recv_with_fd`, `src/lib.rs:143-196`) copies every fd of every `SCM_RIGHTS` message the kernel wrote. The kernel installs only the fds that fit (`scm_detach_fds`), so the branch that would drop extra ones (`src/lib.rs:188`, a panic) cannot be reached on Linux.
+pub const NOTES: &str = r#"Only `fds` and `cloexec` run (sendfd neither parses a given buffer nor encodes one). Every fd the kernel installed is handed back as a raw number, and nothing leaks. The receive sizes its control buffer from the caller's fd slice, `CMSG_SPACE(0) + 4 * fds.len()` (`construct_msghdr_for`, sendfd 0.4.5 `src/lib.rs:48-49`). The adapter picks the slice length that gives `control_len` (16 + 4k bytes on 64-bit Linux), or the nearest size below, and the check compares with the size sendfd used. The walk (`recv_with_fd`, `src/lib.rs:143-196`) copies every fd of every `SCM_RIGHTS` message the kernel wrote. The kernel installs only the fds that fit (`scm_detach_fds`), so the branch that would drop extra ones (`src/lib.rs:188`, a panic) cannot be reached on Linux.
 
 From reading the source: the caller is not told about `MSG_CTRUNC`. With `SO_PASSCRED` on, the kernel's `SCM_CREDENTIALS` message (32 bytes) comes first and uses the room sized for the fds, so fewer fds (or none) arrive, and `recv_with_fd` returns a smaller count with no error. The trait's documentation (`src/lib.rs:314-316`) warns about this. The data length `(*cmsg_header).cmsg_len as usize - data_offset` (`src/lib.rs:152`) is checked only by `debug_assert!`. That is harmless here, since the buffer is always one the kernel just wrote.
 

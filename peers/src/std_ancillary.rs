@@ -5,8 +5,9 @@
 //! and `add_fds` / `add_creds` for the encoders.
 //!
 //! Built only with this crate's feature `nightly` (on a nightly toolchain:
-//! `cargo +nightly run -p sockcmsg-peers --features nightly --bin conformance -- --peers std`).
-//! Without it the peer is still listed, named
+//! `cargo +nightly run -p sockcmsg-peers --features nightly --bin conformance -- --peers std`),
+//! which `cargo xtask conformance` turns on. Without it (any stable build)
+//! the peer is still listed, named
 //! `std SocketAncillary (nightly only: not built)`, and every method
 //! answers `None`, so the table says it was not run and why.
 //!
@@ -93,6 +94,7 @@ impl Implementation for StdAncillary {
                 Ok(HandedBack {
                     fds,
                     truncated: Some(ancillary.truncated()),
+                    control_len: None,
                 })
             }
             Err(err) => Err(err.to_string()),
@@ -101,7 +103,7 @@ impl Implementation for StdAncillary {
 }
 
 /// What the findings are, checked against the standard library's source.
-pub const NOTES: &str = r#"Run on rustc 1.97.0-nightly (e50aa6fba 2026-05-19), `library/std/src/os/unix/net/ancillary.rs`. The checks that ran found nothing. `encoders` passed: `add_fds` and `add_creds` write one `CMSG_SPACE`-long message with zeroed padding (`add_to_ancillary_data`, lines 90-160). `fds` passed: every fd the kernel installed is handed back by `messages()`' `ScmRights` (raw numbers the caller must close), and `truncated()` is `MSG_CTRUNC` (`recv_vectored_with_ancillary_from`, lines 53-54), for every control buffer size and under `RLIMIT_NOFILE`. The parse checks cannot run: `SocketAncillary::new` (line 626) starts with length 0, only a receive or `add_*` sets it, and `messages()` walks `buffer[..length]` (line 654), so no buffer from elsewhere reaches the parser through the public API.
+pub const NOTES: &str = r#"Checked by hand against `library/std/src/os/unix/net/ancillary.rs` of rustc 1.97.0-nightly (e50aa6fba 2026-05-19), whose lines are cited. `encoders`: `add_fds` and `add_creds` write one `CMSG_SPACE`-long message with zeroed padding (`add_to_ancillary_data`, lines 90-160). `fds`: the fds the kernel installed are handed back by `messages()`' `ScmRights` (raw numbers the caller must close), and `truncated()` is `MSG_CTRUNC` (`recv_vectored_with_ancillary_from`, lines 53-54). `cloexec`: the receive is std's `Socket::recv_msg`, which on Linux passes `MSG_CMSG_CLOEXEC` to `recvmsg`. The parse checks cannot run: `SocketAncillary::new` (line 626) starts with length 0, only a receive or `add_*` sets it, and `messages()` walks `buffer[..length]` (line 654), so no buffer from elsewhere reaches the parser through the public API.
 
 From reading the source, not from the runner:
 

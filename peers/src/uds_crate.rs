@@ -15,7 +15,8 @@
 //! slice; `uds`'s buffer is then that many fds' `CMSG_SPACE`, which is
 //! `control_len` rounded to a multiple of 4 and then up to one of 8 (so 4
 //! bytes more than `control_len` at most, and an odd `n` exercises the fd
-//! the kernel may add that `recv_fds` closes). `recv_fds`
+//! the kernel may add that `recv_fds` closes); the adapter says that size,
+//! which the check compares with. `recv_fds`
 //! returns raw numbers the caller must close, and never tells its caller
 //! about `MSG_CTRUNC` (its `ancillary_truncated` is private), so
 //! `truncated` is `None`.
@@ -44,6 +45,7 @@ impl Implementation for Uds {
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
         let mut fd_buf: Vec<RawFd> = vec![-1; crate::fds_fitting(control_len)];
+        let used = ancillary_buf_len(fd_buf.len());
         // SAFETY: used for the one recvmsg below, while `socket` is
         // borrowed.
         let datagram = unsafe { crate::as_datagram(socket) };
@@ -57,14 +59,30 @@ impl Implementation for Uds {
                         .map(|&fd| HandedFd::Raw(fd))
                         .collect(),
                     truncated: None,
+                    control_len: Some(used),
                 })
                 .map_err(|err| err.to_string()),
         )
     }
 }
 
+/// The control buffer `recv_fds` receives into for `num_fds` fds, as
+/// `AncillaryBuf::with_fd_capacity` sizes it (uds 0.4.2
+/// `src/ancillary.rs:226-230`): none for none, else
+/// `CMSG_SPACE(num_fds * size_of::<RawFd>())`.
+fn ancillary_buf_len(num_fds: usize) -> usize {
+    if num_fds == 0 {
+        return 0;
+    }
+    let payload = u32::try_from(num_fds * std::mem::size_of::<RawFd>()).unwrap_or(u32::MAX);
+    // SAFETY: CMSG_SPACE only computes with its argument.
+    unsafe { libc::CMSG_SPACE(payload) as usize }
+}
+
 /// What the findings are, checked against `uds`'s source.
-pub const NOTES: &str = r#"Checked by hand against uds 0.4.2 (`src/ancillary.rs`, `src/traits.rs`). `uds` has no public parser and no public encoder (its `ancillary` module is private), so only `fds` and `cloexec` ran: 413 cases each, no finding. `UnixDatagramExt::recv_fds` (traits.rs:447, into ancillary.rs:540) leaks nothing, hands back only descriptors it received, and closes the fds past the caller's slice (ancillary.rs:560). It asks for `MSG_CMSG_CLOEXEC` and refuses a misaligned control buffer (ancillary.rs:499-502).
+pub const NOTES: &str = r#"Checked by hand against uds 0.4.2 (`src/ancillary.rs`, `src/traits.rs`). `uds` has no public parser and no public encoder (its `ancillary` module is private), so only `fds` and `cloexec` run. `UnixDatagramExt::recv_fds` (traits.rs:447, into ancillary.rs:540) leaks nothing and hands back only descriptors it received. It asks for `MSG_CMSG_CLOEXEC` and refuses a misaligned control buffer (ancillary.rs:499-502).
+
+- **`fds`: the fds past the caller's slice are closed without a word.** `recv_fds` sizes its buffer `CMSG_SPACE(4 * n)` for a slice of `n` fds (ancillary.rs:229-230), which for an odd `n` on 64-bit Linux has 4 bytes of padding: room for one more fd. When more were sent, the kernel installs `n + 1` and, the buffer holding them all, does not set `MSG_CTRUNC`; `recv_fds` copies `n` into the slice and closes the extra one (ancillary.rs:549-561, "we might receive two file descriptors even though we only want one"), and returns only the count. Smallest: 2 fds sent, `recv_fds(&mut buf, &mut [0; 1])` (a 24-byte buffer): `Ok((1, 1))`, the second fd closed, and nothing tells the caller that one more was sent. This is deliberate, and nothing leaks, but a caller that sized its slice for what it expects cannot learn that a peer sent more, the same as when the kernel drops them (below).
 
 Found by reading, not in the table:
 - **`MSG_CTRUNC` is never reported.** `Ancillary::ancillary_truncated` is private (ancillary.rs:466-467, "type is not yet exposed"). `recv_fds` returns only `MSG_TRUNC` (ancillary.rs:565), and `UnixDatagramExt::recv_fds` drops even that. The control buffer is sized from `fd_buf.len()` alone (ancillary.rs:544), so with `SO_PASSCRED` on, the 32 bytes of credentials come first and push the fds out. Then `recv_fds(&mut buf, &mut [0; 2])` (a 24-byte buffer) gets 0 of the 2 fds sent, and `Ok((1, 0))`. The kernel has set `MSG_CTRUNC` and discarded them, and the caller cannot tell. The adapter's own run shows this: `control_len` 24 with credentials hands back none.

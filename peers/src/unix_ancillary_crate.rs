@@ -78,6 +78,7 @@ impl Implementation for UnixAncillary {
                     HandedBack {
                         fds,
                         truncated: Some(result.truncated),
+                        control_len: None,
                     }
                 })
                 .map_err(|err| err.to_string()),
@@ -86,9 +87,9 @@ impl Implementation for UnixAncillary {
 }
 
 /// What the findings are, checked against `unix-ancillary`'s source.
-pub const NOTES: &str = r#"Checked by hand against unix-ancillary 0.6.1 (`src/ancillary.rs`, `src/cmsg.rs`, `src/lib.rs`). There is no public parser, so only `encoders`, `fds` and `cloexec` ran; none found anything.
-- **`encoders`** (6 cases): `SocketAncillary::add_fds` and `add_credentials` write the model's bytes into a buffer sized with `buffer_size_for_rights(n)` and `buffer_size_for_credentials()`. The list with -1 cannot be a `BorrowedFd`, so it is not run.
-- **`fds`** (413 cases): `cmsg_recvmsg` (lib.rs:150) with exactly `control_len` bytes. It reports `MSG_CTRUNC` correctly (`RecvResult::truncated`, cmsg.rs:92), makes every received fd an `OwnedFd` before returning (`take_received`, called at cmsg.rs:98), and leaks none.
+pub const NOTES: &str = r#"Checked by hand against unix-ancillary 0.6.1 (`src/ancillary.rs`, `src/cmsg.rs`, `src/lib.rs`). There is no public parser, so only `encoders`, `fds` and `cloexec` run.
+- **`encoders`**: `SocketAncillary::add_fds` and `add_credentials` write the model's bytes into a buffer sized with `buffer_size_for_rights(n)` and `buffer_size_for_credentials()`. The list with -1 cannot be a `BorrowedFd`, so it is not run.
+- **`fds`**: `cmsg_recvmsg` (lib.rs:150) with exactly `control_len` bytes. It reports `MSG_CTRUNC` correctly (`RecvResult::truncated`, cmsg.rs:92), makes every received fd an `OwnedFd` before returning (`take_received`, called at cmsg.rs:98), and leaks none.
 
 Found by reading, not in the table. These are properties of the private walk `RawMessages` (ancillary.rs:121-150) and `take_received` (ancillary.rs:162-190), which run only on what `recvmsg` just wrote:
 - Negative numbers in `SCM_RIGHTS` are skipped (ancillary.rs:102).

@@ -118,6 +118,37 @@ fn nix_leaks_the_fds_the_kernel_installed_under_msg_ctrunc() {
 }
 
 #[test]
+fn passfd_leaks_the_second_fd_its_fixed_buffer_holds_whatever_size_is_asked() {
+    let _turn = one_at_a_time();
+    let report = Runner::new(&*peer("passfd").implementation)
+        .only(["fds"])
+        .run();
+    // recv_fd always receives into CMSG_SPACE(sizeof(int)) bytes; the
+    // adapter says so, and the check compares with that buffer.
+    // SAFETY: CMSG_SPACE only computes with its argument.
+    let used = unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) } as usize;
+    let kernel = Model::new(Layout::HOST).kernel_receive(used as u128, false, 2, u128::MAX);
+    let case = "2 fds, a control buffer of 0 bytes";
+    let finding = report.findings.iter().find(|f| f.input == case.as_bytes());
+    if kernel.fds_installed < 2 {
+        // 32-bit: the buffer holds one fd, the one recv_fd returns.
+        assert!(finding.is_none(), "{report}");
+        return;
+    }
+    let Some(finding) = finding else {
+        panic!("{report}");
+    };
+    assert!(
+        finding.model.starts_with(&format!(
+            "with the control buffer of {used} bytes the implementation used (0 asked for), \
+             the kernel installs 2 of 2 fds"
+        )),
+        "{report}"
+    );
+    assert!(finding.implementation.contains("leaked 1 fds"), "{report}");
+}
+
+#[test]
 fn rustix_drops_messages_of_types_it_does_not_know() {
     let _turn = one_at_a_time();
     let model = Model::new(Layout::HOST);

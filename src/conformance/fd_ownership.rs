@@ -9,7 +9,9 @@
 //! control buffer of the case's size (after lowering `RLIMIT_NOFILE` when
 //! the case says), drops what it handed back (closing the raw numbers as
 //! their owner), and lists them again. The kernel's side of each case is
-//! [`Model::kernel_receive`].
+//! [`Model::kernel_receive`] for the control buffer the implementation
+//! used: the case's size, or the one it says in
+//! [`HandedBack::control_len`] (an API that sizes its own buffer).
 
 use std::fmt;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -49,6 +51,14 @@ impl fmt::Display for Case {
 }
 
 impl Case {
+    /// The same case with the control buffer an implementation used.
+    fn with_control_len(self, control_len: usize) -> Case {
+        Case {
+            control_len,
+            ..self
+        }
+    }
+
     fn expected(&self, model: &Model) -> KernelReceive {
         let wide = |n: usize| u128::try_from(n).unwrap_or(u128::MAX);
         model.kernel_receive(
@@ -116,31 +126,35 @@ pub(super) fn fd_check<I: Implementation + ?Sized>(
     let (mut fds, mut cloexec) = (summary("fds"), summary("cloexec"));
     let mut findings = Vec::new();
     for case in cases(&model) {
-        let expected = case.expected(&model);
         let answer = match in_child(limit, || run_case(implementation, &model, case)) {
             ChildEnd::Returned(bytes) if bytes == UNSUPPORTED => {
                 let why = "the implementation does not receive";
                 not_run(report, "fds", why);
                 return not_run(report, "cloexec", why);
             }
-            ChildEnd::Returned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            ChildEnd::Failed(how) => how,
+            ChildEnd::Returned(bytes) => Answer::read(&bytes, case.control_len),
+            // Whatever size it meant to use, it did not say: the case's.
+            ChildEnd::Failed(how) => Answer {
+                control_len: case.control_len,
+                problems: how,
+                inheritable: String::new(),
+            },
             ChildEnd::NotStarted(err) => {
                 not_run(report, "fds", &err);
                 return not_run(report, "cloexec", &err);
             }
         };
-        let (problems, inheritable) = answer.split_once('\n').unwrap_or((&answer, ""));
+        let expected = case.with_control_len(answer.control_len).expected(&model);
         let input = case.to_string();
         fds.cases = fds.cases.saturating_add(1);
-        if !problems.is_empty() {
+        if !answer.problems.is_empty() {
             fds.findings = fds.findings.saturating_add(1);
-            let model = describe(&expected, case.fds);
-            findings.push(finding("fds", input.as_bytes(), model, problems.to_owned()));
+            let model = describe(&expected, case, answer.control_len);
+            findings.push(finding("fds", input.as_bytes(), model, answer.problems));
         }
         if expected.fds_installed > 0 {
             cloexec.cases = cloexec.cases.saturating_add(1);
-            if !inheritable.is_empty() {
+            if !answer.inheritable.is_empty() {
                 cloexec.findings = cloexec.findings.saturating_add(1);
                 let model = "every fd handed back close-on-exec, as MSG_CMSG_CLOEXEC makes it: \
                              a program that execs must not pass on what a peer sent"
@@ -149,7 +163,7 @@ pub(super) fn fd_check<I: Implementation + ?Sized>(
                     "cloexec",
                     input.as_bytes(),
                     model,
-                    inheritable.to_owned(),
+                    answer.inheritable,
                 ));
             }
         }
@@ -162,33 +176,91 @@ pub(super) fn fd_check<I: Implementation + ?Sized>(
 /// What a child answers for an implementation with no `receive`.
 const UNSUPPORTED: &[u8] = b"\0unsupported";
 
-fn describe(expected: &KernelReceive, sent: usize) -> String {
+/// What a child found, sent to the parent as three lines.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    /// The control buffer the implementation used.
+    control_len: usize,
+    /// The `fds` problems, or empty.
+    problems: String,
+    /// The fds handed back without `FD_CLOEXEC`, or empty.
+    inheritable: String,
+}
+
+impl Answer {
+    fn to_bytes(&self) -> Vec<u8> {
+        let one_line = |text: &str| text.replace('\n', " ");
+        format!(
+            "{}\n{}\n{}",
+            self.control_len,
+            one_line(&self.problems),
+            one_line(&self.inheritable)
+        )
+        .into_bytes()
+    }
+
+    /// The answer in `bytes`; text that is not one (which the child does
+    /// not write) is all problems, for the case's `asked` size.
+    fn read(bytes: &[u8], asked: usize) -> Answer {
+        let text = String::from_utf8_lossy(bytes);
+        let mut lines = text.splitn(3, '\n');
+        match (lines.next().map(str::parse), lines.next(), lines.next()) {
+            (Some(Ok(control_len)), Some(problems), Some(inheritable)) => Answer {
+                control_len,
+                problems: problems.to_owned(),
+                inheritable: inheritable.to_owned(),
+            },
+            _ => Answer {
+                control_len: asked,
+                problems: text.into_owned(),
+                inheritable: String::new(),
+            },
+        }
+    }
+}
+
+/// The model's line of an `fds` finding: what the kernel does with the
+/// buffer used, which is named when it is not the one `case` asked for.
+fn describe(expected: &KernelReceive, case: Case, used: usize) -> String {
     let ctrunc = if expected.truncated {
         "sets MSG_CTRUNC"
     } else {
         "does not set MSG_CTRUNC"
     };
+    let kernel = if used == case.control_len {
+        "the kernel".to_owned()
+    } else {
+        format!(
+            "with the control buffer of {used} bytes the implementation used ({} asked for), \
+             the kernel",
+            case.control_len
+        )
+    };
     format!(
-        "the kernel installs {} of {sent} fds and {ctrunc}; none open after the result is dropped",
-        expected.fds_installed
+        "{kernel} installs {} of {} fds and {ctrunc}; none open after the result is dropped",
+        expected.fds_installed, case.fds
     )
 }
 
-/// One case, in the child: the problems found, then on a second line the
-/// fds handed back without `FD_CLOEXEC`; or [`UNSUPPORTED`].
+/// One case, in the child: its [`Answer`], or [`UNSUPPORTED`].
 fn run_case<I: Implementation + ?Sized>(implementation: &I, model: &Model, case: Case) -> Vec<u8> {
-    match receive_and_count(implementation, model, case) {
-        Ok((problems, inheritable)) => {
-            let problems = problems.join("; ").replace('\n', " ");
-            let inheritable = match inheritable.as_slice() {
+    let answer = match receive_and_count(implementation, model, case) {
+        Ok((control_len, problems, inheritable)) => Answer {
+            control_len,
+            problems: problems.join("; "),
+            inheritable: match inheritable.as_slice() {
                 [] => String::new(),
                 fds => format!("handed back fds {fds:?} without FD_CLOEXEC"),
-            };
-            format!("{problems}\n{inheritable}").into_bytes()
-        }
-        Err(Setup::Unsupported) => UNSUPPORTED.to_vec(),
-        Err(Setup::Failed(why)) => format!("the case could not be set up: {why}").into_bytes(),
-    }
+            },
+        },
+        Err(Setup::Unsupported) => return UNSUPPORTED.to_vec(),
+        Err(Setup::Failed(why)) => Answer {
+            control_len: case.control_len,
+            problems: format!("the case could not be set up: {why}"),
+            inheritable: String::new(),
+        },
+    };
+    answer.to_bytes()
 }
 
 enum Setup {
@@ -202,11 +274,13 @@ impl From<std::io::Error> for Setup {
     }
 }
 
+/// Runs `case`'s receive and answers the control buffer size used, the
+/// problems found and the fds handed back without `FD_CLOEXEC`.
 fn receive_and_count<I: Implementation + ?Sized>(
     implementation: &I,
     model: &Model,
     case: Case,
-) -> Result<(Vec<String>, Vec<RawFd>), Setup> {
+) -> Result<(usize, Vec<String>, Vec<RawFd>), Setup> {
     let (tx, rx) = socket::socketpair(SocketKind::Datagram)?;
     socket::set_option(rx.as_fd(), SocketOption::PassCredentials, case.credentials)?;
     let (passed, _peer) = UnixDatagram::pair()?;
@@ -231,7 +305,8 @@ fn receive_and_count<I: Implementation + ?Sized>(
             (HandedBack::default(), false)
         }
     };
-    let expected = case.expected(model);
+    let used = handed.control_len.unwrap_or(case.control_len);
+    let expected = case.with_control_len(used).expected(model);
     if let Some(truncated) = handed.truncated.filter(|&t| t != expected.truncated) {
         problems.push(format!("reported MSG_CTRUNC {truncated}"));
     }
@@ -285,7 +360,7 @@ fn receive_and_count<I: Implementation + ?Sized>(
     if !closed.is_empty() {
         problems.push(format!("closed fds it did not receive: {closed:?}"));
     }
-    Ok((problems, inheritable))
+    Ok((used, problems, inheritable))
 }
 
 /// Drops what was handed back and closes the raw numbers among `verified`
@@ -343,4 +418,172 @@ fn limit_for(open: &[RawFd], room: usize) -> libc::rlim_t {
 fn identity(fd: RawFd) -> Option<(u64, u64)> {
     let metadata = std::fs::metadata(format!("/proc/self/fd/{fd}")).ok()?;
     Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::BorrowedFd;
+
+    use super::*;
+    use crate::conformance::{Finding, Runner};
+    use crate::socket::ControlBuffer;
+    use crate::Layout;
+
+    /// The size of the one control buffer the doubles receive into,
+    /// whatever they are asked for.
+    const FIXED: usize = 24;
+
+    /// Receives into [`FIXED`] bytes every time, as `passfd` does; says so
+    /// when `says_its_size`. Hands back every fd as an `OwnedFd` and the
+    /// kernel's `MSG_CTRUNC`, unless `keeps_only_the_first`, where it hands
+    /// back the first fd and leaves the others open, unreachable.
+    struct FixedBuffer {
+        says_its_size: bool,
+        keeps_only_the_first: bool,
+    }
+
+    impl Implementation for FixedBuffer {
+        fn name(&self) -> String {
+            "a fixed control buffer".to_owned()
+        }
+
+        fn receive(
+            &self,
+            sock: BorrowedFd<'_>,
+            control_len: usize,
+        ) -> Option<Result<HandedBack, String>> {
+            let _ = control_len;
+            let mut control = ControlBuffer::with_len(FIXED);
+            let received = match socket::recv(sock, &mut [0; 1], &mut control) {
+                Ok(received) => received,
+                Err(err) => return Some(Err(err.to_string())),
+            };
+            let mut fds = received.fds.into_iter();
+            let handed: Vec<HandedFd> = if self.keeps_only_the_first {
+                let first = fds.next().map(HandedFd::Owned);
+                // The leak: descriptors no one will close.
+                fds.for_each(std::mem::forget);
+                first.into_iter().collect()
+            } else {
+                fds.map(HandedFd::Owned).collect()
+            };
+            Some(Ok(HandedBack {
+                fds: handed,
+                truncated: Some(received.control_truncated),
+                control_len: self.says_its_size.then_some(FIXED),
+            }))
+        }
+    }
+
+    fn fds_findings(implementation: &FixedBuffer) -> Vec<Finding> {
+        let report = Runner::new(implementation).only(["fds"]).run();
+        let fds = report.checks.iter().find(|summary| summary.check == "fds");
+        assert!(
+            fds.is_some_and(|fds| fds.not_run.is_none() && fds.cases > 0),
+            "{report}"
+        );
+        report.findings
+    }
+
+    /// The kernel's side of `case` received into [`FIXED`] bytes.
+    fn into_fixed(case: Case) -> KernelReceive {
+        case.with_control_len(FIXED)
+            .expected(&Model::new(Layout::HOST))
+    }
+
+    #[test]
+    fn a_receive_that_says_its_fixed_size_and_owns_everything_has_no_finding() {
+        let owns_all = FixedBuffer {
+            says_its_size: true,
+            keeps_only_the_first: false,
+        };
+        let findings = fds_findings(&owns_all);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    /// Without the size, the same receive is compared with buffers it did
+    /// not use: its (right) `MSG_CTRUNC` answers differ from theirs.
+    #[test]
+    fn the_same_receive_not_saying_its_size_is_compared_with_the_size_asked() {
+        let silent = FixedBuffer {
+            says_its_size: false,
+            keeps_only_the_first: false,
+        };
+        let findings = fds_findings(&silent);
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.implementation.starts_with("reported MSG_CTRUNC")),
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn a_fixed_size_receive_that_leaks_is_found_with_the_size_it_used() {
+        let leaks = FixedBuffer {
+            says_its_size: true,
+            keeps_only_the_first: true,
+        };
+        let findings = fds_findings(&leaks);
+        let model = Model::new(Layout::HOST);
+        let mut leaking = 0;
+        for case in cases(&model) {
+            let kernel = into_fixed(case);
+            let finding = findings
+                .iter()
+                .find(|finding| finding.input == case.to_string().as_bytes());
+            // It leaks what the kernel installs past the first fd.
+            if kernel.fds_installed < 2 {
+                assert!(finding.is_none(), "{case}: {finding:#?}");
+                continue;
+            }
+            leaking += 1;
+            let Some(finding) = finding else {
+                panic!("{case}: no finding in {findings:#?}");
+            };
+            let ctrunc = if kernel.truncated {
+                "sets"
+            } else {
+                "does not set"
+            };
+            let kernel_line = format!(
+                "installs {} of {} fds and {ctrunc} MSG_CTRUNC; none open after the result \
+                 is dropped",
+                kernel.fds_installed, case.fds
+            );
+            let expected = if case.control_len == FIXED {
+                format!("the kernel {kernel_line}")
+            } else {
+                format!(
+                    "with the control buffer of {FIXED} bytes the implementation used ({} \
+                     asked for), the kernel {kernel_line}",
+                    case.control_len
+                )
+            };
+            assert_eq!(finding.model, expected);
+            assert!(
+                finding
+                    .implementation
+                    .contains(&format!("leaked {} fds", kernel.fds_installed - 1)),
+                "{case}: {}",
+                finding.implementation
+            );
+        }
+        assert!(leaking > 0);
+        assert_eq!(findings.len(), leaking, "{findings:#?}");
+    }
+
+    #[test]
+    fn an_answer_survives_the_pipe_and_anything_else_is_all_problems() {
+        let answer = Answer {
+            control_len: 24,
+            problems: "leaked 1 fds: [15]".to_owned(),
+            inheritable: "handed back fds [14] without FD_CLOEXEC".to_owned(),
+        };
+        assert_eq!(Answer::read(&answer.to_bytes(), 0), answer);
+        let garbled = Answer::read(b"not a size\nx", 16);
+        assert_eq!(garbled.control_len, 16);
+        assert_eq!(garbled.problems, "not a size\nx");
+    }
 }

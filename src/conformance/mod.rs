@@ -152,6 +152,12 @@ pub trait Implementation: std::panic::RefUnwindSafe {
     /// implementation's users do, and hands back what its caller gets; an
     /// `Err` with the implementation's error otherwise. The fd-ownership
     /// check (Linux) counts the process's descriptors around it.
+    ///
+    /// An implementation whose API sizes the buffer itself (from a number
+    /// of fds, or always the same) receives with the size nearest
+    /// `control_len` it can have and says which in
+    /// [`HandedBack::control_len`]: the kernel's side of the case is then
+    /// that size's.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn receive(
         &self,
@@ -173,6 +179,10 @@ pub struct HandedBack {
     /// Whether the implementation reported `MSG_CTRUNC`; `None` if it has
     /// no way to say.
     pub truncated: Option<bool>,
+    /// The size of the control buffer the receive used, when it is not the
+    /// `control_len` asked for (an API that sizes its own buffer); `None`:
+    /// the size asked for.
+    pub control_len: Option<usize>,
 }
 
 /// A descriptor handed to the caller.

@@ -61,6 +61,7 @@ impl Implementation for Sockcmsg {
                 .map(|received| HandedBack {
                     truncated: Some(received.control_truncated),
                     fds: received.fds.into_iter().map(HandedFd::Owned).collect(),
+                    control_len: None,
                 })
                 .map_err(|err| err.to_string()),
         )

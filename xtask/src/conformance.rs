@@ -7,6 +7,10 @@
 //! under `corpus/conformance/<peer>/` (where the page's reproduce commands
 //! point), and heads the page. With `--peers`, `--only` or `--input` it
 //! only prints: the page is written by a full run.
+//!
+//! The binary is built on nightly with the peers' feature `nightly`, so
+//! that std's `SocketAncillary` (unstable) has a row of results like the
+//! others; the nightly toolchain is installed first if it is missing.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -15,8 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::bench::{criterion_home, read_results, Measured};
-use crate::fuzz::run_checked;
-use crate::{cargo_metadata, root, write_page, Machine};
+use crate::fuzz::{ensure_nightly, run_checked};
+use crate::{cargo_metadata, root, version, write_page, Machine};
 
 /// The folder of the saved findings, relative to the repository.
 const FINDINGS: &str = "corpus/conformance";
@@ -28,15 +32,19 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
     let machine = Machine::now();
     let (started, clock) = (SystemTime::now(), Instant::now());
     let full_run = passed_on.is_empty();
+    ensure_nightly("std's SocketAncillary")?;
     let speed = if full_run { speed()? } else { Vec::new() };
     let mut command = Command::new("cargo");
     command
         .current_dir(root())
         .args([
+            "+nightly",
             "run",
             "--quiet",
             "--package",
             "sockcmsg-peers",
+            "--features",
+            "nightly",
             "--bin",
             "conformance",
             "--",
@@ -63,7 +71,7 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
     }
     let output = command
         .output()
-        .map_err(|err| format!("cargo run --package sockcmsg-peers: {err}"))?;
+        .map_err(|err| format!("cargo +nightly run --package sockcmsg-peers: {err}"))?;
     if !output.status.success() {
         return Err(format!("the conformance binary failed: {}", output.status));
     }
@@ -72,11 +80,14 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
         print!("{table}");
         return Ok(());
     }
+    let toolchain = version("rustc", &["+nightly", "--version"]);
     let body = format!(
         "Every implementation of `peers/` through sockcmsg's conformance runner \
          (`sockcmsg::conformance`), each case in a child process with a 2 s limit, the \
          adapters built in cargo's dev profile (debug assertions and overflow checks on, as \
-         in the users' tests). A column per check: the rule probes, Go 1.19's vectors, the \
+         in the users' tests) with {toolchain}: nightly, for std's `SocketAncillary`, which \
+         is unstable (`cargo +nightly run -p sockcmsg-peers --features nightly`). A column \
+         per check: the rule probes, Go 1.19's vectors, the \
          committed corpus (sockcmsg's targets' and what the peers' fuzz targets kept and \
          found, `cargo xtask fuzz --targets peers`: docs/fuzzing-peers.md), the proptest \
          strategies, buffers the kernel wrote, the encoders, \

@@ -217,15 +217,22 @@ pub(crate) fn run_checked(command: &mut Command, what: &str) -> Result<(), Strin
 /// Installs the nightly toolchain and cargo-fuzz if either is missing, and
 /// says so.
 pub(crate) fn ensure_tools() -> Result<(), String> {
+    ensure_nightly("cargo-fuzz")?;
+    install_unless_present(&["+nightly", "fuzz"], "cargo-fuzz")
+}
+
+/// Installs the nightly toolchain if it is missing, and says so, naming
+/// what needs it.
+pub(crate) fn ensure_nightly(needed_by: &str) -> Result<(), String> {
     let toolchains = Command::new("rustup")
         .args(["toolchain", "list"])
         .output()
-        .map_err(|err| format!("rustup is needed to fuzz: {err}"))?;
+        .map_err(|err| format!("rustup is needed ({needed_by} needs nightly): {err}"))?;
     let has_nightly = String::from_utf8_lossy(&toolchains.stdout)
         .lines()
         .any(|line| line.starts_with("nightly"));
     if !has_nightly {
-        println!("xtask: installing the nightly toolchain, which cargo-fuzz needs (rustup toolchain install nightly --profile minimal)");
+        println!("xtask: installing the nightly toolchain, which {needed_by} needs (rustup toolchain install nightly --profile minimal)");
         run_checked(
             Command::new("rustup").args([
                 "toolchain",
@@ -237,7 +244,7 @@ pub(crate) fn ensure_tools() -> Result<(), String> {
             "rustup toolchain install nightly",
         )?;
     }
-    install_unless_present(&["+nightly", "fuzz"], "cargo-fuzz")
+    Ok(())
 }
 
 /// Installs `package` with `cargo install PACKAGE --locked`, and says so,
