@@ -29,8 +29,12 @@ pub(crate) const UCRED_LEN: usize = 12;
 
 impl Layout {
     /// The credentials in an `SCM_CREDENTIALS` message. Only Linux has the
-    /// message: other layouts give [`Error::CredentialsUnsupported`]. See
-    /// [`parse_unix_credentials`](crate::parse_unix_credentials).
+    /// message: other layouts give [`Error::CredentialsUnsupported`].
+    // The crate root's function is Linux's only.
+    #[cfg_attr(
+        any(target_os = "linux", target_os = "android"),
+        doc = "See [`parse_unix_credentials`](crate::parse_unix_credentials)."
+    )]
     ///
     /// ```
     /// use sockcmsg::{Error, Layout, Ucred};

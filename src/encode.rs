@@ -275,8 +275,12 @@ impl Layout {
 
     /// An `SCM_CREDENTIALS` message carrying `cred`, padded (Go's
     /// `UnixCredentials`). Only Linux has the message: other layouts give
-    /// [`Error::CredentialsUnsupported`]. See
-    /// [`unix_credentials`](crate::unix_credentials).
+    /// [`Error::CredentialsUnsupported`].
+    // The crate root's function is Linux's only.
+    #[cfg_attr(
+        any(target_os = "linux", target_os = "android"),
+        doc = "See [`unix_credentials`](crate::unix_credentials)."
+    )]
     ///
     /// ```
     /// use sockcmsg::{Error, Layout, Ucred};

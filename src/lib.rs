@@ -15,6 +15,18 @@
 //! | `ParseUnixRights` | [`parse_unix_rights`] |
 //! | `ParseUnixCredentials` | [`parse_unix_credentials`] |
 //!
+// Off Linux the crate root has no credentials functions: the two links go
+// to the layout methods, and the page says so.
+#![cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    doc = "This platform has no `SCM_CREDENTIALS`, so its crate root has no
+credentials functions: `unix_credentials` and `parse_unix_credentials` link
+to [`Layout`]'s methods, for Linux's layouts.
+
+[`unix_credentials`]: Layout::unix_credentials
+[`parse_unix_credentials`]: Layout::parse_unix_credentials"
+)]
+//!
 //! Beyond Go: [`messages`] walks a buffer without allocating, [`fds`] reads
 //! the descriptors of a rights message without allocating, and
 //! [`encode_into`] writes several messages into a caller's buffer.

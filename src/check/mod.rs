@@ -19,10 +19,18 @@
 //! | `roundtrip` | [`roundtrip`] | messages in `arbitrary`'s format ([`roundtrip_messages`]) |
 //! | `parse_any_layout` | [`parse_any_layout`] | a byte that picks a [`Layout`] ([`pick_layout`]), then a control buffer |
 //! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format ([`any_layout_messages`]) |
-//! | `libc_walk` | [`libc_walk`] | a control buffer |
-//! | `kernel` | [`kernel`] | a control buffer |
+// The rows of the Linux-only targets, where their functions are.
+#![cfg_attr(
+    all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
+    doc = "| `libc_walk` | [`libc_walk`] | a control buffer |"
+)]
+#![cfg_attr(
+    any(target_os = "linux", target_os = "android"),
+    doc = "| `kernel` | [`kernel`] | a control buffer |"
+)]
 //!
-//! [`TARGETS`] lists them by name.
+//! [`TARGETS`] lists them by name. (`libc_walk` is on Linux with glibc or
+//! musl only, and `kernel` on Linux only.)
 //!
 //! ```
 //! use sockcmsg::ControlMessage;
@@ -103,11 +111,11 @@ pub const TARGETS: &[(&str, Check)] = &[
 ///   slice of `bytes` where the model puts it, and [`roundtrip`] checks
 ///   that the encoder copies data as it is.)
 /// - [`parse_unix_rights`](crate::parse_unix_rights), [`fds`](crate::fds)
-///   and [`parse_unix_credentials`](crate::parse_unix_credentials) give the
-///   model's decoders' answers ([`Model::rights`](crate::model::Model::rights),
+///   and [`parse_unix_credentials`] give the model's decoders' answers
+///   ([`Model::rights`](crate::model::Model::rights),
 ///   [`Model::credentials`](crate::model::Model::credentials)), and what
 ///   they return encodes with [`unix_rights`](crate::unix_rights) and
-///   [`unix_credentials`](crate::unix_credentials) as the model encodes it.
+///   [`unix_credentials`] as the model encodes it.
 ///
 /// That an error's message names what it carries, and that the error
 /// converts to `EINVAL`, is a property of its variant, not of the input:
@@ -123,6 +131,19 @@ pub const TARGETS: &[(&str, Check)] = &[
 /// sockcmsg::check::parse(&buf);
 /// # Ok::<(), sockcmsg::Error>(())
 /// ```
+///
+// The crate root has credentials functions on Linux only; elsewhere the
+// checks call the host layout's methods.
+#[cfg_attr(
+    any(target_os = "linux", target_os = "android"),
+    doc = "[`parse_unix_credentials`]: crate::parse_unix_credentials
+[`unix_credentials`]: crate::unix_credentials"
+)]
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    doc = "[`parse_unix_credentials`]: crate::Layout::parse_unix_credentials
+[`unix_credentials`]: crate::Layout::unix_credentials"
+)]
 pub fn parse(bytes: &[u8]) {
     // The answer is for roundtrip, which compares it with what it encoded.
     let _ = parse_in(Layout::HOST, bytes);
@@ -149,9 +170,8 @@ pub fn parse(bytes: &[u8]) {
 ///   credentials, made a
 ///   [`ControlMessage::Credentials`](crate::ControlMessage::Credentials),
 ///   is encoded by each encoder, and by
-///   [`unix_credentials`](crate::unix_credentials), as the model encodes
-///   it, or refused by all of them, the buffer untouched, on a layout
-///   without `SCM_CREDENTIALS`.
+///   [`unix_credentials`], as the model encodes it, or refused by all of
+///   them, the buffer untouched, on a layout without `SCM_CREDENTIALS`.
 ///
 /// As in [`parse`], the functions are the crate root's.
 ///
@@ -169,6 +189,18 @@ pub fn parse(bytes: &[u8]) {
 /// assert_eq!(check::roundtrip_messages(&input), msgs);
 /// check::roundtrip(&input);
 /// ```
+///
+// As for parse: the host layout's methods off Linux.
+#[cfg_attr(
+    any(target_os = "linux", target_os = "android"),
+    doc = "[`parse_unix_credentials`]: crate::parse_unix_credentials
+[`unix_credentials`]: crate::unix_credentials"
+)]
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    doc = "[`parse_unix_credentials`]: crate::Layout::parse_unix_credentials
+[`unix_credentials`]: crate::Layout::unix_credentials"
+)]
 pub fn roundtrip(bytes: &[u8]) {
     roundtrip_in(Layout::HOST, &roundtrip_messages(bytes));
 }

@@ -76,7 +76,16 @@ fn glibc_drops_an_unpadded_last_message() -> bool {
     })
 }
 
-/// The largest control buffer that [`kernel`](super::kernel) sends; it
+// The `kernel` target is Linux's only: a link to it elsewhere resolves to
+// nothing.
+#[cfg_attr(
+    any(target_os = "linux", target_os = "android"),
+    doc = "The largest control buffer that [`kernel`](super::kernel) sends; it"
+)]
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    doc = "The largest control buffer that the `kernel` target (Linux) sends; it"
+)]
 /// skips longer ones. Past `net.core.optmem_max` (20 KiB before Linux 6.9,
 /// 128 KiB since) `sendmsg` fails with `ENOBUFS` whatever the buffer holds.
 ///
