@@ -2,16 +2,40 @@
 //! an implementation that aborts or never returns is reported instead of
 //! ending the run.
 //!
-//! The child is a `fork` of this process: it runs the case, writes the
-//! bytes it returns to a pipe and leaves with `_exit`, running no
-//! destructor or exit handler of the parent's. Its standard error goes to a
-//! second pipe (non-blocking, so a long backtrace cannot stall it), from
-//! which the parent keeps the panic message of a child that aborted. The
-//! parent reads the first pipe until it closes or the time limit passes,
-//! then reaps the child (killing it first if it is still running).
+//! The child is a `fork` of this process, not a new program: the case is a
+//! closure over the caller's implementation, a value that only exists in
+//! this process (re-executing the test binary, as `rusty-fork` or Go's
+//! `TestPassFD` do, would need every caller's test to be re-entered by name
+//! and would start a program per case, of which a run has thousands). The
+//! runner is used from multi-threaded test binaries, so the child is made
+//! to depend on nothing another thread may hold at the fork:
+//!
+//! - Pipes are created, the child forked and the parent's write ends closed
+//!   under one lock ([`FORKING`]), so that no other case's child inherits a
+//!   write end and keeps a pipe open after its own child ended.
+//! - The child never calls `std::panic::set_hook`, whose lock another
+//!   thread may have held at the fork: the hook that reports a child's
+//!   panics is installed once, in the parent ([`report_panics_in_children`]),
+//!   before the first fork.
+//! - The case runs under `catch_unwind`: a panic it does not catch ends the
+//!   child there and is reported, instead of unwinding into the parent's
+//!   frames inside the child.
+//! - The child asks to be killed when the thread that forked it ends
+//!   (`PR_SET_PDEATHSIG`), and its standard output and error go to a pipe
+//!   the parent reads: a runner killed mid-case leaves no child running and
+//!   no inherited terminal or pipe held open.
+//!
+//! The child writes the bytes the case returns to a pipe and leaves with
+//! `_exit`, running no destructor or exit handler of the parent's. The
+//! parent reads that pipe and the child's output together until the first
+//! closes or the time limit passes, then reaps the child (killing it first
+//! if it is still running).
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How a case run in a child ended.
@@ -21,41 +45,149 @@ pub(crate) enum ChildEnd {
     Returned(Vec<u8>),
     /// It did not return, as a finding says it: `aborted: signal 6
     /// (panicked at src/x.rs:3:5: attempt to add with overflow)`, `exited
-    /// with status 2`, `did not return within 200 ms`.
+    /// with status 2`, `did not return within 200 ms`, `panicked at
+    /// src/x.rs:3:5: boom`.
     Failed(String),
     /// The child could not be started; the error's text.
     NotStarted(String),
 }
 
-/// Runs `case` in a child process, allowing it `limit`.
+/// Held from the creation of a case's pipes until the parent has closed its
+/// write ends, across the fork: while it is held no other case forks, so
+/// no child holds a write end but its own.
+static FORKING: Mutex<()> = Mutex::new(());
+
+/// Set in a child, before its case runs: the panic hook then writes the
+/// panic as one line to the child's standard error.
+static IN_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// The exit status of a child whose case panicked (Rust's, for a panic
+/// that leaves `main`).
+const PANICKED: libc::c_int = 101;
+
+/// The most of a child's output kept: enough for its panic message.
+const OUTPUT_KEPT: usize = 64 * 1024;
+
+/// How long the output of a child that has exited is read for, should a
+/// process it started still hold the pipe.
+const OUTPUT_GRACE: Duration = Duration::from_secs(1);
+
+/// Runs `case` in a child process, allowing it `limit` (`Duration::MAX`:
+/// no limit).
 pub(crate) fn in_child(limit: Duration, case: impl FnOnce() -> Vec<u8>) -> ChildEnd {
-    let (read_end, write_end) = match pipe() {
-        Ok(ends) => ends,
-        Err(err) => return ChildEnd::NotStarted(err.to_string()),
+    report_panics_in_children();
+    let deadline = Instant::now().checked_add(limit);
+    let forking = FORKING.lock().unwrap_or_else(PoisonError::into_inner);
+    let ((read_end, write_end), (out_read, out_write)) = match (pipe(), pipe()) {
+        (Ok(result), Ok(output)) => (result, output),
+        (Err(err), _) | (_, Err(err)) => return ChildEnd::NotStarted(err.to_string()),
     };
-    let (err_read, err_write) = match pipe() {
-        Ok(ends) => ends,
-        Err(err) => return ChildEnd::NotStarted(err.to_string()),
-    };
-    // SAFETY: the child only runs `case`, writes to the pipe and calls
-    // `_exit`; it returns to none of the parent's code. (glibc and musl
-    // make malloc usable in the child of a multithreaded process.)
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the child runs `child`, which never returns: it runs the case
+    // with its unwinding stopped, writes to its pipe and calls `_exit`.
+    // (glibc and musl make malloc usable in the child of a multithreaded
+    // process; the locks the child takes are its case's.)
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return ChildEnd::NotStarted(std::io::Error::last_os_error().to_string());
     }
     if pid == 0 {
-        drop(read_end);
-        // SAFETY: dup2 and fcntl on descriptors this child owns; standard
-        // error becomes the pipe's write end, and writes to it never block.
-        unsafe {
-            libc::dup2(err_write.as_raw_fd(), libc::STDERR_FILENO);
-            libc::fcntl(libc::STDERR_FILENO, libc::F_SETFL, libc::O_NONBLOCK);
+        drop((read_end, out_read));
+        child(forking, parent, write_end, out_write, case);
+    }
+    drop((write_end, out_write, forking));
+    let mut result = Reading::new(read_end, usize::MAX);
+    let mut output = Reading::new(out_read, OUTPUT_KEPT);
+    let returned = read_until_closed(&mut [&mut result, &mut output], deadline);
+    if !returned {
+        // SAFETY: `pid` is our child, not yet reaped.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let status = reap(pid);
+    read_until_closed(&mut [&mut output], Instant::now().checked_add(OUTPUT_GRACE));
+    let panic = panic_message(&String::from_utf8_lossy(&output.bytes));
+    let with_panic = panic
+        .as_ref()
+        .map(|message| format!(" ({message})"))
+        .unwrap_or_default();
+    let bytes = returned.then_some(result.bytes);
+    match (bytes, status) {
+        (None, _) => ChildEnd::Failed(format!("did not return within {} ms", limit.as_millis())),
+        (Some(_), Err(err)) => ChildEnd::Failed(format!("not reaped: {err}")),
+        (Some(_), Ok(status)) if libc::WIFSIGNALED(status) => ChildEnd::Failed(format!(
+            "aborted: signal {}{with_panic}",
+            libc::WTERMSIG(status)
+        )),
+        (Some(_), Ok(status)) if libc::WEXITSTATUS(status) == PANICKED && panic.is_some() => {
+            ChildEnd::Failed(panic.unwrap_or_default())
         }
-        // Each panic as one line on the pipe, whatever captures output in
-        // the parent (a test harness does), and without the default hook's
-        // backtrace lock, which another thread may have held at the fork.
-        std::panic::set_hook(Box::new(|info| {
+        (Some(_), Ok(status)) if libc::WEXITSTATUS(status) != 0 => ChildEnd::Failed(format!(
+            "exited with status {}{with_panic}",
+            libc::WEXITSTATUS(status)
+        )),
+        (Some(bytes), Ok(_)) => ChildEnd::Returned(bytes),
+    }
+}
+
+/// The child's side: it runs `case` and leaves, never returning into the
+/// parent's code.
+fn child(
+    forking: MutexGuard<'_, ()>,
+    parent: libc::pid_t,
+    result: OwnedFd,
+    output: OwnedFd,
+    case: impl FnOnce() -> Vec<u8>,
+) -> ! {
+    // The only thread here is this one: unlocking lets a case fork in turn.
+    drop(forking);
+    IN_CHILD.store(true, Ordering::Relaxed);
+    // SAFETY: prctl, getppid, dup2 and _exit on this child's own state: it
+    // is killed when the thread that forked it ends (and leaves now if that
+    // already happened), and its standard output and error become the
+    // output pipe, whose reader is that thread.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        if libc::getppid() != parent {
+            libc::_exit(PANICKED);
+        }
+        libc::dup2(output.as_raw_fd(), libc::STDOUT_FILENO);
+        libc::dup2(output.as_raw_fd(), libc::STDERR_FILENO);
+    }
+    drop(output);
+    let Ok(bytes) = panic::catch_unwind(AssertUnwindSafe(case)) else {
+        // SAFETY: _exit ends the child at once; the hook wrote the panic.
+        unsafe { libc::_exit(PANICKED) }
+    };
+    let mut written = 0;
+    while let Some(rest) = bytes.get(written..).filter(|rest| !rest.is_empty()) {
+        // SAFETY: `rest` is valid for reads of its length.
+        let n = unsafe { libc::write(result.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+        match usize::try_from(n) {
+            Ok(n) => written = written.saturating_add(n),
+            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {
+            }
+            // SAFETY: as above.
+            Err(_) => unsafe { libc::_exit(2) },
+        }
+    }
+    // SAFETY: as above.
+    unsafe { libc::_exit(0) }
+}
+
+/// Installs, once and before the first fork, the panic hook that writes a
+/// child's panics as one line each to its standard error (whatever
+/// captures output in the parent, as a test harness does, and without the
+/// default hook's backtrace lock, which another thread may have held at
+/// the fork). In the parent the hook it replaced runs, as before.
+fn report_panics_in_children() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !IN_CHILD.load(Ordering::Relaxed) {
+                return previous(info);
+            }
             let payload = info.payload();
             let message = payload
                 .downcast_ref::<&str>()
@@ -69,48 +201,27 @@ pub(crate) fn in_child(limit: Duration, case: impl FnOnce() -> Vec<u8>) -> Child
             // SAFETY: `line` is valid for reads of its length.
             unsafe { libc::write(libc::STDERR_FILENO, line.as_ptr().cast(), line.len()) };
         }));
-        let bytes = case();
-        let mut written = 0;
-        while let Some(rest) = bytes.get(written..).filter(|rest| !rest.is_empty()) {
-            // SAFETY: `rest` is valid for reads of its length.
-            let n = unsafe { libc::write(write_end.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
-            match usize::try_from(n) {
-                Ok(n) => written = written.saturating_add(n),
-                // SAFETY: _exit ends the child at once.
-                Err(_) => unsafe { libc::_exit(2) },
-            }
-        }
-        // SAFETY: as above.
-        unsafe { libc::_exit(0) }
-    }
-    drop((write_end, err_write));
-    let bytes = read_until(read_end, limit);
-    let timed_out = bytes.is_none();
-    if timed_out {
-        // SAFETY: `pid` is our child, not yet reaped.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
+    });
+}
+
+/// Waits for `pid`, our child, to end, and returns its wait status.
+fn reap(pid: libc::pid_t) -> std::io::Result<libc::c_int> {
     let mut status = 0;
-    // SAFETY: `pid` is our child; `status` is a valid int to write.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    let panic = read_until(err_read, limit)
-        .and_then(|stderr| panic_message(&String::from_utf8_lossy(&stderr)))
-        .map(|message| format!(" ({message})"))
-        .unwrap_or_default();
-    match bytes {
-        None => ChildEnd::Failed(format!("did not return within {} ms", limit.as_millis())),
-        Some(_) if libc::WIFSIGNALED(status) => {
-            ChildEnd::Failed(format!("aborted: signal {}{panic}", libc::WTERMSIG(status)))
+    loop {
+        // SAFETY: `pid` is our child; `status` is a valid int to write.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+            return Ok(status);
         }
-        Some(_) if libc::WEXITSTATUS(status) != 0 => ChildEnd::Failed(format!(
-            "exited with status {}{panic}",
-            libc::WEXITSTATUS(status)
-        )),
-        Some(bytes) => ChildEnd::Returned(bytes),
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
     }
 }
 
-/// A new pipe: its read end and its write end, both close-on-exec.
+/// A new pipe: its read end and its write end, both close-on-exec (for
+/// the forks of others that exec; the runner's own children are kept from
+/// inheriting them by [`FORKING`]).
 fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds: [RawFd; 2] = [-1, -1];
     // SAFETY: `fds` has room for the two descriptors pipe2 writes.
@@ -142,32 +253,83 @@ fn panic_message(stderr: &str) -> Option<String> {
     Some(format!("panicked at {at}"))
 }
 
-/// Everything written to `pipe` until its write end closes, or `None` past
-/// `limit`.
-fn read_until(pipe: OwnedFd, limit: Duration) -> Option<Vec<u8>> {
-    let deadline = Instant::now().checked_add(limit)?;
-    let mut file = std::fs::File::from(pipe);
-    let mut bytes = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return None;
+/// A pipe's read end and what was read from it.
+struct Reading {
+    file: std::fs::File,
+    bytes: Vec<u8>,
+    /// The most of `bytes` kept: the rest is read and dropped, so that the
+    /// writer never blocks.
+    keep: usize,
+    open: bool,
+}
+
+impl Reading {
+    fn new(pipe: OwnedFd, keep: usize) -> Self {
+        Reading {
+            file: pipe.into(),
+            bytes: Vec::new(),
+            keep,
+            open: true,
         }
-        let mut poll = libc::pollfd {
-            fd: file.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
+    }
+
+    /// One read, after `poll` said the pipe is readable or closed.
+    fn read_some(&mut self) {
+        let mut chunk = [0u8; 4096];
+        match self.file.read(&mut chunk) {
+            Ok(0) => self.open = false,
+            Ok(n) => {
+                let room = self.keep.saturating_sub(self.bytes.len());
+                let got = chunk.get(..n.min(room)).unwrap_or_default();
+                self.bytes.extend_from_slice(got);
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => self.open = false,
+        }
+    }
+}
+
+/// Reads every open pipe of `pipes` as it becomes readable, until the
+/// first of them closes (`true`) or `deadline` passes (`false`; `None`:
+/// no deadline).
+fn read_until_closed(pipes: &mut [&mut Reading], deadline: Option<Instant>) -> bool {
+    loop {
+        let mut polled: Vec<libc::pollfd> = pipes
+            .iter()
+            .filter(|pipe| pipe.open)
+            .map(|pipe| libc::pollfd {
+                fd: pipe.file.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        match pipes.first() {
+            Some(first) if first.open => {}
+            _ => return true,
+        }
+        let millis = match deadline {
+            None => -1,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return false;
+                }
+                libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(libc::c_int::MAX)
+            }
         };
-        let millis = libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(libc::c_int::MAX);
-        // SAFETY: one valid pollfd.
-        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
-        if ready <= 0 {
+        let count = libc::nfds_t::try_from(polled.len()).unwrap_or(0);
+        // SAFETY: `polled` holds `count` valid pollfds.
+        if unsafe { libc::poll(polled.as_mut_ptr(), count, millis) } <= 0 {
             continue;
         }
-        let mut chunk = [0u8; 4096];
-        match file.read(&mut chunk) {
-            Ok(0) | Err(_) => return Some(bytes),
-            Ok(n) => bytes.extend(chunk.get(..n).unwrap_or_default()),
+        for pipe in pipes.iter_mut().filter(|pipe| pipe.open) {
+            let fd = pipe.file.as_raw_fd();
+            if polled
+                .iter()
+                .any(|polled| polled.fd == fd && polled.revents != 0)
+            {
+                pipe.read_some();
+            }
         }
     }
 }
@@ -209,5 +371,68 @@ mod tests {
             hung,
             ChildEnd::Failed("did not return within 100 ms".to_owned())
         );
+    }
+
+    #[test]
+    fn no_limit_is_a_limit_never_reached() {
+        assert_eq!(
+            in_child(Duration::MAX, || vec![7]),
+            ChildEnd::Returned(vec![7])
+        );
+    }
+
+    /// Writes a byte to a pipe when dropped: where it runs shows whose
+    /// frames were unwound.
+    struct WritesWhenDropped(RawFd);
+
+    impl Drop for WritesWhenDropped {
+        fn drop(&mut self) {
+            // SAFETY: one byte from a valid buffer.
+            unsafe { libc::write(self.0, [1u8].as_ptr().cast(), 1) };
+        }
+    }
+
+    #[test]
+    fn a_case_that_panics_is_reported_and_unwinds_none_of_the_parents_frames() {
+        let (read_end, write_end) = pipe().unwrap();
+        let guard = WritesWhenDropped(write_end.as_raw_fd());
+        let end = in_child(Duration::from_secs(30), || {
+            panic!("outside the implementation")
+        });
+        let ChildEnd::Failed(how) = end else {
+            panic!("reported as {end:?}");
+        };
+        assert!(how.starts_with("panicked at src/sys/isolate.rs:"), "{how}");
+        assert!(how.ends_with(": outside the implementation"), "{how}");
+        drop((guard, write_end));
+        let mut dropped = Vec::new();
+        std::fs::File::from(read_end)
+            .read_to_end(&mut dropped)
+            .unwrap();
+        assert_eq!(dropped, [1], "the guard was dropped in the child too");
+    }
+
+    /// std holds the panic hook's lock while any thread runs a hook: a
+    /// child forked then must not need it.
+    #[test]
+    fn a_fork_while_another_thread_panics_is_not_stalled_by_the_hook() {
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let panicking = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = panic::catch_unwind(|| panic!("on another thread"));
+                }
+            })
+        };
+        let ends: Vec<ChildEnd> = (0..40u8)
+            .map(|case| in_child(Duration::from_secs(10), move || vec![case]))
+            .collect();
+        stop.store(true, Ordering::Relaxed);
+        panicking.join().unwrap();
+        let expected: Vec<ChildEnd> = (0..40u8)
+            .map(|case| ChildEnd::Returned(vec![case]))
+            .collect();
+        assert_eq!(ends, expected);
     }
 }
