@@ -17,7 +17,7 @@ use std::os::fd::RawFd;
 
 use crate::model::{Message, Model};
 use crate::{Layout, OwnedControlMessage, Ucred};
-use proptest::collection::vec;
+use proptest::collection::{vec, SizeRange};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -28,8 +28,18 @@ pub const MAX_DATA_LEN: usize = 512;
 /// `SCM_MAX_FD`.
 pub const MAX_FDS: usize = 253;
 
-/// The most messages in a generated buffer.
-pub const MAX_MESSAGES: usize = 8;
+/// The most messages in most generated buffers: [`messages`] draws 0 to
+/// this many fifteen times in sixteen.
+pub const FEW_MESSAGES: usize = 8;
+
+/// The most well-formed messages in a generated buffer (those a walk
+/// yields): one in sixteen holds up to this many (mostly hundreds, past 4
+/// KiB), so that a parser that keeps a fixed number of messages is found.
+pub const MAX_MESSAGES: usize = 600;
+
+/// The most bytes of data (fds or any) of each message of a crowd: keeps
+/// its buffers under 20 KiB.
+const CROWD_DATA_LEN: usize = 16;
 
 /// One well-formed message: an `SCM_RIGHTS` message of the host's layout
 /// with 0 to [`MAX_FDS`] fds, an `SCM_CREDENTIALS` message, or any level
@@ -47,17 +57,38 @@ pub const MAX_MESSAGES: usize = 8;
 /// });
 /// ```
 pub fn message() -> impl Strategy<Value = OwnedControlMessage> {
+    message_up_to(MAX_FDS, MAX_DATA_LEN)
+}
+
+/// [`message`]'s kinds, with at most `max_fds` fds or `max_data` bytes.
+fn message_up_to(max_fds: usize, max_data: usize) -> impl Strategy<Value = OwnedControlMessage> {
     let typed_kind = prop_oneof![Just(libc::SCM_RIGHTS), Just(credentials_kind())];
     let header = prop_oneof![
         (Just(libc::SOL_SOCKET), typed_kind),
         (any::<i32>(), any::<i32>()),
     ];
     prop_oneof![
-        vec(any::<RawFd>(), 0..=MAX_FDS).prop_map(|fds| OwnedControlMessage::rights(&fds)),
+        runs(max_fds, 4).prop_map(|fds: Vec<RawFd>| OwnedControlMessage::rights(&fds)),
         any::<(i32, u32, u32)>().prop_map(|(pid, uid, gid)| credentials(Ucred { pid, uid, gid })),
-        (header, vec(any::<u8>(), 0..=MAX_DATA_LEN))
+        (header, runs(max_data, 16))
             .prop_map(|((level, kind), data)| { OwnedControlMessage { level, kind, data } }),
     ]
+}
+
+/// 0 to `max` values, drawn as runs of `run` and fewer than `run` more: a
+/// shrink drops a whole run at a time, which keeps the length's remainder.
+/// Runs of 16 bytes (the widest alignment), so that a deviation that needs
+/// a length off the alignment (a last message without its padding) still
+/// shrinks to a few bytes. Drawn one by one, a shrink went down one value
+/// at a time, to an aligned length, and stopped (at 45 fds, or 369 bytes).
+fn runs<T: Arbitrary + Clone>(max: usize, run: usize) -> impl Strategy<Value = Vec<T>> {
+    let runs = vec(vec(any::<T>(), run), 0..=max.checked_div(run).unwrap_or(0));
+    let rest = vec(any::<T>(), 0..run.max(1));
+    (runs, rest).prop_map(move |(runs, rest)| {
+        let mut all: Vec<T> = runs.into_iter().flatten().chain(rest).collect();
+        all.truncate(max);
+        all
+    })
 }
 
 /// `SCM_CREDENTIALS`, on the hosts that have it; `SCM_RIGHTS` elsewhere.
@@ -78,7 +109,11 @@ fn credentials(cred: Ucred) -> OwnedControlMessage {
 fn credentials(_: Ucred) -> OwnedControlMessage {
     OwnedControlMessage::rights(&[])
 }
-/// Zero to [`MAX_MESSAGES`] messages from [`message`].
+
+/// Zero to [`FEW_MESSAGES`] messages from [`message`]; one time in sixteen,
+/// up to [`MAX_MESSAGES`] smaller ones, mostly hundreds (up to 4 fds or 16
+/// bytes of data each): a pattern of up to [`FEW_MESSAGES`] repeated, which
+/// shrinks to one message repeated the least number of times that fails.
 ///
 /// ```
 /// use proptest::prelude::*;
@@ -91,7 +126,32 @@ fn credentials(_: Ucred) -> OwnedControlMessage {
 /// });
 /// ```
 pub fn messages() -> impl Strategy<Value = Vec<OwnedControlMessage>> {
-    vec(message(), 0..=MAX_MESSAGES)
+    few_or_crowd(0..=FEW_MESSAGES)
+}
+
+/// `few` messages from [`message`], or one time in sixteen a [`crowd`]:
+/// rarely, as a test that parses every prefix of a buffer (the project's
+/// do) walks a crowd thousands of times.
+fn few_or_crowd(few: impl Into<SizeRange>) -> impl Strategy<Value = Vec<OwnedControlMessage>> {
+    prop_oneof![
+        15 => vec(message(), few),
+        1 => crowd(),
+    ]
+}
+
+/// Up to [`MAX_MESSAGES`] messages, mostly hundreds: a pattern of up to
+/// [`FEW_MESSAGES`] small messages, repeated. A count and a pattern rather
+/// than hundreds of draws, so that a case is cheap to make and shrinks
+/// fast: the pattern to one message, the count by bisection to the least
+/// that fails (65 where a parser keeps 64; 1 where any message shows it,
+/// as small as the few messages' branch shrinks to).
+fn crowd() -> impl Strategy<Value = Vec<OwnedControlMessage>> {
+    let pattern = vec(
+        message_up_to(CROWD_DATA_LEN / 4, CROWD_DATA_LEN),
+        1..=FEW_MESSAGES,
+    );
+    (pattern, 0..=MAX_MESSAGES)
+        .prop_map(|(pattern, count)| pattern.iter().cycle().take(count).cloned().collect())
 }
 
 /// A buffer that every parser accepts, and the messages it holds.
@@ -168,9 +228,10 @@ enum Damage {
     CutInData(Index),
 }
 
-/// Malformed buffers of `layout`: well-formed messages, then one that is
-/// damaged (its header zeroed or all ones, or the buffer cut inside its
-/// data), then, unless cut, more messages that the walk never reaches.
+/// Malformed buffers of `layout`: well-formed messages (hundreds one time
+/// in sixteen, as [`messages`] draws them), then one that is damaged (its
+/// header zeroed or all ones, or the buffer cut inside its data), then,
+/// unless cut, more messages that the walk never reaches.
 /// The offset and the messages before it are the model's walk's: where it
 /// stops, and the well-formed messages.
 ///
@@ -201,8 +262,9 @@ pub fn malformed_buffer(layout: Layout) -> impl Strategy<Value = MalformedBuffer
         (message(), Just(Damage::HeaderOfOnes)),
         (with_data, any::<Index>().prop_map(Damage::CutInData)),
     ];
-    let before = vec(message(), 0..MAX_MESSAGES);
-    (before, damaged, messages()).prop_map(move |(before, (damaged, damage), after)| {
+    let before = few_or_crowd(0..FEW_MESSAGES);
+    let after = vec(message(), 0..=FEW_MESSAGES);
+    (before, damaged, after).prop_map(move |(before, (damaged, damage), after)| {
         let mut bytes = encode(model, &before);
         let start = bytes.len();
         match damage {
@@ -258,11 +320,88 @@ fn owned(msgs: &[Message], bytes: &[u8]) -> Vec<OwnedControlMessage> {
         .collect()
 }
 
-/// A length or offset in a generated buffer, a few KiB at most.
+/// A length or offset in a generated buffer, tens of KiB at most.
 #[allow(
     clippy::expect_used,
-    reason = "generated buffers are a few KiB, which every usize holds"
+    reason = "generated buffers are tens of KiB, which every usize holds"
 )]
 fn size(n: u128) -> usize {
-    usize::try_from(n).expect("a generated buffer is a few KiB")
+    usize::try_from(n).expect("a generated buffer is tens of KiB")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestError, TestRunner};
+
+    #[test]
+    fn one_buffer_in_sixteen_holds_hundreds_of_messages_most_past_a_page() {
+        let mut runner = TestRunner::deterministic();
+        for layout in [Layout::LINUX_64, Layout::NETBSD_AARCH64] {
+            let strategy = well_formed_buffer(layout);
+            let (mut crowded, mut hundreds, mut past_a_page) = (0, 0, 0);
+            for _ in 0..1600 {
+                let buf = strategy.new_tree(&mut runner).unwrap().current();
+                let count = buf.messages.len();
+                if count > FEW_MESSAGES {
+                    assert!(count <= MAX_MESSAGES && buf.bytes.len() <= 20 * 1024);
+                    crowded += 1;
+                    hundreds += usize::from(count >= 100);
+                    past_a_page += usize::from(buf.bytes.len() > 4096);
+                }
+            }
+            assert!(
+                (60..=140).contains(&crowded),
+                "{layout:?}: {crowded} crowds"
+            );
+            assert!(
+                hundreds * 4 > crowded * 3,
+                "{layout:?}: {hundreds} of {crowded}"
+            );
+            assert!(
+                past_a_page * 2 > crowded,
+                "{layout:?}: {past_a_page} of {crowded}"
+            );
+        }
+    }
+
+    /// A deviation that needs a length off the alignment shrinks to a few
+    /// bytes, not to the first aligned length below the one drawn.
+    #[test]
+    fn a_length_off_the_alignment_shrinks_to_a_few_bytes() {
+        let config = Config {
+            failure_persistence: None,
+            max_shrink_iters: u32::MAX - 1,
+            ..Config::default()
+        };
+        let result = TestRunner::new(config).run(&message(), |msg| {
+            prop_assert!(msg.data.len() % 8 == 0);
+            Ok(())
+        });
+        let Err(TestError::Fail(_, shrunk)) = result else {
+            panic!("every message aligned: {result:?}");
+        };
+        assert!(shrunk.data.len() < 16, "{shrunk:?}");
+    }
+
+    /// A property that fails past 64 messages, as a parser that keeps 64
+    /// does, shrinks to one message 65 times.
+    #[test]
+    fn a_crowd_shrinks_to_the_least_count_that_fails() {
+        let config = Config {
+            cases: 4096,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let result = TestRunner::new(config).run(&messages(), |msgs| {
+            prop_assert!(msgs.len() <= 64);
+            Ok(())
+        });
+        let Err(TestError::Fail(_, shrunk)) = result else {
+            panic!("no crowd in 4096 cases: {result:?}");
+        };
+        assert_eq!(shrunk.len(), 65);
+        assert!(shrunk.iter().all(|msg| *msg == shrunk[0]), "{shrunk:?}");
+    }
 }
