@@ -72,34 +72,15 @@ pub fn reproducer_check(name: &str) -> Option<&'static str> {
 const CLASSES_SHOWN: usize = 4;
 
 /// The distinct classes of `check`'s findings in `report`, the smallest
-/// input of each, in the order first found: findings whose answers differ
-/// only in their numbers (offsets, lengths, fd numbers, addresses) are one
-/// class.
+/// input of each, in the order first found: the report's groups
+/// ([`Report::groups`]: answers that differ only in their numbers).
 pub fn classes<'r>(report: &'r Report, check: &'r str) -> Vec<&'r Finding> {
-    let mut classes: Vec<(String, &Finding)> = Vec::new();
-    for finding in report.findings_of(check) {
-        let key: String = finding
-            .implementation
-            .split_inclusive(|c: char| !c.is_ascii_alphanumeric())
-            .map(
-                |word| match word.starts_with(|c: char| c.is_ascii_digit()) {
-                    true => "N",
-                    false => word,
-                },
-            )
-            .collect();
-        match classes.iter_mut().find(|(known, _)| *known == key) {
-            Some((_, smallest)) if finding.input.len() < smallest.input.len() => {
-                *smallest = finding
-            }
-            Some(_) => {}
-            None => classes.push((key, finding)),
-        }
-    }
-    classes
+    report
+        .groups()
         .into_iter()
+        .filter_map(|group| group.first().copied())
+        .filter(|smallest| smallest.check == check)
         .take(CLASSES_SHOWN)
-        .map(|(_, finding)| finding)
         .collect()
 }
 

@@ -33,28 +33,82 @@
 //! [`Isolation::Process`] (Linux) each runs in a child process with a time
 //! limit, so that an implementation that aborts or never returns is
 //! reported ("aborted: signal 6", "did not return within 200 ms") and the
-//! run goes on. [`fuzz_against_model`] is the one line that turns an
+//! run goes on. Runs may share a test binary with other tests and other
+//! runs on other threads, as `cargo test` runs them: a run's report is the
+//! one it gives alone, and a test binary killed mid-case takes the case's
+//! child with it. [`fuzz_against_model`] is the one line that turns an
 //! implementation into a cargo-fuzz target; [`fuzz_skipping_rules`] passes
-//! over the inputs of rules it is known to break.
+//! over the inputs of rules it is known to break, and a target's panic
+//! names the rules its input exercises.
+//!
+//! The `properties` check draws its buffers from a seed: [`DEFAULT_SEED`],
+//! so that two runs report the same, unless [`Runner::seed`] or the
+//! environment variable [`SEED_VARIABLE`] gives another; the report shows
+//! it, to run the same cases again.
+//!
+//! # Where the implementation lives
+//!
+//! The tests and a fuzz target share one [`Implementation`], so it lives in
+//! your library, behind a feature (a module of `tests/` cannot be reached
+//! from `fuzz/`):
+//!
+//! ```text
+//! my-parser/
+//!   Cargo.toml                  [features] conformance = ["dep:sockcmsg"]
+//!                               [dependencies] sockcmsg = { version = "0.1", features = ["conformance"], optional = true }
+//!                               [dev-dependencies] my-parser = { path = ".", features = ["conformance"] }
+//!   src/lib.rs                  #[cfg(feature = "conformance")] pub mod conformance;
+//!   src/conformance.rs          pub struct MyParser; impl sockcmsg::conformance::Implementation for MyParser { ... }
+//!   tests/conformance.rs        Runner::new(&my_parser::conformance::MyParser).run()
+//!   fuzz/Cargo.toml             my-parser = { path = "..", features = ["conformance"] }
+//!   fuzz/fuzz_targets/model.rs  fuzz_target!(|data: &[u8]| fuzz_against_model(&my_parser::conformance::MyParser, data));
+//! ```
+//!
+//! The dev-dependency of the crate on itself turns the feature on for its
+//! own tests, so plain `cargo test` runs them; a user of the library never
+//! builds sockcmsg.
 //!
 //! The checks, by name in the report. One per rule of the format, each on
 //! buffers at its edges built with the model: `short input` (less than a
 //! header), `tail` (bytes after the last message, fewer than a header),
 //! `unpadded last`, `hostile lengths` (a `cmsg_len` at and around every
 //! bound, up to `u64::MAX`), `partial fd`, `short credentials` (and longer
-//! ones), `unknown types` (kept, not dropped), `negative fds`; then
+//! ones), `unknown types` (kept, not dropped), `negative fds`. Each but
+//! `short input` also puts its rule's edge after 255, 256, 257 and 1,000
+//! valid messages (rights of 0 to 7 fds, and credentials on Linux layouts;
+//! for `unknown types`, also unknown levels and types and empty data), and
+//! at the end of a buffer of up to 131,072 bytes, Linux's
+//! `net.core.optmem_max`, the most control data `sendmsg` takes (credentials
+//! and `SCM_RIGHTS` messages of 253 fds); `tail`, `hostile lengths`,
+//! `partial fd`, `short credentials` and `unknown types` also probe one
+//! message of about 128 KiB. `hostile lengths` puts each length on a header
+//! alone with zeros to the end, after a valid message, and between two, so
+//! that a length taken shows in the message after it. That is 192 probes on
+//! linux-64, the largest 131,072 bytes and 1,001 messages. Then
 //! `unaligned` (every probe again at an odd address), `go-vectors` (Go
-//! 1.19's 2,541 inputs), `corpus` (folders of buffers), `properties` (the
-//! crate's proptest strategies, shrunk), `kernel` (buffers the kernel
-//! wrote), `encoders` (bytes against the model's), `fds` (Linux: fds
+//! 1.19's 2,541 inputs, up to about 2,100 bytes), `corpus` (folders of
+//! buffers), `properties` (the crate's proptest strategies: up to 8
+//! messages of up to 253 fds or 512 bytes each, and one buffer in 16 with up
+//! to 600 small messages, mostly hundreds, up to about 20 KiB; the first
+//! deviation shrunk to the fewest messages and bytes that still show it,
+//! for up to 20 s), `kernel` (buffers the kernel wrote, up to about 1 KiB:
+//! 253 fds and credentials), `encoders` (bytes against the model's), `fds`
+//! (Linux: fds
 //! received through a real socket into control buffers of every size from
 //! 0 to past full, and at `RLIMIT_NOFILE`; each case in a child process
 //! that counts its open descriptors before and after the implementation's
 //! result is dropped, and compares what was handed back and the truncation
-//! reported with [`Model::kernel_receive`](crate::model::Model::kernel_receive):
+//! reported, for the control buffer the receive used, with
+//! [`Model::kernel_receive`](crate::model::Model::kernel_receive):
 //! a leak, a foreign or repeated fd, a wrong `MSG_CTRUNC`, installed fds
 //! dropped without a word) and `cloexec` (the same receives: is every fd
 //! handed back close-on-exec, as `MSG_CMSG_CLOEXEC` makes it, by default?).
+//!
+// Off Linux the variant does not exist: the link goes to the enum.
+#![cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    doc = "[`Isolation::Process`]: Isolation"
+)]
 
 mod compare;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -73,7 +127,9 @@ use crate::Layout;
 
 pub use inputs::rules_exercised;
 pub use report::{CheckSummary, Finding, Report};
-pub use runner::{fuzz_against_model, fuzz_skipping_rules, Isolation, Runner};
+pub use runner::{
+    fuzz_against_model, fuzz_skipping_rules, Isolation, Runner, DEFAULT_SEED, SEED_VARIABLE,
+};
 pub use sockcmsg::Sockcmsg;
 
 /// The checks of the rules of the format, one per rule, each on buffers
