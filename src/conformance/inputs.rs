@@ -496,11 +496,43 @@ pub(super) fn kernel_buffers() -> Vec<Vec<u8>> {
             }
             let mut control = ControlBuffer::with_len(len);
             if let Ok(received) = socket::recv(rx.as_fd(), &mut [0; 1], &mut control) {
-                buffers.push(received.control().to_vec());
+                buffers.push(with_fixed_pid(received.control().to_vec()));
             }
         }
     }
     buffers
+}
+
+/// The sender's pid in a kernel-written buffer's credentials (the first
+/// message, where the kernel puts them), as far as the buffer holds it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const FIXED_PID: i32 = 4242;
+
+/// `buf` with its credentials' pid, which changes from run to run, set to
+/// [`FIXED_PID`], so that two runs probe the same bytes and keep the same
+/// reproducers.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn with_fixed_pid(mut buf: Vec<u8>) -> Vec<u8> {
+    let model = Model::new(crate::Layout::HOST);
+    let layout = model.layout();
+    let first = model.walk(&buf).messages.first().copied();
+    let Some(first) = first.filter(|msg| {
+        msg.level == layout.sol_socket() && Some(msg.kind) == layout.scm_credentials()
+    }) else {
+        return buf;
+    };
+    let (Ok(at), Ok(len)) = (
+        usize::try_from(first.data_at),
+        usize::try_from(first.data_len),
+    ) else {
+        return buf;
+    };
+    let pid = FIXED_PID.to_ne_bytes();
+    let end = at.saturating_add(len.min(pid.len()));
+    if let (Some(bytes), Some(pid)) = (buf.get_mut(at..end), pid.get(..len.min(4))) {
+        bytes.copy_from_slice(pid);
+    }
+    buf
 }
 
 #[cfg(test)]
