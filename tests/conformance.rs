@@ -231,32 +231,6 @@ fn fds_leaked_under_msg_ctrunc_are_found_and_raw_numbers_closed_otherwise() {
     );
 }
 
-/// Rejects a buffer whose last message is not padded to the alignment, as
-/// a hand-written parser that steps by `cmsg_space` and demands the whole
-/// step does: the bug a maintainer met first.
-struct RejectsUnpaddedLast;
-
-impl Implementation for RejectsUnpaddedLast {
-    fn name(&self) -> String {
-        "rejects-unpadded-last".to_owned()
-    }
-
-    fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        let answer = Sockcmsg.parse(buf)?;
-        let model = Model::new(Layout::HOST);
-        let walk = model.walk(buf);
-        let unpadded = walk.rejection.is_none()
-            && walk.messages.last().is_some_and(|last| {
-                let end = last.data_at + last.data_len;
-                model.align_up(end) > buf.len() as u128
-            });
-        Some(match unpadded {
-            true => Parsed::Rejected("the last message is not padded".to_owned()),
-            false => answer,
-        })
-    }
-}
-
 fn properties_of(
     implementation: &dyn Implementation,
     seed: Option<u64>,
@@ -272,14 +246,14 @@ fn properties_of(
 
 #[test]
 fn the_properties_check_draws_from_a_seed_the_report_shows() {
-    let first = properties_of(&RejectsUnpaddedLast, None);
+    let first = properties_of(&wrong_parser::RejectsShortTails, None);
     assert_eq!(first.seed, sockcmsg::conformance::DEFAULT_SEED);
     assert_eq!(first.findings.len(), 1, "{first}");
-    assert_eq!(properties_of(&RejectsUnpaddedLast, None), first);
+    assert_eq!(properties_of(&wrong_parser::RejectsShortTails, None), first);
     let shown = format!("SOCKCMSG_CONFORMANCE_SEED={:#x}", first.seed);
     assert!(first.to_string().contains(&shown), "{first}");
     assert!(first.to_markdown().contains(&shown), "{first}");
-    let other = properties_of(&RejectsUnpaddedLast, Some(7));
+    let other = properties_of(&wrong_parser::RejectsShortTails, Some(7));
     assert_eq!(other.seed, 7);
     assert_eq!(other.findings.len(), 1, "{other}");
 }
@@ -290,8 +264,8 @@ fn the_properties_check_draws_from_a_seed_the_report_shows() {
 #[test]
 fn the_properties_finding_is_shrunk_as_small_as_the_rule_probes() {
     for seed in [1, 2, 3] {
-        let report = Runner::new(&RejectsUnpaddedLast)
-            .only(["unpadded last", "properties"])
+        let report = Runner::new(&wrong_parser::RejectsShortTails)
+            .only(["tail", "properties"])
             .property_cases(256)
             .seed(seed)
             .run();
@@ -301,7 +275,7 @@ fn the_properties_finding_is_shrunk_as_small_as_the_rule_probes() {
                 .map(|finding| finding.input.len())
                 .min()
         };
-        let probe = smallest("unpadded last").expect("the probe finds it");
+        let probe = smallest("tail").expect("the probe finds it");
         let property = smallest("properties").expect("the properties find it");
         assert!(property <= probe, "{report}");
     }
