@@ -37,7 +37,8 @@ pub struct Runner<'a, I: Implementation + ?Sized> {
     go_vectors: Option<&'a str>,
     corpus: Vec<PathBuf>,
     property_cases: u32,
-    seed: u64,
+    /// Set by [`Runner::seed`]; else read when the run starts.
+    seed: Option<u64>,
     only: Option<Vec<String>>,
 }
 
@@ -104,7 +105,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             go_vectors: None,
             corpus: Vec::new(),
             property_cases: 256,
-            seed: seed_from_environment().unwrap_or(DEFAULT_SEED),
+            seed: None,
             only: None,
         }
     }
@@ -153,8 +154,16 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
     /// The seed of the `properties` check's random buffers, replacing the
     /// one [`SEED_VARIABLE`] or [`DEFAULT_SEED`] gives; a report shows it.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.seed = Some(seed);
         self
+    }
+
+    /// The seed given, or the environment's, or [`DEFAULT_SEED`]: read
+    /// when a run needs it, not for each [`fuzz_against_model`] input.
+    fn seed_used(&self) -> u64 {
+        self.seed
+            .or_else(seed_from_environment)
+            .unwrap_or(DEFAULT_SEED)
     }
 
     /// Runs every check (or those [`only`](Self::only) names) and reports
@@ -162,7 +171,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
     pub fn run(&self) -> Report {
         let mut report = Report {
             implementation: self.implementation.name(),
-            seed: self.seed,
+            seed: self.seed_used(),
             ..Report::default()
         };
         // Built only when a check reads them: up to 128 KiB each.
@@ -327,7 +336,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         let config = Config {
             cases: self.property_cases,
             failure_persistence: None,
-            rng_seed: RngSeed::Fixed(self.seed),
+            rng_seed: RngSeed::Fixed(self.seed_used()),
             // Shrunk until no smaller input deviates, bounded in time
             // (proptest's default stops after 4 steps a case: a 900-byte
             // input where a 44-byte one deviates).
