@@ -211,8 +211,9 @@ fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
 /// Writes the input of each class of each buffer check's findings to
 /// `dir/<check>[-n]`.
 fn save_classes(dir: &Path, report: &Report) -> Result<(), String> {
+    let groups = report.groups();
     for check in CHECKS.into_iter().filter(|check| replayable(check)) {
-        for (n, finding) in table::classes(report, check).into_iter().enumerate() {
+        for (n, finding) in table::classes(&groups, check).into_iter().enumerate() {
             std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
             let path = dir.join(table::reproducer_name(check, n));
             std::fs::write(&path, &finding.input)

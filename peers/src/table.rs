@@ -71,13 +71,12 @@ pub fn reproducer_check(name: &str) -> Option<&'static str> {
 /// How many classes of findings the page shows per check.
 const CLASSES_SHOWN: usize = 4;
 
-/// The distinct classes of `check`'s findings in `report`, the smallest
-/// input of each, in the order first found: the report's groups
-/// ([`Report::groups`]: answers that differ only in their numbers).
-pub fn classes<'r>(report: &'r Report, check: &'r str) -> Vec<&'r Finding> {
-    report
-        .groups()
-        .into_iter()
+/// The distinct classes of `check`'s findings among a report's `groups`
+/// ([`Report::groups`]: answers that differ only in their numbers), the
+/// smallest input of each, in the order first found.
+pub fn classes<'r>(groups: &[Vec<&'r Finding>], check: &str) -> Vec<&'r Finding> {
+    groups
+        .iter()
         .filter_map(|group| group.first().copied())
         .filter(|smallest| smallest.check == check)
         .take(CLASSES_SHOWN)
@@ -107,8 +106,9 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
          over sockcmsg's, at the size where it compares worst (below 1: faster).\n"
     );
     for row in rows {
+        let groups = row.report.groups();
         for check in CHECKS {
-            let classes = classes(&row.report, check);
+            let classes = classes(&groups, check);
             if classes.is_empty() {
                 continue;
             }
