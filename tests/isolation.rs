@@ -59,44 +59,45 @@ fn sockcmsg_run() -> Report {
 fn runs_on_other_threads_change_no_report() {
     let alone = sockcmsg_run();
     assert!(alone.findings.is_empty(), "{alone}");
+    // One input, so that each run beside is one case and stops soon.
+    let input =
+        std::env::temp_dir().join(format!("sockcmsg-isolation-input-{}", std::process::id()));
+    std::fs::write(&input, [0u8; 16]).unwrap();
     let stop = AtomicBool::new(false);
+    // Each slow child forked while a case of this run has its pipe open
+    // would hold it for 4 s, past this run's 3 s limit: 12 threads fork
+    // three a second, enough for several to fall in six runs.
+    let slow = Slow {
+        delay: Duration::from_secs(4),
+    };
     let beside = std::thread::scope(|scope| {
-        // Each slow child forked while a case of this run has its pipe open
-        // would hold it for 6 s, past this run's 3 s limit: 12 threads fork
-        // two a second, enough for several to fall in a run of some seconds.
         for _ in 0..12 {
-            scope.spawn(|| {
-                let slow = Slow {
-                    delay: Duration::from_secs(6),
-                };
-                while !stop.load(Ordering::Relaxed) {
-                    Runner::new(&slow)
-                        .isolation(Isolation::Process {
-                            limit: Duration::from_secs(60),
-                        })
-                        .only(["unpadded last"])
-                        .run();
-                }
-            });
+            scope.spawn(|| keep_running(&slow, &input, &stop));
         }
         for _ in 0..2 {
-            scope.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    Runner::new(&Panics)
-                        .isolation(Isolation::Process {
-                            limit: Duration::from_secs(60),
-                        })
-                        .only(["short input"])
-                        .run();
-                }
-            });
+            scope.spawn(|| keep_running(&Panics, &input, &stop));
         }
-        let beside: Vec<Report> = (0..3).map(|_| sockcmsg_run()).collect();
+        let beside: Vec<Report> = (0..6).map(|_| sockcmsg_run()).collect();
         stop.store(true, Ordering::Relaxed);
         beside
     });
+    let _ = std::fs::remove_file(&input);
     for report in beside {
         assert_eq!(report, alone, "{report}");
+    }
+}
+
+/// Runs `implementation` on `input`, in a child allowed a minute, until
+/// `stop`.
+fn keep_running(implementation: &dyn Implementation, input: &std::path::Path, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        Runner::new(implementation)
+            .isolation(Isolation::Process {
+                limit: Duration::from_secs(60),
+            })
+            .corpus(input)
+            .only(["corpus"])
+            .run();
     }
 }
 
