@@ -169,8 +169,12 @@ fn build() -> Result<Program, String> {
     let dir = target_dir();
     std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
     let binary = dir.join("peer-go");
-    // Built beside it and renamed, so that two runs never see half a file.
-    let fresh = dir.join(format!("peer-go.{}", std::process::id()));
+    // Built beside it and renamed, so that two runs never see half a file:
+    // two builds of one process too (tests on two threads each build), or
+    // the first rename takes the second's file away.
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let build = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let fresh = dir.join(format!("peer-go.{}.{build}", std::process::id()));
     let mut go = Command::new("go");
     go.arg("build")
         .arg("-o")
