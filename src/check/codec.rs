@@ -14,18 +14,25 @@ use crate::{ControlMessage, Error, Fds, Layout, Messages, SocketControlMessage, 
 /// calling both would put a second copy of the codec's branches in every
 /// run's coverage, and libFuzzer's cost per run grows with the branches
 /// it hits.
+///
+/// Which of the two it is, is found once: comparing layouts field by field
+/// at every call costs more than the call, and adds as many branches.
 #[derive(Clone, Copy)]
 pub(super) struct Codec {
     pub(super) layout: Layout,
+    is_host: bool,
 }
 
 impl Codec {
     pub(super) fn new(layout: Layout) -> Codec {
-        Codec { layout }
+        Codec {
+            layout,
+            is_host: layout == Layout::HOST,
+        }
     }
 
     fn is_host(self) -> bool {
-        self.layout == Layout::HOST
+        self.is_host
     }
 
     pub(super) fn cmsg_len(self, data_len: usize) -> usize {

@@ -62,6 +62,7 @@
 mod codec;
 mod inputs;
 mod invariants;
+mod once;
 mod oracles;
 
 pub use inputs::{any_layout_messages, pick_layout, roundtrip_messages};

@@ -170,21 +170,23 @@ impl Model {
 
     /// Bytes as a number in the layout's byte order.
     fn number(&self, bytes: &[u8]) -> u128 {
-        let from_high = |acc: u128, &byte: &u8| acc << 8 | u128::from(byte);
+        let mut little_endian = [0; 16];
+        let digits = &mut little_endian[..bytes.len()];
+        digits.copy_from_slice(bytes);
         if self.layout.is_big_endian() {
-            bytes.iter().fold(0, from_high)
-        } else {
-            bytes.iter().rev().fold(0, from_high)
+            digits.reverse();
         }
+        u128::from_le_bytes(little_endian)
     }
 
-    /// The low `width` bytes of `n` in the layout's byte order.
-    fn bytes_of(&self, n: u128, width: usize) -> Vec<u8> {
-        let mut bytes = n.to_le_bytes()[..width].to_vec();
+    /// Writes the low `out.len()` bytes of `n` into `out`, in the layout's
+    /// byte order.
+    fn put(&self, out: &mut [u8], n: u128) {
+        let width = out.len();
+        out.copy_from_slice(&n.to_le_bytes()[..width]);
         if self.layout.is_big_endian() {
-            bytes.reverse();
+            out.reverse();
         }
-        bytes
     }
 
     /// The 4-byte signed number at `at`.
@@ -213,19 +215,24 @@ impl Model {
     /// `cmsg_len` of the header at the start of `bytes`.
     pub fn write_len(&self, bytes: &mut [u8], len: u128) {
         let at = self.layout.len_offset();
-        let width = self.layout.len_width();
-        bytes[at..at + width].copy_from_slice(&self.bytes_of(len, width));
+        self.put(&mut bytes[at..at + self.layout.len_width()], len);
     }
 
     /// A header, zero-padded to `cmsg_len(0)` bytes. Only the low bytes of
     /// `len` that the length field holds are written.
     pub fn header(&self, len: u128, level: i32, kind: i32) -> Vec<u8> {
         let mut header = vec![0; self.data_offset() as usize];
-        self.write_len(&mut header, len);
-        let at = self.level_offset();
-        header[at..at + 4].copy_from_slice(&self.bytes_of(u128::from(level as u32), 4));
-        header[at + 4..at + 8].copy_from_slice(&self.bytes_of(u128::from(kind as u32), 4));
+        self.write_header(&mut header, len, level, kind);
         header
+    }
+
+    /// Writes [`header`](Model::header)`(len, level, kind)` over the
+    /// `cmsg_len(0)` bytes at the start of `bytes`, which are zero.
+    pub(crate) fn write_header(&self, bytes: &mut [u8], len: u128, level: i32, kind: i32) {
+        self.write_len(bytes, len);
+        let at = self.level_offset();
+        self.put(&mut bytes[at..at + 4], u128::from(level as u32));
+        self.put(&mut bytes[at + 4..at + 8], u128::from(kind as u32));
     }
 
     /// The walk over a whole buffer.
@@ -358,7 +365,9 @@ impl Model {
         for (level, kind, data) in msgs {
             let start = out.len();
             let data_len = data.len() as u128;
-            out.extend(self.header(self.cmsg_len(data_len), level, kind));
+            out.reserve(self.cmsg_space(data_len) as usize);
+            out.resize(start + self.data_offset() as usize, 0);
+            self.write_header(&mut out[start..], self.cmsg_len(data_len), level, kind);
             out.extend(data);
             out.resize(start + self.cmsg_space(data_len) as usize, 0);
         }
@@ -367,16 +376,22 @@ impl Model {
 
     /// The data of an `SCM_RIGHTS` message carrying `fds`.
     pub fn fd_bytes(&self, fds: &[i32]) -> Vec<u8> {
-        fds.iter()
-            .flat_map(|&fd| self.bytes_of(u128::from(fd as u32), FD_LEN))
-            .collect()
+        self.numbers(fds.iter().map(|&fd| u128::from(fd as u32)), FD_LEN)
     }
 
     /// The data of an `SCM_CREDENTIALS` message: pid, uid, gid.
     pub fn ucred_bytes(&self, pid: i32, uid: u32, gid: u32) -> Vec<u8> {
-        [u128::from(pid as u32), u128::from(uid), u128::from(gid)]
-            .into_iter()
-            .flat_map(|field| self.bytes_of(field, 4))
-            .collect()
+        let fields = [u128::from(pid as u32), u128::from(uid), u128::from(gid)];
+        self.numbers(fields.into_iter(), 4)
+    }
+
+    /// `numbers`, each `width` bytes in the layout's byte order, one after
+    /// the other.
+    fn numbers(&self, numbers: impl ExactSizeIterator<Item = u128>, width: usize) -> Vec<u8> {
+        let mut out = vec![0; numbers.len() * width];
+        for (field, n) in out.chunks_exact_mut(width).zip(numbers) {
+            self.put(field, n);
+        }
+        out
     }
 }
