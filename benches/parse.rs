@@ -1,6 +1,7 @@
 //! Parsing: the bounds-checked `messages` walk against libc's unchecked
-//! `CMSG_FIRSTHDR`/`CMSG_NXTHDR`/`CMSG_DATA` walk reading the same fields,
-//! and the allocating Go-style path.
+//! `CMSG_FIRSTHDR`/`CMSG_NXTHDR`/`CMSG_DATA` walk, each reading every
+//! message's length, level, type and first data byte, and the allocating
+//! Go-style path.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -9,30 +10,36 @@ use std::hint::black_box;
 mod common;
 use common::{as_bytes, mixed_buffer, msghdr_for, COUNTS};
 
-/// Reads each message's length, level, type and data as libc gives them.
+/// Reads each message's length, level, type and first data byte as libc
+/// gives them. Like any correct C walk it reads data only where the length
+/// says there is some: `CMSG_DATA` of a bare header points past the
+/// message.
 fn libc_walk(msg: &libc::msghdr) -> usize {
     let mut sum = 0usize;
     // SAFETY: `msg` describes a well-formed, aligned buffer that outlives the
-    // walk, so every header the macros return lies inside it.
+    // walk, so every header the macros return lies inside it, and so does
+    // the first data byte of a message longer than a header.
     unsafe {
         let mut cmsg = libc::CMSG_FIRSTHDR(msg);
         while !cmsg.is_null() {
             let len = (*cmsg).cmsg_len as usize;
-            let data = libc::CMSG_DATA(cmsg);
-            let data_len = len - libc::CMSG_LEN(0) as usize;
+            let first = if len > libc::CMSG_LEN(0) as usize {
+                *libc::CMSG_DATA(cmsg)
+            } else {
+                0
+            };
             sum = sum
                 .wrapping_add(len)
                 .wrapping_add((*cmsg).cmsg_level as usize)
                 .wrapping_add((*cmsg).cmsg_type as usize)
-                .wrapping_add(data as usize)
-                .wrapping_add(data_len);
+                .wrapping_add(usize::from(first));
             cmsg = libc::CMSG_NXTHDR(msg, cmsg);
         }
     }
     sum
 }
 
-/// Reads the same fields with the codec.
+/// Reads the same fields with the codec, as a user's loop does.
 fn codec_walk(buf: &[u8]) -> usize {
     let mut sum = 0usize;
     for msg in sockcmsg::messages(buf) {
@@ -41,8 +48,7 @@ fn codec_walk(buf: &[u8]) -> usize {
             .wrapping_add(msg.header.len)
             .wrapping_add(msg.header.level as usize)
             .wrapping_add(msg.header.kind as usize)
-            .wrapping_add(msg.data.as_ptr() as usize)
-            .wrapping_add(msg.data.len());
+            .wrapping_add(usize::from(msg.data.first().copied().unwrap_or(0)));
     }
     sum
 }

@@ -3,7 +3,10 @@
 //!
 //! Each benchmark binary (`cargo bench --bench parse`, `encode`, `live`)
 //! measures the codec and a libc baseline doing the same work, side by side
-//! in one run. Criterion writes each measurement to
+//! in one run. A benchmark is its own crate that links sockcmsg's rlib, as
+//! a user's crate does, so only what sockcmsg marks `#[inline]` (or LTO)
+//! crosses into it; each runs in the [`BUILDS`] users build with: cargo's
+//! release profile, without LTO, and with fat LTO. Criterion writes each measurement to
 //! `<criterion home>/<group>/<function>/<size>/new/estimates.json` (next to
 //! `benchmark.json`, which names it); the home is `$CRITERION_HOME`, else
 //! `criterion/` in cargo's target directory, which honours
@@ -39,6 +42,35 @@ pub(crate) fn benches(selected: Option<&str>) -> Result<Vec<&'static str>, Strin
         })
         .collect()
 }
+
+/// How a benchmark binary is built: its name on the page and the
+/// environment that sets cargo's bench profile.
+#[derive(Debug)]
+pub(crate) struct Build {
+    pub(crate) name: &'static str,
+    /// The folder under the criterion home that holds this build's results.
+    folder: &'static str,
+    env: &'static [(&'static str, &'static str)],
+}
+
+/// The builds every benchmark runs in: as `cargo build --release` builds a
+/// user's crate (no LTO, 16 codegen units), and with fat LTO and one
+/// codegen unit, where the codec can be inlined whatever its attributes.
+pub(crate) const BUILDS: [Build; 2] = [
+    Build {
+        name: "release, no LTO",
+        folder: "release",
+        env: &[],
+    },
+    Build {
+        name: "release, fat LTO, 1 codegen unit",
+        folder: "lto",
+        env: &[
+            ("CARGO_PROFILE_BENCH_LTO", "fat"),
+            ("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "1"),
+        ],
+    },
+];
 
 /// Where criterion writes its results.
 pub(crate) fn criterion_home() -> Result<PathBuf, String> {
@@ -206,6 +238,7 @@ fn ratio(measured: &Measured, results: &[Measured]) -> String {
 /// One benchmark binary's results.
 struct Section {
     bench: &'static str,
+    build: &'static Build,
     results: Vec<Measured>,
 }
 
@@ -238,7 +271,9 @@ fn page(
     };
     let mut text = format!(
         "Each benchmark runs beside its libc baseline in the same `cargo bench` run, with \
-         {options}.\n\n\
+         {options}. Each benchmark is a crate of its own that links sockcmsg as a user's \
+         crate does, and runs twice: built with cargo's release profile (no LTO), and \
+         with fat LTO and one codegen unit.\n\n\
          - Machine: {machine}, {load_at_end} at the end.\n\
          - Toolchain: {}.\n\n\
          `median` is criterion's median time of one iteration and `95% interval` its \
@@ -251,10 +286,11 @@ fn page(
     );
     for section in sections {
         text.push_str(&format!(
-            "\n## `cargo bench --bench {}`\n\n{}\n\n\
+            "\n## `cargo bench --bench {}`, {}\n\n{}\n\n\
              | benchmark | median | 95% interval | per message | / libc |\n\
              |---|--:|--:|--:|--:|\n",
             section.bench,
+            section.build.name,
             about(section.bench)
         ));
         let mut results = section.results.clone();
@@ -298,44 +334,49 @@ fn page(
 /// `cargo xtask bench`: runs each benchmark binary, `criterion` options
 /// passed to it, then writes `docs/performance.md`.
 pub(crate) fn bench(benches: &[&'static str], criterion: &[String]) -> Result<(), String> {
-    let home = criterion_home()?;
     let machine = Machine::now();
     let (started, clock) = (SystemTime::now(), Instant::now());
     let mut sections: Vec<Section> = Vec::new();
-    for bench in benches {
-        // A second of slack for file systems with coarse times; results of
-        // the benchmarks before are told apart by their ids.
-        let since = SystemTime::now()
-            .checked_sub(Duration::from_secs(1))
-            .unwrap_or(started);
-        println!(
-            "xtask: cargo bench --bench {bench} (criterion's results in {})",
-            home.display()
-        );
-        let mut command = Command::new("cargo");
-        command
-            .current_dir(root())
-            .args(["bench", "--bench", bench])
-            .env("CRITERION_HOME", &home);
-        if !criterion.is_empty() {
-            command.arg("--").args(criterion);
-        }
-        run_checked(&mut command, &format!("cargo bench --bench {bench}"))?;
-        let seen: Vec<Measured> = sections
-            .iter()
-            .flat_map(|section| section.results.iter().cloned())
-            .collect();
-        let results = read_results(&home, since, &seen)?;
-        if results.is_empty() {
-            return Err(format!(
-                "cargo bench --bench {bench} left no new estimates.json under {}",
+    for build in &BUILDS {
+        let home = criterion_home()?.join(build.folder);
+        let mut seen: Vec<Measured> = Vec::new();
+        for bench in benches {
+            let since = SystemTime::now()
+                .checked_sub(Duration::from_secs(1))
+                .unwrap_or(started);
+            println!(
+                "xtask: cargo bench --bench {bench}, {} (criterion's results in {})",
+                build.name,
                 home.display()
-            ));
+            );
+            let mut command = Command::new("cargo");
+            command
+                .current_dir(root())
+                .args(["bench", "--bench", bench])
+                .env("CRITERION_HOME", &home)
+                .envs(build.env.iter().copied());
+            if !criterion.is_empty() {
+                command.arg("--").args(criterion);
+            }
+            run_checked(&mut command, &format!("cargo bench --bench {bench}"))?;
+            let results = read_results(&home, since, &seen)?;
+            if results.is_empty() {
+                return Err(format!(
+                    "cargo bench --bench {bench} left no new estimates.json under {}",
+                    home.display()
+                ));
+            }
+            seen.extend(results.iter().cloned());
+            sections.push(Section {
+                bench,
+                build,
+                results,
+            });
         }
-        sections.push(Section { bench, results });
     }
     println!("\n{:<32} {:>10} {:>12}", "benchmark", "median", "/ libc");
     for section in &sections {
+        println!("{}", section.build.name);
         for measured in &section.results {
             println!(
                 "{:<32} {:>10} {:>12}",
