@@ -195,13 +195,14 @@ fn check_message(codec: Codec, model: &Model, msg: &SocketControlMessage<'_>) {
     thread_local! {
         static CHECKED: RefCell<Seen<MessageKey, 1024>> = const { RefCell::new(Seen::new()) };
     }
-    let first_time = MessageKey::of(codec.layout.name(), msg).map_or(true, |key| {
-        CHECKED.with_borrow_mut(|checked| checked.first_time(key))
-    });
-    if first_time {
+    let check = || {
         check_header(model, msg);
         check_sizes(codec, model, msg.data.len());
         check_typed(codec, model, msg);
+    };
+    match MessageKey::of(codec.layout.name(), msg) {
+        Some(key) => Seen::check_once(&CHECKED, key, check),
+        None => check(),
     }
 }
 
@@ -254,9 +255,7 @@ fn check_error(err: Error) {
     thread_local! {
         static CHECKED: RefCell<Seen<Error, 256>> = const { RefCell::new(Seen::new()) };
     }
-    if CHECKED.with_borrow_mut(|checked| checked.first_time(err)) {
-        check_error_value(err);
-    }
+    Seen::check_once(&CHECKED, err, || check_error_value(err));
 }
 
 /// [`check_error`] on one value, whatever was checked before.

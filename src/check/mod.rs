@@ -118,9 +118,14 @@ pub const TARGETS: &[(&str, Check)] = &[
 ///   they return encodes with [`unix_rights`](crate::unix_rights) and
 ///   [`unix_credentials`] as the model encodes it.
 ///
-/// That an error's message names what it carries, and that the error
-/// converts to `EINVAL`, is a property of its variant, not of the input:
-/// `Error`'s unit test checks every variant.
+/// - Every error returned formats (whatever its numbers) and converts to
+///   `EINVAL`; that its message names what it carries, `Error`'s unit test
+///   checks for every variant.
+///
+/// What depends on one message alone (its header, sizes and typed
+/// decoders) or one error alone is checked once per distinct value on a
+/// thread, and always the first time: a fuzzer's inputs differ by a few
+/// bytes, and a second check of the same value would check nothing new.
 ///
 /// The functions are the crate root's, which are [`Layout::HOST`]'s
 /// methods; other layouts' are checked with the same invariants.

@@ -5,43 +5,52 @@
 //! seen before. Checking a message's header, sizes and typed decoders, or an
 //! error's message, is a function of that message or that error alone: a
 //! second check of the same value checks nothing new, and costs as much as
-//! the first. [`Seen`] remembers the values checked last, each in the slot
-//! its hash picks, and a value is checked whenever it is not there: always
-//! the first time, so an input that breaks a check breaks it on its own,
-//! in a fresh process too.
+//! the first. [`Seen`] remembers the values whose checks passed last, each
+//! in the slot its hash picks, and a value is checked whenever it is not
+//! there: always the first time, so an input that breaks a check breaks it
+//! on its own, in a fresh process too, and again each time it is run.
 
+use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
+use std::thread::LocalKey;
 
 use crate::SocketControlMessage;
 
-/// The values checked last, in `SLOTS` slots.
+/// The values checked last, in `SLOTS` slots, allocated at the first check
+/// (so that a thread-local `Seen` adds a pointer, not the slots, to every
+/// thread of a test binary).
 pub(super) struct Seen<K, const SLOTS: usize> {
-    slots: [Option<K>; SLOTS],
+    slots: Vec<Option<K>>,
 }
 
-impl<K: Copy + Eq + Hash, const SLOTS: usize> Seen<K, SLOTS> {
+impl<K: Copy + Eq + Hash + 'static, const SLOTS: usize> Seen<K, SLOTS> {
     pub(super) const fn new() -> Self {
-        Seen {
-            slots: [None; SLOTS],
-        }
+        Seen { slots: Vec::new() }
     }
 
-    /// Whether `key` is not in its slot; it is there afterwards.
-    pub(super) fn first_time(&mut self, key: K) -> bool {
+    /// Runs `check` on `key` unless `key` is in its slot of this thread's
+    /// `seen`. The key is put there only once `check` returns: a check that
+    /// panics (a finding, which a property test may run again to shrink
+    /// it) runs again on the same value.
+    pub(super) fn check_once(seen: &'static LocalKey<RefCell<Self>>, key: K, check: impl FnOnce()) {
         let mut hasher = Multiplicative(0);
         key.hash(&mut hasher);
         let slot = usize::try_from(hasher.0 >> 32)
             .unwrap_or_default()
             .checked_rem(SLOTS)
             .unwrap_or_default();
-        match self.slots.get_mut(slot) {
-            Some(slot) if *slot == Some(key) => false,
-            Some(slot) => {
-                *slot = Some(key);
-                true
-            }
-            None => true,
+        if seen.with_borrow(|seen| seen.slots.get(slot) == Some(&Some(key))) {
+            return;
         }
+        check();
+        seen.with_borrow_mut(|seen| {
+            if seen.slots.is_empty() {
+                seen.slots = vec![None; SLOTS];
+            }
+            if let Some(slot) = seen.slots.get_mut(slot) {
+                *slot = Some(key);
+            }
+        });
     }
 }
 
@@ -128,13 +137,32 @@ impl Hasher for Multiplicative {
 mod tests {
     use super::*;
 
+    thread_local! {
+        static ONE_SLOT: RefCell<Seen<u32, 1>> = const { RefCell::new(Seen::new()) };
+    }
+
+    /// How many times `check_once` ran the check on `key`, out of `tries`.
+    fn runs(key: u32, tries: usize) -> usize {
+        let mut ran = 0;
+        for _ in 0..tries {
+            Seen::check_once(&ONE_SLOT, key, || ran += 1);
+        }
+        ran
+    }
+
     #[test]
-    fn a_value_is_new_until_another_takes_its_slot() {
-        let mut seen = Seen::<u32, 1>::new();
-        assert!(seen.first_time(7));
-        assert!(!seen.first_time(7));
-        assert!(seen.first_time(8));
-        assert!(seen.first_time(7), "8 took the only slot");
+    fn a_value_is_checked_again_only_once_another_took_its_slot() {
+        assert_eq!(runs(7, 3), 1);
+        assert_eq!(runs(8, 2), 1);
+        assert_eq!(runs(7, 2), 1, "8 took the only slot");
+    }
+
+    #[test]
+    fn a_check_that_panics_runs_again() {
+        let panicking = || Seen::check_once(&ONE_SLOT, 9, || panic!("a finding"));
+        assert!(std::panic::catch_unwind(panicking).is_err());
+        assert!(std::panic::catch_unwind(panicking).is_err());
+        assert_eq!(runs(9, 2), 1);
     }
 
     #[test]

@@ -238,8 +238,7 @@ impl Model {
     /// The walk over a whole buffer.
     pub fn walk(&self, buf: &[u8]) -> Walk {
         let end = buf.len() as u128;
-        // At most one message per `cmsg_len(0)` bytes: one allocation.
-        let mut messages = Vec::with_capacity((end / self.data_offset()) as usize);
+        let mut messages = Vec::new();
         let mut at = 0;
         while at + self.data_offset() <= end {
             match self.message_at(buf, at) {

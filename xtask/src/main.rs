@@ -18,9 +18,9 @@
 //!   binaries it builds.
 //! - `conformance`: runs every peer of `peers/` through the conformance
 //!   runner and writes `docs/conformance.md`.
-//! - `bench`: runs the criterion benchmarks and writes each one's time and
-//!   its ratio to the libc baseline of the same run to
-//!   `docs/performance.md`.
+//! - `bench`: runs the criterion benchmarks, without LTO and with fat LTO,
+//!   and writes each one's time and its ratio to the libc baseline of the
+//!   same run to `docs/performance.md`.
 //! - `mutants`: runs cargo-mutants over the codec (`.cargo/mutants.toml`),
 //!   installing it first if it is missing, and writes the outcome to
 //!   `docs/mutants.md`.
@@ -98,9 +98,10 @@ commands:
       checks, or one input, and print the table without writing the page.
   bench [--benches a,b] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
-      live; --benches picks some), then write docs/performance.md: each
-      benchmark's median time and its ratio to the libc baseline measured
-      in the same run. Options after -- go to each benchmark binary (such
+      live; --benches picks some), each built twice as a user's crate
+      builds sockcmsg (release without LTO, then with fat LTO), then write
+      docs/performance.md: each benchmark's median time and its ratio to
+      the libc baseline measured in the same run. Options after -- go to each benchmark binary (such
       as --measurement-time 10, or a filter). Honours CARGO_TARGET_DIR and
       CRITERION_HOME.
   mutants [--jobs N] [--file PATH]... [-- CARGO_MUTANTS_OPTIONS]
