@@ -6,9 +6,10 @@
 //! in one run. A benchmark is its own crate that links sockcmsg's rlib, as
 //! a user's crate does, so only what sockcmsg marks `#[inline]` (or LTO)
 //! crosses into it; each runs in the [`BUILDS`] users build with: cargo's
-//! release profile, without LTO, and with fat LTO. Criterion writes each measurement to
-//! `<criterion home>/<group>/<function>/<size>/new/estimates.json` (next to
-//! `benchmark.json`, which names it); the home is `$CRITERION_HOME`, else
+//! release profile, without LTO, and with fat LTO. Criterion writes each
+//! measurement to
+//! `<criterion home>/<group>/<function>/<size>/new/estimates.json` (next
+//! to `benchmark.json`, which names it); the home is `$CRITERION_HOME`, else
 //! `criterion/` in cargo's target directory, which honours
 //! `CARGO_TARGET_DIR`. Only the files this run wrote are read, so that a
 //! benchmark measured by an older run cannot slip into the page.
@@ -341,6 +342,8 @@ pub(crate) fn bench(benches: &[&'static str], criterion: &[String]) -> Result<()
         let home = criterion_home()?.join(build.folder);
         let mut seen: Vec<Measured> = Vec::new();
         for bench in benches {
+            // A second of slack for file systems with coarse times; results
+            // of the benchmarks before are told apart by their ids.
             let since = SystemTime::now()
                 .checked_sub(Duration::from_secs(1))
                 .unwrap_or(started);
