@@ -51,6 +51,19 @@ pub fn as_bytes(words: &[u64]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(words.as_ptr().cast(), words.len() * 8) }
 }
 
+/// The bytes of a word buffer, to write into.
+pub fn as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
+    // SAFETY: as for `as_bytes`; any bytes written are a valid u64.
+    unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast(), words.len() * 8) }
+}
+
+/// The bytes of fds in memory: an `SCM_RIGHTS` payload of the host.
+pub fn fd_bytes(fds: &[i32]) -> &[u8] {
+    // SAFETY: u8 has no alignment or validity requirement, and the slice
+    // covers exactly the fds' bytes.
+    unsafe { std::slice::from_raw_parts(fds.as_ptr().cast(), std::mem::size_of_val(fds)) }
+}
+
 /// A msghdr whose control data is `words`.
 pub fn msghdr_for(words: &mut [u64]) -> libc::msghdr {
     // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
