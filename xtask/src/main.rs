@@ -96,14 +96,15 @@ commands:
       finding with its input (kept under corpus/conformance/<peer>/) and
       the command that replays it. With options, run only those peers or
       checks, or one input, and print the table without writing the page.
-  bench [--benches a,b] [-- CRITERION_OPTIONS]
+  bench [--benches a,b] [--rounds N] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
       live; --benches picks some), each built twice as a user's crate
-      builds sockcmsg (release without LTO, then with fat LTO), then write
-      docs/performance.md: each benchmark's median time and its ratio to
-      the libc baseline measured in the same run. Options after -- go to each benchmark binary (such
-      as --measurement-time 10, or a filter). Honours CARGO_TARGET_DIR and
-      CRITERION_HOME.
+      builds sockcmsg (release without LTO, then with fat LTO), each
+      binary N times in turn (default 2), then write docs/performance.md:
+      each benchmark's lowest median over the rounds and its ratio to the
+      libc baseline measured the same way. Options after -- go to each
+      benchmark binary (such as --measurement-time 10, or a filter).
+      Honours CARGO_TARGET_DIR and CRITERION_HOME.
   mutants [--jobs N] [--file PATH]... [-- CARGO_MUTANTS_OPTIONS]
       Run cargo mutants (installed first if missing) with the settings of
       .cargo/mutants.toml, N jobs (default 1), its output in
@@ -452,9 +453,10 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "bench" => {
             let (options, criterion) = split_passthrough(options);
-            only_options(options, &["--benches"], &[])?;
+            only_options(options, &["--benches", "--rounds"], &[])?;
             let benches = bench::benches(option(options, "--benches")?)?;
-            bench::bench(&benches, criterion)
+            let rounds = number(options, "--rounds", bench::DEFAULT_ROUNDS)?.max(1);
+            bench::bench(&benches, rounds, criterion)
         }
         "mutants" => {
             let (options, passed_on) = split_passthrough(options);
