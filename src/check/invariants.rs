@@ -199,11 +199,28 @@ fn check_message(codec: Codec, model: &Model, msg: &SocketControlMessage<'_>) {
         check_header(model, msg);
         check_sizes(codec, model, msg.data.len());
         check_typed(codec, model, msg);
+        check_conversions(msg);
     };
     match MessageKey::of(codec.layout.name(), msg) {
         Some(key) => Seen::check_once(&CHECKED, key, check),
         None => check(),
     }
+}
+
+/// Checks that a parsed message made a [`ControlMessage`] or an
+/// [`OwnedControlMessage`] (`From`) keeps its level, type and data.
+fn check_conversions(msg: &SocketControlMessage<'_>) {
+    let (level, kind, data) = (msg.header.level, msg.header.kind, msg.data);
+    let owned = OwnedControlMessage::from(*msg);
+    assert!(
+        owned.level == level && owned.kind == kind && owned.data == data,
+        "{msg:?} made an OwnedControlMessage is {owned:?}"
+    );
+    let borrowed = ControlMessage::from(*msg);
+    assert!(
+        borrowed == ControlMessage::Other { level, kind, data },
+        "{msg:?} made a ControlMessage is {borrowed:?}"
+    );
 }
 
 /// Checks that re-encoding a parsed message's header gives the model's
@@ -364,6 +381,10 @@ fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
 /// them with [`Error::CredentialsUnsupported`], leaving the buffer it was
 /// given as it was.
 fn check_typed_credentials(codec: Codec, model: &Model, msgs: &[OwnedControlMessage]) {
+    thread_local! {
+        static CHECKED: RefCell<Seen<(&'static str, i32, u32, u32), 64>> =
+            const { RefCell::new(Seen::new()) };
+    }
     let host = Model::new(Layout::HOST);
     let Some((pid, uid, gid)) = msgs
         .iter()
@@ -371,7 +392,15 @@ fn check_typed_credentials(codec: Codec, model: &Model, msgs: &[OwnedControlMess
     else {
         return;
     };
-    let cred = Ucred { pid, uid, gid };
+    let key = (codec.layout.name(), pid, uid, gid);
+    Seen::check_once(&CHECKED, key, || {
+        check_credentials_encoders(codec, model, Ucred { pid, uid, gid });
+    });
+}
+
+/// [`check_typed_credentials`] on one value, whatever was checked before.
+fn check_credentials_encoders(codec: Codec, model: &Model, cred: Ucred) {
+    let Ucred { pid, uid, gid } = cred;
     let typed = [ControlMessage::Credentials(cred)];
     let layout = codec.layout;
     let mut buf = [0xa5; 64];
@@ -442,7 +471,8 @@ pub(super) fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
         "encoded_len is not the length of the model's encoding"
     );
 
-    let mut appended = vec![0xa5];
+    let mut appended = Vec::with_capacity(size.saturating_add(1));
+    appended.push(0xa5);
     assert_eq!(
         codec.encode_to_vec(&to_encode, &mut appended),
         Ok(size),
@@ -488,18 +518,20 @@ pub(super) fn roundtrip_in(layout: Layout, msgs: &[OwnedControlMessage]) {
         "the encoded messages parse back as {parsed:?}, not as {msgs:?}"
     );
     // ... and, without the last message's padding (up to where the model
-    // says its data ends), as the owned message it was made from.
+    // says its data ends), with the level, type and data of the owned
+    // message it was made from.
     if let Some(last) = walk.messages.last() {
         let end = usize::try_from(last.data_at.saturating_add(last.data_len))
             .expect("the last message lies in the buffer");
         let unpadded = buf.get(..end).expect("the last message lies in the buffer");
-        let owned: Result<Vec<OwnedControlMessage>, Error> = codec
-            .parse_socket_control_message(unpadded)
-            .map(|parsed| parsed.into_iter().map(OwnedControlMessage::from).collect());
-        assert_eq!(
-            owned.as_deref(),
-            Ok(msgs),
-            "without the last message's padding, the encoded messages parse back as others"
+        let parsed = codec.parse_socket_control_message(unpadded);
+        assert!(
+            parsed.as_ref().is_ok_and(|parsed| parsed
+                .iter()
+                .map(|msg| (msg.header.level, msg.header.kind, msg.data))
+                .eq(msgs.iter().map(|msg| (msg.level, msg.kind, &msg.data[..])))),
+            "without the last message's padding, the encoded messages parse back as \
+             {parsed:?}, not as {msgs:?}"
         );
     }
 }

@@ -110,7 +110,10 @@ pub const TARGETS: &[(&str, Check)] = &[
 /// - Re-encoding each header gives the model's header for its fields
 ///   ([`Model::header`](crate::model::Model::header)). (The data is the
 ///   slice of `bytes` where the model puts it, and [`roundtrip`] checks
-///   that the encoder copies data as it is.)
+///   that the encoder copies data as it is.) Each message made a
+///   [`ControlMessage`](crate::ControlMessage) or an
+///   [`OwnedControlMessage`](crate::OwnedControlMessage) (`From`) keeps
+///   its level, type and data.
 /// - [`parse_unix_rights`](crate::parse_unix_rights), [`fds`](crate::fds)
 ///   and [`parse_unix_credentials`] give the model's decoders' answers
 ///   ([`Model::rights`](crate::model::Model::rights),
@@ -122,8 +125,8 @@ pub const TARGETS: &[(&str, Check)] = &[
 ///   `EINVAL`; that its message names what it carries, `Error`'s unit test
 ///   checks for every variant.
 ///
-/// What depends on one message alone (its header, sizes and typed
-/// decoders) or one error alone is checked once per distinct value on a
+/// What depends on one message alone (its header, sizes, typed decoders
+/// and conversions) or one error alone is checked once per distinct value on a
 /// thread, and always the first time: a fuzzer's inputs differ by a few
 /// bytes, and a second check of the same value would check nothing new.
 ///
@@ -164,9 +167,10 @@ pub fn parse(bytes: &[u8]) {
 /// - The same messages come back (each parsed one, made a
 ///   [`ControlMessage`](crate::ControlMessage) `From` it, is the one encoded).
 /// - They also come back with the last message's padding cut off (up to
-///   where the model's walk says its data ends): made
-///   [`OwnedControlMessage`](crate::OwnedControlMessage)s `From` the parsed ones, they are the
-///   messages built from `bytes`.
+///   where the model's walk says its data ends), with the levels, types
+///   and data of the messages built from `bytes` (that a parsed message
+///   made an [`OwnedControlMessage`](crate::OwnedControlMessage) keeps
+///   them, [`parse`] checks).
 /// - [`encode_into`](crate::encode_into) writes the same bytes over a dirty
 ///   buffer (so padding is zeroed) and nothing past them, refuses a buffer
 ///   one byte short without touching it, and
@@ -177,7 +181,9 @@ pub fn parse(bytes: &[u8]) {
 ///   [`ControlMessage::Credentials`](crate::ControlMessage::Credentials),
 ///   is encoded by each encoder, and by
 ///   [`unix_credentials`], as the model encodes it, or refused by all of
-///   them, the buffer untouched, on a layout without `SCM_CREDENTIALS`.
+///   them, the buffer untouched, on a layout without `SCM_CREDENTIALS`
+///   (once per layout and credentials on a thread, as [`parse`] checks
+///   each message once).
 ///
 /// As in [`parse`], the functions are the crate root's.
 ///
