@@ -122,6 +122,12 @@ impl Layout {
     /// [`rights_len`]`(fds)` bytes.
     #[inline]
     pub(crate) fn write_fds(&self, out: &mut [u8], fds: &[RawFd]) {
+        // One fd, the usual message, is one store: the compiler makes the
+        // loop a call to `memcpy` on a host-order layout.
+        if let ([fd], Some(slot)) = (fds, out.first_chunk_mut::<FD_LEN>()) {
+            *slot = self.i32_bytes(*fd);
+            return;
+        }
         for (slot, &fd) in out.chunks_exact_mut(FD_LEN).zip(fds) {
             slot.copy_from_slice(&self.i32_bytes(fd));
         }
