@@ -3,8 +3,8 @@
 //!
 //! Both sides copy from the same memory into the same buffer: a copy's cost
 //! depends on where source and destination lie (the same 64-fd message took
-//! 1.5x as long to write at one buffer address as at another), and the benchmark compares code,
-//! not placements.
+//! 1.5x as long to write at one buffer address as at another), and the
+//! benchmark compares code, not placements.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sockcmsg::{ControlMessage, OwnedControlMessage};
