@@ -359,6 +359,42 @@ fn keep_fastest(kept: &mut Vec<Measured>, results: Vec<Measured>) {
     }
 }
 
+/// Runs `cargo bench --bench <bench>` in `build` with criterion's results
+/// under `home`, and returns what it measured: the results written since
+/// it started, but those of `others` (other benchmarks of the build).
+fn run_bench(
+    bench: &str,
+    build: &Build,
+    home: &Path,
+    criterion: &[String],
+    started: SystemTime,
+    others: &[Measured],
+) -> Result<Vec<Measured>, String> {
+    // A second of slack for file systems with coarse times; the other
+    // benchmarks' results are told apart by their ids.
+    let since = SystemTime::now()
+        .checked_sub(Duration::from_secs(1))
+        .unwrap_or(started);
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root())
+        .args(["bench", "--bench", bench])
+        .env("CRITERION_HOME", home)
+        .envs(build.env.iter().copied());
+    if !criterion.is_empty() {
+        command.arg("--").args(criterion);
+    }
+    run_checked(&mut command, &format!("cargo bench --bench {bench}"))?;
+    let results = read_results(home, since, others)?;
+    if results.is_empty() {
+        return Err(format!(
+            "cargo bench --bench {bench} left no new estimates.json under {}",
+            home.display()
+        ));
+    }
+    Ok(results)
+}
+
 /// `cargo xtask bench`: runs each benchmark binary `rounds` times,
 /// `criterion` options passed to it, then writes `docs/performance.md`.
 pub(crate) fn bench(
@@ -374,40 +410,19 @@ pub(crate) fn bench(
         let first = sections.len();
         for round in 1..=rounds {
             for (index, bench) in benches.iter().enumerate() {
-                // A second of slack for file systems with coarse times; the
-                // other benchmarks' results are told apart by their ids.
-                let since = SystemTime::now()
-                    .checked_sub(Duration::from_secs(1))
-                    .unwrap_or(started);
-                println!(
-                    "xtask: cargo bench --bench {bench}, {}, round {round} of {rounds} \
-                     (criterion's results in {})",
-                    build.name,
-                    home.display()
-                );
-                let mut command = Command::new("cargo");
-                command
-                    .current_dir(root())
-                    .args(["bench", "--bench", bench])
-                    .env("CRITERION_HOME", &home)
-                    .envs(build.env.iter().copied());
-                if !criterion.is_empty() {
-                    command.arg("--").args(criterion);
-                }
-                run_checked(&mut command, &format!("cargo bench --bench {bench}"))?;
                 let others: Vec<Measured> = sections
                     .iter()
                     .skip(first)
                     .filter(|section| section.bench != *bench)
                     .flat_map(|section| section.results.iter().cloned())
                     .collect();
-                let results = read_results(&home, since, &others)?;
-                if results.is_empty() {
-                    return Err(format!(
-                        "cargo bench --bench {bench} left no new estimates.json under {}",
-                        home.display()
-                    ));
-                }
+                println!(
+                    "xtask: cargo bench --bench {bench}, {}, round {round} of {rounds} \
+                     (criterion's results in {})",
+                    build.name,
+                    home.display()
+                );
+                let results = run_bench(bench, build, &home, criterion, started, &others)?;
                 match sections.get_mut(first + index) {
                     Some(section) => keep_fastest(&mut section.results, results),
                     None => sections.push(Section {
