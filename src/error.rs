@@ -113,6 +113,56 @@ pub enum Error {
         /// The most they may take together (`isize::MAX`).
         max: usize,
     },
+    /// A typed message's payload has a width its layout's system does not
+    /// use for that level and type ([`typed`](crate::typed)).
+    TypedWidth {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The payload's length.
+        len: usize,
+        /// The width the system uses.
+        expected: usize,
+        /// Another width it uses (in the other direction), if any: Linux's
+        /// `IP_TOS` is 1 byte on receive and an `int` on send.
+        alternative: Option<usize>,
+    },
+    /// A typed message's field holds a value its type cannot: a TOS `int`
+    /// past 255, a 64-bit time in a 32-bit field.
+    TypedValue {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The value.
+        value: i64,
+        /// The least the field takes.
+        min: i64,
+        /// The most the field takes.
+        max: i64,
+    },
+    /// A typed message's address has another family than its type's.
+    AddressFamily {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The family found.
+        family: u16,
+        /// The type's family (`AF_INET` or `AF_INET6`).
+        expected: u16,
+    },
+    /// The layout's system has no message of this kind in this direction
+    /// (no `UDP_GRO` on FreeBSD; no `UDP_GRO` to send anywhere).
+    TypedUnsupported {
+        /// The layout's name.
+        layout: &'static str,
+        /// The kind of message.
+        kind: crate::typed::TypedKind,
+        /// The direction asked for.
+        direction: crate::typed::Direction,
+    },
 }
 
 impl fmt::Display for Error {
@@ -179,6 +229,56 @@ impl fmt::Display for Error {
                 "control messages would take {before} + {added} bytes, \
                  more than the {max} a buffer can hold"
             ),
+            Error::TypedWidth {
+                level,
+                kind,
+                len,
+                expected,
+                alternative,
+            } => {
+                write!(
+                    f,
+                    "control message of level {level} and type {kind} has {len} bytes \
+                     of data, expected {expected}"
+                )?;
+                match alternative {
+                    Some(other) => write!(f, " or {other}"),
+                    None => Ok(()),
+                }
+            }
+            Error::TypedValue {
+                level,
+                kind,
+                value,
+                min,
+                max,
+            } => write!(
+                f,
+                "control message of level {level} and type {kind} holds {value}, \
+                 outside {min}..={max}"
+            ),
+            Error::AddressFamily {
+                level,
+                kind,
+                family,
+                expected,
+            } => write!(
+                f,
+                "control message of level {level} and type {kind} has address family \
+                 {family}, expected {expected}"
+            ),
+            Error::TypedUnsupported {
+                layout,
+                kind,
+                direction,
+            } => write!(
+                f,
+                "the {layout} layout has no {kind:?} message to {}",
+                match direction {
+                    crate::typed::Direction::Receive => "receive",
+                    crate::typed::Direction::Send => "send",
+                }
+            ),
         }
     }
 }
@@ -197,7 +297,7 @@ mod tests {
     use super::*;
 
     /// One error of each variant, with a distinct value in each field.
-    fn one_of_each() -> [Error; 10] {
+    fn one_of_each() -> [Error; 14] {
         [
             Error::TruncatedHeader {
                 offset: 8,
@@ -237,6 +337,31 @@ mod tests {
                 before: 1_200_000_016,
                 added: 1_200_000_024,
                 max: 2_147_483_647,
+            },
+            Error::TypedWidth {
+                level: 0,
+                kind: 1,
+                len: 3,
+                expected: 1,
+                alternative: Some(4),
+            },
+            Error::TypedValue {
+                level: 41,
+                kind: 67,
+                value: -1,
+                min: 0,
+                max: 255,
+            },
+            Error::AddressFamily {
+                level: 0,
+                kind: 20,
+                family: 10,
+                expected: 2,
+            },
+            Error::TypedUnsupported {
+                layout: "freebsd-64",
+                kind: crate::typed::TypedKind::UdpGro,
+                direction: crate::typed::Direction::Receive,
             },
         ]
     }
@@ -289,6 +414,22 @@ mod tests {
                 "control messages would take 1200000016 + 1200000024 bytes, \
                  more than the 2147483647 a buffer can hold",
                 &["1200000016", "1200000024", "2147483647"],
+            ),
+            Error::TypedWidth { .. } => (
+                "control message of level 0 and type 1 has 3 bytes of data, expected 1 or 4",
+                &["0", "1", "3", "4"],
+            ),
+            Error::TypedValue { .. } => (
+                "control message of level 41 and type 67 holds -1, outside 0..=255",
+                &["41", "67", "-1", "255"],
+            ),
+            Error::AddressFamily { .. } => (
+                "control message of level 0 and type 20 has address family 10, expected 2",
+                &["20", "10", "2"],
+            ),
+            Error::TypedUnsupported { .. } => (
+                "the freebsd-64 layout has no UdpGro message to receive",
+                &["freebsd-64", "UdpGro", "receive"],
             ),
         }
     }

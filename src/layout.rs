@@ -45,6 +45,20 @@ pub struct Layout {
     /// `SCM_CREDENTIALS`, on Linux only: the other systems' credentials
     /// messages carry other structures.
     scm_credentials: Option<i32>,
+    /// Whose numbers and widths the typed IP, UDP and socket messages use.
+    system: System,
+}
+
+/// The system a layout belongs to, which picks the numbers and payload
+/// widths of the typed messages ([`typed`](crate::typed)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum System {
+    Linux,
+    FreeBsd,
+    MacOs,
+    /// A system whose typed messages are not described here: every
+    /// message stays untyped.
+    Untyped,
 }
 
 /// The fields of a header as read from the buffer, before any check.
@@ -85,6 +99,7 @@ const fn linux(name: &'static str, size_t: usize, big_endian: bool) -> Layout {
         sol_socket: LINUX_SOL_SOCKET,
         scm_rights: LINUX_SCM_RIGHTS,
         scm_credentials: Some(LINUX_SCM_CREDENTIALS),
+        system: System::Linux,
     }
 }
 
@@ -117,6 +132,7 @@ const fn socklen(name: &'static str, align: usize, big_endian: bool, scm_rights:
         sol_socket: BSD_SOL_SOCKET,
         scm_rights,
         scm_credentials: None,
+        system: System::Untyped,
     }
 }
 
@@ -157,7 +173,10 @@ impl Layout {
     /// and `CMSG_SPACE` aligned by `__DARWIN_ALIGN32` (4 bytes, also on
     /// 64-bit; Go's `cmsgAlignOf` agrees). `SOL_SOCKET` is `0xffff`; there is
     /// no credentials message.
-    pub const MACOS: Layout = socklen("macos", 4, false, BSD_SCM_RIGHTS);
+    pub const MACOS: Layout = Layout {
+        system: System::MacOs,
+        ..socklen("macos", 4, false, BSD_SCM_RIGHTS)
+    };
 
     /// FreeBSD on 64-bit machines (amd64, arm64).
     ///
@@ -166,12 +185,18 @@ impl Layout {
     /// `sizeof(register_t)`; `sys/arm64/include/_align.h`: `sizeof(long
     /// long)`), so data starts at 16. Its `SCM_CREDS` carries a `struct
     /// cmsgcred`, not a `ucred`, and has no typed decoder here.
-    pub const FREEBSD_64: Layout = socklen("freebsd-64", 8, false, BSD_SCM_RIGHTS);
+    pub const FREEBSD_64: Layout = Layout {
+        system: System::FreeBsd,
+        ..socklen("freebsd-64", 8, false, BSD_SCM_RIGHTS)
+    };
 
     /// FreeBSD on 32-bit machines (i386, armv7): alignment 4
     /// (`sys/x86/include/_align.h` with a 4-byte `register_t`,
     /// `sys/arm/include/_align.h`: `sizeof(int)`).
-    pub const FREEBSD_32: Layout = socklen("freebsd-32", 4, false, BSD_SCM_RIGHTS);
+    pub const FREEBSD_32: Layout = Layout {
+        system: System::FreeBsd,
+        ..socklen("freebsd-32", 4, false, BSD_SCM_RIGHTS)
+    };
 
     /// OpenBSD on 64-bit machines (amd64, arm64): `sys/sys/socket.h` with
     /// `_ALIGNBYTES` = `sizeof(long) - 1` (`arch/*/include/_types.h`), so
@@ -410,6 +435,10 @@ impl Layout {
     #[doc(alias = "SCM_CREDENTIALS")]
     pub const fn scm_credentials(&self) -> Option<i32> {
         self.scm_credentials
+    }
+
+    pub(crate) const fn system(&self) -> System {
+        self.system
     }
 
     /// Reads the header at the start of `bytes`, or `None` if fewer than

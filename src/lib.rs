@@ -120,6 +120,7 @@ pub mod strategies;
 ))]
 #[allow(unsafe_code)]
 mod sys;
+pub mod typed;
 
 use std::os::fd::RawFd;
 
@@ -311,6 +312,27 @@ pub fn fds<'a>(msg: &SocketControlMessage<'a>) -> Result<Fds<'a>, Error> {
 #[inline]
 pub fn parse_unix_credentials(msg: &SocketControlMessage<'_>) -> Result<Ucred, Error> {
     Layout::HOST.parse_unix_credentials(msg)
+}
+
+/// The typed value of an IP, UDP or socket-level message
+/// ([`typed`](crate::typed)), or `None` for a message not typed on this
+/// platform; a payload of a width this platform does not use is an error.
+///
+/// ```
+/// use sockcmsg::typed::{Direction, TypedMessage};
+/// use sockcmsg::Layout;
+///
+/// let ttl = Layout::HOST.typed_payload(&TypedMessage::Ttl(64), Direction::Receive);
+/// # #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos", target_os = "freebsd"))] {
+/// let buf = sockcmsg::encode(&[ttl?.control_message()])?;
+/// let msg = sockcmsg::messages(&buf).next().unwrap()?;
+/// assert_eq!(sockcmsg::decode_typed(&msg)?, Some(TypedMessage::Ttl(64)));
+/// # }
+/// # Ok::<(), sockcmsg::Error>(())
+/// ```
+#[inline]
+pub fn decode_typed(msg: &SocketControlMessage<'_>) -> Result<Option<typed::TypedMessage>, Error> {
+    Layout::HOST.decode_typed(msg)
 }
 
 /// The exact number of bytes that encoding `msgs` takes: the sum of their

@@ -55,11 +55,13 @@
 pub mod dialect;
 mod receive;
 mod rejection;
+mod typed;
 
 use crate::Layout;
 
 pub use receive::KernelReceive;
 pub use rejection::Rejection;
+pub use typed::{typed_kinds, CType, TypedBytes};
 
 /// The bytes of one fd in an `SCM_RIGHTS` message's data.
 pub const FD_LEN: usize = 4;

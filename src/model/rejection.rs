@@ -58,6 +58,43 @@ pub enum Rejection {
     },
     /// The layout has no `SCM_CREDENTIALS`.
     CredentialsUnsupported,
+    /// A typed payload whose length is not the size of its C type in
+    /// either direction.
+    TypedWidth {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The payload's length.
+        len: u128,
+        /// The least and the greatest size it may have (equal where the
+        /// two directions agree).
+        widths: (u128, u128),
+    },
+    /// A typed field outside what its Rust type holds.
+    TypedValue {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The value.
+        value: i128,
+        /// The least it may be.
+        min: i128,
+        /// The most it may be.
+        max: i128,
+    },
+    /// An address of another family than its type's.
+    AddressFamily {
+        /// The message's level.
+        level: i32,
+        /// The message's type.
+        kind: i32,
+        /// The family found.
+        family: u16,
+        /// The type's.
+        expected: u16,
+    },
 }
 
 impl Rejection {
@@ -137,9 +174,49 @@ impl Rejection {
                 needed: wide(needed),
             },
             Error::CredentialsUnsupported { .. } => Rejection::CredentialsUnsupported,
+            Error::TypedWidth {
+                level,
+                kind,
+                len,
+                expected,
+                alternative,
+            } => {
+                let other = alternative.unwrap_or(expected);
+                Rejection::TypedWidth {
+                    level,
+                    kind,
+                    len: wide(len),
+                    widths: (wide(expected.min(other)), wide(expected.max(other))),
+                }
+            }
+            Error::TypedValue {
+                level,
+                kind,
+                value,
+                min,
+                max,
+            } => Rejection::TypedValue {
+                level,
+                kind,
+                value: value.into(),
+                min: min.into(),
+                max: max.into(),
+            },
+            Error::AddressFamily {
+                level,
+                kind,
+                family,
+                expected,
+            } => Rejection::AddressFamily {
+                level,
+                kind,
+                family,
+                expected,
+            },
             Error::BufferTooSmall { .. }
             | Error::DataTooLong { .. }
-            | Error::EncodingTooLong { .. } => return None,
+            | Error::EncodingTooLong { .. }
+            | Error::TypedUnsupported { .. } => return None,
         })
     }
 }

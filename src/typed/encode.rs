@@ -1,0 +1,262 @@
+//! Typed messages written as the system's kernel writes them on receive,
+//! or reads them on send.
+
+use std::net::{SocketAddrV4, SocketAddrV6};
+
+use super::{Direction, ExtendedError, Form, TimeForm, Timespec, TypedMessage, AF_INET, AF_INET6};
+use crate::{ControlMessage, Error, Layout};
+
+/// The longest typed payload: `SO_TIMESTAMPING_NEW`'s three 16-byte
+/// `timespec`s.
+const MAX_PAYLOAD: usize = 48;
+
+/// A typed message's level, type and payload, as
+/// [`Layout::typed_payload`] wrote them; [`control_message`](Self::control_message)
+/// hands them to the encoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TypedPayload {
+    level: i32,
+    kind: i32,
+    len: usize,
+    bytes: [u8; MAX_PAYLOAD],
+}
+
+impl TypedPayload {
+    /// `cmsg_level`.
+    pub fn level(&self) -> i32 {
+        self.level
+    }
+
+    /// `cmsg_type`.
+    pub fn kind(&self) -> i32 {
+        self.kind
+    }
+
+    /// The payload.
+    pub fn data(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// The message to encode: [`ControlMessage::Other`] with the level,
+    /// type and payload.
+    pub fn control_message(&self) -> ControlMessage<'_> {
+        ControlMessage::Other {
+            level: self.level,
+            kind: self.kind,
+            data: self.data(),
+        }
+    }
+}
+
+impl Layout {
+    /// `msg` as the layout's system has it in `direction`: the level and
+    /// type it has there, and its payload in the C type the kernel writes
+    /// (on [`Direction::Receive`]) or reads (on [`Direction::Send`]).
+    ///
+    /// Where a system takes several widths on send, the one every kernel
+    /// of it takes: Linux's `IP_TOS` is sent as an `int` (kernels from
+    /// 3.13 until 2020 refuse a byte), FreeBSD's as a byte, macOS's as an
+    /// `int`.
+    ///
+    /// Fails with [`Error::TypedUnsupported`] where the system has no such
+    /// message in that direction, and with [`Error::TypedValue`] for a time
+    /// that does not fit a 32-bit `long`.
+    ///
+    /// ```
+    /// use sockcmsg::typed::{Direction, TypedMessage};
+    /// use sockcmsg::{Error, Layout};
+    ///
+    /// let gso = Layout::LINUX_64.typed_payload(&TypedMessage::UdpSegment(1200), Direction::Send)?;
+    /// assert_eq!((gso.level(), gso.kind(), gso.data()), (17, 103, &1200u16.to_le_bytes()[..]));
+    /// let buf = Layout::LINUX_64.encode(&[gso.control_message()])?;
+    /// assert_eq!(buf.len(), Layout::LINUX_64.cmsg_space(2));
+    ///
+    /// let tos = Layout::FREEBSD_64.typed_payload(&TypedMessage::Tos(2), Direction::Send)?;
+    /// assert_eq!((tos.level(), tos.kind(), tos.data()), (0, 3, &[2][..]));
+    /// assert!(matches!(
+    ///     Layout::MACOS.typed_payload(&TypedMessage::UdpSegment(1200), Direction::Send),
+    ///     Err(Error::TypedUnsupported { layout: "macos", .. })
+    /// ));
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn typed_payload(
+        &self,
+        msg: &TypedMessage,
+        direction: Direction,
+    ) -> Result<TypedPayload, Error> {
+        let entry = self
+            .typed_entry(msg.kind(), direction)
+            .ok_or(Error::TypedUnsupported {
+                layout: self.name(),
+                kind: msg.kind(),
+                direction,
+            })?;
+        let mut out = Payload {
+            layout: *self,
+            payload: TypedPayload {
+                level: entry.level,
+                kind: entry.number,
+                len: 0,
+                bytes: [0; MAX_PAYLOAD],
+            },
+        };
+        out.message(msg, entry.form)?;
+        Ok(out.payload)
+    }
+}
+
+/// The payload being written.
+struct Payload {
+    layout: Layout,
+    payload: TypedPayload,
+}
+
+impl Payload {
+    fn message(&mut self, msg: &TypedMessage, form: Form) -> Result<(), Error> {
+        match *msg {
+            TypedMessage::Tos(value)
+            | TypedMessage::TrafficClass(value)
+            | TypedMessage::Ttl(value)
+            | TypedMessage::HopLimit(value) => self.scalar(form, value.into()),
+            TypedMessage::UdpSegment(value) | TypedMessage::UdpGro(value) => {
+                self.scalar(form, value.into())
+            }
+            TypedMessage::RxqOverflow(value) => self.u32(value),
+            TypedMessage::DestinationAddr(addr) => self.push(addr.octets()),
+            TypedMessage::PacketInfo(info) => {
+                self.u32(info.ifindex)?;
+                self.push(info.spec_dst.octets())?;
+                self.push(info.addr.octets())
+            }
+            TypedMessage::PacketInfoV6(info) => {
+                self.push(info.addr.octets())?;
+                self.u32(info.ifindex)
+            }
+            TypedMessage::Timestamp { time, form } => {
+                self.long(form, time.sec)?;
+                self.long(form, time.usec)
+            }
+            TypedMessage::TimestampNs { time, form } => self.timespec(form, time),
+            TypedMessage::Timestamping { times, form } => {
+                times.iter().try_for_each(|&time| self.timespec(form, time))
+            }
+            TypedMessage::RecvErr { error, offender } => {
+                self.extended_error(error)?;
+                match offender {
+                    Some(addr) => self.sockaddr_in(addr),
+                    None => self.push([0; 16]),
+                }
+            }
+            TypedMessage::RecvErrV6 { error, offender } => {
+                self.extended_error(error)?;
+                match offender {
+                    Some(addr) => self.sockaddr_in6(addr),
+                    None => self.push([0; 28]),
+                }
+            }
+            TypedMessage::OrigDstAddr(addr) => self.sockaddr_in(addr),
+            TypedMessage::OrigDstAddrV6(addr) => self.sockaddr_in6(addr),
+        }
+    }
+
+    /// Appends `bytes`; the payload is as long as the longest typed
+    /// message, so only a table giving a kind the wrong form could fail.
+    fn push<const N: usize>(&mut self, bytes: [u8; N]) -> Result<(), Error> {
+        let TypedPayload {
+            level, kind, len, ..
+        } = self.payload;
+        let end = len.checked_add(N);
+        let slot = end.and_then(|end| self.payload.bytes.get_mut(len..end));
+        let slot = slot.ok_or(Error::TypedWidth {
+            level,
+            kind,
+            len: end.unwrap_or(usize::MAX),
+            expected: MAX_PAYLOAD,
+            alternative: None,
+        })?;
+        slot.copy_from_slice(&bytes);
+        self.payload.len = len.saturating_add(N);
+        Ok(())
+    }
+
+    fn u16(&mut self, value: u16) -> Result<(), Error> {
+        self.push(if self.layout.is_big_endian() {
+            value.to_be_bytes()
+        } else {
+            value.to_le_bytes()
+        })
+    }
+
+    fn u32(&mut self, value: u32) -> Result<(), Error> {
+        self.push(self.layout.u32_bytes(value))
+    }
+
+    fn out_of_range(&self, value: i64, min: i64, max: i64) -> Error {
+        Error::TypedValue {
+            level: self.payload.level,
+            kind: self.payload.kind,
+            value,
+            min,
+            max,
+        }
+    }
+
+    /// A value of a scalar kind in the entry's C type. The values' Rust
+    /// types fit every form they are given, so only an `int` holding a
+    /// `u32` could be out of range.
+    fn scalar(&mut self, form: Form, value: i64) -> Result<(), Error> {
+        let too_big = |max: u64| self.out_of_range(value, 0, max.try_into().unwrap_or(i64::MAX));
+        match form {
+            Form::Byte => self.push([u8::try_from(value).map_err(|_| too_big(u8::MAX.into()))?]),
+            Form::U16 => self.u16(u16::try_from(value).map_err(|_| too_big(u16::MAX.into()))?),
+            Form::Int => {
+                let value = i32::try_from(value).map_err(|_| too_big(i32::MAX as u64))?;
+                self.push(self.layout.i32_bytes(value))
+            }
+            Form::U32 | Form::Struct => {
+                self.u32(u32::try_from(value).map_err(|_| too_big(u32::MAX.into()))?)
+            }
+        }
+    }
+
+    /// A C `long` of the form's width.
+    fn long(&mut self, form: TimeForm, value: i64) -> Result<(), Error> {
+        if form == TimeForm::Old && self.layout.long_width() == 4 {
+            let narrow = i32::try_from(value)
+                .map_err(|_| self.out_of_range(value, i32::MIN.into(), i32::MAX.into()))?;
+            return self.push(self.layout.i32_bytes(narrow));
+        }
+        self.push(if self.layout.is_big_endian() {
+            value.to_be_bytes()
+        } else {
+            value.to_le_bytes()
+        })
+    }
+
+    fn timespec(&mut self, form: TimeForm, time: Timespec) -> Result<(), Error> {
+        self.long(form, time.sec)?;
+        self.long(form, time.nsec)
+    }
+
+    fn extended_error(&mut self, error: ExtendedError) -> Result<(), Error> {
+        self.u32(error.errno)?;
+        self.push([error.origin, error.kind, error.code, error.pad])?;
+        self.u32(error.info)?;
+        self.u32(error.data)
+    }
+
+    fn sockaddr_in(&mut self, addr: SocketAddrV4) -> Result<(), Error> {
+        self.u16(AF_INET)?;
+        self.push(addr.port().to_be_bytes())?;
+        self.push(addr.ip().octets())?;
+        self.push([0; 8])
+    }
+
+    fn sockaddr_in6(&mut self, addr: SocketAddrV6) -> Result<(), Error> {
+        self.u16(AF_INET6)?;
+        self.push(addr.port().to_be_bytes())?;
+        self.u32(addr.flowinfo())?;
+        self.push(addr.ip().octets())?;
+        self.u32(addr.scope_id())
+    }
+}
