@@ -11,7 +11,10 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 
-use sockcmsg::model::Model;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+use sockcmsg::model::{typed_kinds, Model, UdpFamily};
 use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SockAddr};
 use sockcmsg::typed::{Direction, TimeForm, TypedKind, TypedMessage};
 use sockcmsg::Layout;
@@ -358,6 +361,66 @@ fn icmp_errors_arrive_on_the_error_queue() {
                 assert_eq!(offender.map(|a| *a.ip()), Some(Ipv6Addr::LOCALHOST));
             }
             _ => panic!("{msgs:?}"),
+        }
+    }
+}
+
+/// A level the UDP path reads, a type (a typed one of the host's, in
+/// either direction, or any), and a payload: bytes that are mostly zeros
+/// (so that packet info leaves the route alone), zeros of about the typed
+/// width, or an `int` at an edge of the kernel's ranges.
+fn message() -> impl Strategy<Value = (i32, i32, Vec<u8>)> {
+    let model = Model::new(Layout::HOST);
+    let typed: Vec<(i32, i32, usize)> = typed_kinds()
+        .into_iter()
+        .flat_map(|kind| [Direction::Receive, Direction::Send].map(|d| (kind, d)))
+        .filter_map(|(kind, d)| {
+            let (level, number) = Layout::HOST.typed_number(kind, d)?;
+            let width = model.typed_type(kind, d)?.size() as usize;
+            (level != libc::SOL_SOCKET).then_some((level, number, width))
+        })
+        .collect();
+    let untyped = (
+        select(vec![libc::SOL_IP, libc::SOL_IPV6, libc::SOL_UDP]),
+        0..110,
+        0usize..24,
+    );
+    let header = prop_oneof![3 => select(typed), 1 => untyped];
+    header.prop_flat_map(|(level, kind, width)| {
+        let byte = prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(0xffu8), 1 => any::<u8>()];
+        let edges = vec![-2i32, -1, 0, 1, 2, 254, 255, 256, 65535];
+        let payload = prop_oneof![
+            2 => vec(byte, 0..24),
+            2 => (width.saturating_sub(1)..=width + 1).prop_map(|len| vec![0; len]),
+            1 => select(edges).prop_map(|int| int.to_ne_bytes().to_vec()),
+        ];
+        (Just(level), Just(kind), payload)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// `sendmsg` on a UDP socket fails with `EINVAL` exactly when the
+    /// model says the kernel refuses the message.
+    #[test]
+    fn the_kernel_refuses_what_the_model_refuses(
+        family in select(vec![UdpFamily::V4, UdpFamily::V6]),
+        (level, kind, data) in message(),
+    ) {
+        let Some(expected) = Model::new(Layout::HOST).kernel_udp_send(family, level, kind, &data) else {
+            return Ok(());
+        };
+        let Some((tx, rx)) = pair(family == UdpFamily::V6) else { return Ok(()) };
+        tx.connect(rx.local_addr().unwrap()).unwrap();
+        let control = Layout::HOST.encode(&[sockcmsg::ControlMessage::Other { level, kind, data: &data }]).unwrap();
+        let sent = socket::send_control(tx.as_fd(), b"x", &control);
+        match sent {
+            Ok(1) => prop_assert!(expected, "the kernel sent level {} type {} {:02x?}, the model says EINVAL", level, kind, data),
+            Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
+                prop_assert!(!expected, "the kernel refused level {} type {} {:02x?}, the model says it sends", level, kind, data)
+            }
+            other => prop_assert!(false, "level {} type {} {:02x?}: {:?}", level, kind, data, other),
         }
     }
 }

@@ -55,12 +55,14 @@
 pub mod dialect;
 mod receive;
 mod rejection;
+mod send;
 mod typed;
 
 use crate::Layout;
 
 pub use receive::KernelReceive;
 pub use rejection::Rejection;
+pub use send::UdpFamily;
 pub use typed::{typed_kinds, CType, TypedBytes};
 
 /// The bytes of one fd in an `SCM_RIGHTS` message's data.
