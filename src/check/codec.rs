@@ -2,6 +2,7 @@
 
 use std::os::fd::RawFd;
 
+use crate::typed::TypedMessage;
 use crate::{ControlMessage, Error, Fds, Layout, Messages, SocketControlMessage, Ucred};
 
 /// The codec's functions for one layout, as the checks call them: on the
@@ -109,6 +110,17 @@ impl Codec {
             return crate::parse_unix_credentials(msg);
         }
         self.layout.parse_unix_credentials(msg)
+    }
+
+    pub(super) fn decode_typed(
+        self,
+        msg: &SocketControlMessage<'_>,
+    ) -> Result<Option<TypedMessage>, Error> {
+        if self.is_host() {
+            crate::decode_typed(msg)
+        } else {
+            self.layout.decode_typed(msg)
+        }
     }
 
     pub(super) fn unix_rights(self, fds: &[RawFd]) -> Result<Vec<u8>, Error> {

@@ -74,3 +74,42 @@ pub fn roundtrip_messages(bytes: &[u8]) -> Vec<OwnedControlMessage> {
     Vec::<OwnedControlMessage>::arbitrary_take_rest(Unstructured::new(bytes))
         .expect("arbitrary makes messages from any bytes")
 }
+
+/// The layout and the messages that [`typed`](super::typed) encodes for
+/// `bytes`: the first byte picks a layout ([`pick_layout`]), then each
+/// record is a byte that picks a level and type among the layout's typed
+/// messages (Linux's on a layout without them, which must leave them
+/// untyped), a length byte, and that many bytes of data (what is left, at
+/// the end).
+///
+/// ```
+/// use sockcmsg::{check, Layout};
+/// let linux = Layout::ALL.iter().position(|layout| *layout == Layout::LINUX_64).unwrap();
+/// // Linux's first typed message (IP_TOS) with one byte of data.
+/// let (layout, msgs) = check::typed_messages(&[linux as u8, 0, 1, 2]);
+/// assert_eq!(layout, Layout::LINUX_64);
+/// assert_eq!((msgs[0].level, msgs[0].kind, &msgs[0].data[..]), (0, 1, &[2][..]));
+/// ```
+pub fn typed_messages(bytes: &[u8]) -> (Layout, Vec<OwnedControlMessage>) {
+    let (layout, mut rest) = pick_layout(bytes);
+    let table = match layout.typed_table() {
+        [] => Layout::LINUX_64.typed_table(),
+        table => table,
+    };
+    let mut msgs = Vec::new();
+    while let [pick, len, after @ ..] = rest {
+        let index = usize::from(*pick)
+            .checked_rem(table.len())
+            .unwrap_or_default();
+        let (data, next) = after.split_at(usize::from(*len).min(after.len()));
+        if let Some(entry) = table.get(index) {
+            msgs.push(OwnedControlMessage {
+                level: entry.level,
+                kind: entry.number,
+                data: data.to_vec(),
+            });
+        }
+        rest = next;
+    }
+    (layout, msgs)
+}

@@ -11,6 +11,7 @@ use crate::{ControlMessage, Error, Layout, OwnedControlMessage, SocketControlMes
 
 use super::codec::Codec;
 use super::once::{MessageKey, Seen};
+use super::typed;
 
 /// Checks every parse of `bytes` with `layout` (see [`parse`](super::parse)) and returns
 /// `parse_socket_control_message`'s answer and the model's walk, for
@@ -199,6 +200,7 @@ fn check_message(codec: Codec, model: &Model, msg: &SocketControlMessage<'_>) {
         check_header(model, msg);
         check_sizes(codec, model, msg.data.len());
         check_typed(codec, model, msg);
+        typed::check_typed_message(codec, model, msg);
         check_conversions(msg);
     };
     match MessageKey::of(codec.layout.name(), msg) {
@@ -268,7 +270,7 @@ fn check_sizes(codec: Codec, model: &Model, data_len: usize) {
 /// `EINVAL`, as Go's errors are. `error.rs`'s tests check each message's
 /// words. Both depend on the error's value alone: each value is checked
 /// once on a thread ([`Seen`]).
-fn check_error(err: Error) {
+pub(super) fn check_error(err: Error) {
     thread_local! {
         static CHECKED: RefCell<Seen<Error, 256>> = const { RefCell::new(Seen::new()) };
     }

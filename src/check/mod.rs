@@ -19,6 +19,7 @@
 //! | `roundtrip` | [`roundtrip`] | messages in `arbitrary`'s format ([`roundtrip_messages`]) |
 //! | `parse_any_layout` | [`parse_any_layout`] | a byte that picks a [`Layout`] ([`pick_layout`]), then a control buffer |
 //! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format ([`any_layout_messages`]) |
+//! | `typed` | [`typed`] | a byte that picks a [`Layout`], then typed messages' numbers and data ([`typed_messages`]) |
 // The rows of the Linux-only targets, where their functions are.
 #![cfg_attr(
     all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
@@ -64,12 +65,13 @@ mod inputs;
 mod invariants;
 mod once;
 mod oracles;
+mod typed;
 
-pub use inputs::{any_layout_messages, pick_layout, roundtrip_messages};
+pub use inputs::{any_layout_messages, pick_layout, roundtrip_messages, typed_messages};
 pub use invariants::as_model;
 pub use oracles::{move_levels_off_sol_socket, KERNEL_MAX_CONTROL, MOVED_LEVEL};
 
-use crate::Layout;
+use crate::{ControlMessage, Layout, OwnedControlMessage};
 
 use invariants::{parse_in, roundtrip_in};
 
@@ -89,6 +91,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("roundtrip", roundtrip),
     ("parse_any_layout", parse_any_layout),
     ("roundtrip_any_layout", roundtrip_any_layout),
+    ("typed", typed),
     #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
     ("libc_walk", libc_walk),
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -251,6 +254,31 @@ pub fn parse_any_layout(bytes: &[u8]) {
 pub fn roundtrip_any_layout(bytes: &[u8]) {
     let (layout, msgs) = any_layout_messages(bytes);
     roundtrip_in(layout, &msgs);
+}
+
+/// [`parse`] for buffers of typed messages: the messages of
+/// [`typed_messages`] (the layout's typed levels and types, with data of
+/// any length) encoded with the layout that the first byte picks. Beside
+/// every invariant of `parse`, each typed message's value is written in
+/// each direction as the model writes it and read back as itself (which
+/// `parse` checks too, on the messages it meets).
+///
+/// ```
+/// use sockcmsg::{check, Layout};
+/// let macos = Layout::ALL.iter().position(|layout| *layout == Layout::MACOS).unwrap();
+/// // IP_RECVTTL (macOS's third typed message), one byte; then one of 4.
+/// check::typed(&[macos as u8, 2, 1, 64, 2, 4, 64, 0, 0, 0]);
+/// ```
+pub fn typed(bytes: &[u8]) {
+    let (layout, msgs) = typed_messages(bytes);
+    let msgs: Vec<ControlMessage<'_>> = msgs
+        .iter()
+        .map(OwnedControlMessage::as_control_message)
+        .collect();
+    let buf = layout
+        .encode(&msgs)
+        .expect("messages of at most 255 bytes of data encode");
+    let _ = parse_in(layout, &buf);
 }
 
 /// Walks `bytes` with the C library's `CMSG_FIRSTHDR`/`CMSG_NXTHDR` (glibc's

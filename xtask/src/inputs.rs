@@ -102,6 +102,25 @@ pub(crate) fn roundtrip_input(msgs: &[OwnedControlMessage]) -> Vec<u8> {
     front
 }
 
+/// The bytes that `check::typed_messages` reads as `msgs` with `layout`:
+/// seeds for the `typed` target. Each message is a record: the byte that
+/// picks its level and type (found by asking the reader), its length and
+/// its data. `None` if a message's level and type are not among those the
+/// reader picks from, or its data is longer than 255 bytes.
+pub(crate) fn typed_input(layout: Layout, msgs: &[OwnedControlMessage]) -> Option<Vec<u8>> {
+    let mut input = any_layout_input(layout, &[]);
+    for msg in msgs {
+        let pick = (0..=u8::MAX).find(|&pick| {
+            let (_, read) = sockcmsg::check::typed_messages(&[input[0], pick, 0]);
+            read.first()
+                .is_some_and(|first| (first.level, first.kind) == (msg.level, msg.kind))
+        })?;
+        input.extend([pick, u8::try_from(msg.data.len()).ok()?]);
+        input.extend(&msg.data);
+    }
+    Some(input)
+}
+
 /// The bytes at the end of the input that `Unstructured::arbitrary_len`
 /// reads as `len` when `left` other bytes remain: 1, 2, 4 or 8 of them, the
 /// fewest whose range reaches `left`; of those it reads, big-endian, only
@@ -129,6 +148,23 @@ mod tests {
     use super::*;
     use arbitrary::Unstructured;
     use sockcmsg::{check, Error, Ucred};
+
+    #[test]
+    fn typed_input_is_read_back_as_the_same_messages() {
+        for layout in [Layout::LINUX_32, Layout::MACOS, Layout::AIX] {
+            let msgs = [
+                other(0, if layout == Layout::MACOS { 27 } else { 1 }, &[2]),
+                other(
+                    41,
+                    if layout == Layout::MACOS { 36 } else { 67 },
+                    &[1, 0, 0, 0, 9],
+                ),
+            ];
+            let input = typed_input(layout, &msgs).unwrap();
+            assert_eq!(check::typed_messages(&input), (layout, msgs.to_vec()));
+        }
+        assert_eq!(typed_input(Layout::LINUX_64, &[other(0, 99, &[])]), None);
+    }
 
     fn other(level: i32, kind: i32, data: &[u8]) -> OwnedControlMessage {
         OwnedControlMessage {

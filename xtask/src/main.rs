@@ -74,11 +74,11 @@ commands:
       with the same bytes. --target is the target that reads the input
       (default parse): parse, libc_walk and kernel read a control buffer;
       roundtrip reads messages (arbitrary's format), printed, then their
-      encoding decoded; parse_any_layout and roundtrip_any_layout read a
-      byte that picks the layout, named in the output, then a buffer or
-      messages. --layout is host (the default) or a layout's name
+      encoding decoded; parse_any_layout, roundtrip_any_layout and typed
+      read a byte that picks the layout, named in the output, then a
+      buffer, messages or typed records (printed as messages). --layout is host (the default) or a layout's name
       (linux-64, linux-64-musl, macos, freebsd-64, illumos, aix, ...; an
-      unknown name lists them all); not with the *_any_layout targets.
+      unknown name lists them all); not with the targets that pick one.
   coverage [--targets a,b] [--fail-under PERCENT]
       Replay the committed corpus with coverage-instrumented targets, write
       an HTML report to fuzz/coverage/html/, and print the lines and
@@ -116,8 +116,8 @@ commands:
       after -- go to cargo mutants. Fails if a mutant was missed or timed
       out.
 
-targets: parse, roundtrip, parse_any_layout, roundtrip_any_layout, libc_walk,
-kernel; the peers' peer_<slug> (fuzz, cmin)";
+targets: parse, roundtrip, parse_any_layout, roundtrip_any_layout, typed,
+libc_walk, kernel; the peers' peer_<slug> (fuzz, cmin)";
 
 /// The repository's top folder.
 fn root() -> PathBuf {

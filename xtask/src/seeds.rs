@@ -6,8 +6,10 @@
 //! `roundtrip` target reads `arbitrary`'s format, so its seeds are the
 //! messages of every valid buffer above (and a few more) written with
 //! [`roundtrip_input`], and the `*_any_layout` targets' behind the byte that
-//! picks a layout ([`any_layout_input`]). Every seed is run through its
-//! target's check before it is written.
+//! picks a layout ([`any_layout_input`]). The `typed` target's seeds are,
+//! for every layout, its typed messages as the model writes them for each
+//! direction, and each one byte short ([`typed_input`]). Every seed is run
+//! through its target's check before it is written.
 //!
 //! The captures hold this process's fd numbers and pid, uid and gid, so a
 //! new run rewrites those bytes.
@@ -15,11 +17,13 @@
 use std::fs::{self, File};
 use std::os::fd::{AsFd, BorrowedFd};
 
+use sockcmsg::model::Model;
 use sockcmsg::socket::{self, ControlBuffer, SocketKind, SocketOption};
+use sockcmsg::typed::{Direction, TypedMessage};
 use sockcmsg::{check, ControlMessage, Layout, OwnedControlMessage, Ucred};
 
 use crate::fuzz::DICTIONARY;
-use crate::inputs::{any_layout_input, roundtrip_input, with_cmsg_len};
+use crate::inputs::{any_layout_input, roundtrip_input, typed_input, with_cmsg_len};
 use crate::root;
 
 /// The targets whose input is a raw control buffer.
@@ -60,6 +64,7 @@ pub(crate) fn write_all() -> Result<(), String> {
     let (buffers, messages) = any_layout_seeds()?;
     write_seeds("parse_any_layout", &buffers)?;
     write_seeds("roundtrip_any_layout", &messages)?;
+    write_seeds("typed", &typed_seeds()?)?;
     let dictionary = root().join(DICTIONARY);
     fs::write(&dictionary, dictionary_text())
         .map_err(|err| format!("{}: {err}", dictionary.display()))?;
@@ -252,6 +257,116 @@ fn any_layout_seeds() -> Result<(Vec<Seed>, Vec<Seed>), String> {
         }
     }
     Ok((buffers, messages))
+}
+
+/// A value of each typed kind, its fields distinct and away from the edges.
+fn typed_samples() -> Vec<TypedMessage> {
+    use sockcmsg::typed::{ExtendedError, PacketInfo, PacketInfoV6, TimeForm, Timespec, Timeval};
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+    let v4 = SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 4433);
+    let v6 = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 4433, 0, 1);
+    let time = Timespec {
+        sec: 1_765_000_000,
+        nsec: 123_456_789,
+    };
+    let error = ExtendedError {
+        errno: 111,
+        origin: 2,
+        kind: 3,
+        code: 3,
+        ..ExtendedError::default()
+    };
+    let mut samples = vec![
+        TypedMessage::Tos(0b10),
+        TypedMessage::TrafficClass(0b01),
+        TypedMessage::Ttl(64),
+        TypedMessage::HopLimit(64),
+        TypedMessage::PacketInfo(PacketInfo {
+            ifindex: 1,
+            spec_dst: *v4.ip(),
+            addr: *v4.ip(),
+        }),
+        TypedMessage::PacketInfoV6(PacketInfoV6 {
+            addr: *v6.ip(),
+            ifindex: 1,
+        }),
+        TypedMessage::DestinationAddr(*v4.ip()),
+        TypedMessage::UdpSegment(1200),
+        TypedMessage::UdpGro(1200),
+        TypedMessage::RecvErr {
+            error,
+            offender: Some(v4),
+        },
+        TypedMessage::RecvErrV6 {
+            error,
+            offender: None,
+        },
+        TypedMessage::OrigDstAddr(v4),
+        TypedMessage::OrigDstAddrV6(v6),
+        TypedMessage::RxqOverflow(3),
+    ];
+    for form in [TimeForm::Old, TimeForm::New] {
+        samples.extend([
+            TypedMessage::Timestamp {
+                time: Timeval {
+                    sec: time.sec,
+                    usec: 123_456,
+                },
+                form,
+            },
+            TypedMessage::TimestampNs { time, form },
+            TypedMessage::Timestamping {
+                times: [time, Timespec::default(), Timespec::default()],
+                form,
+            },
+        ]);
+    }
+    samples
+}
+
+/// The seeds of `typed`: for each layout, its typed messages (Linux's on
+/// the layouts without them) as the model writes them for receiving and
+/// for sending, then the same each one byte short.
+fn typed_seeds() -> Result<Vec<Seed>, String> {
+    let mut seeds = Vec::new();
+    for layout in Layout::ALL {
+        let model = Model::new(layout);
+        let writer = if typed_samples().iter().any(|msg| {
+            [Direction::Receive, Direction::Send]
+                .iter()
+                .any(|&d| model.typed_bytes(msg, d).is_some())
+        }) {
+            model
+        } else {
+            Model::new(Layout::LINUX_64)
+        };
+        for (case, direction) in [("receive", Direction::Receive), ("send", Direction::Send)] {
+            let msgs: Vec<OwnedControlMessage> = typed_samples()
+                .iter()
+                .filter_map(|msg| writer.typed_bytes(msg, direction)?.ok())
+                .map(|bytes| OwnedControlMessage {
+                    level: bytes.level,
+                    kind: bytes.kind,
+                    data: bytes.data,
+                })
+                .collect();
+            let short: Vec<OwnedControlMessage> = msgs
+                .iter()
+                .map(|msg| OwnedControlMessage {
+                    data: msg.data[..msg.data.len() - 1].to_vec(),
+                    ..msg.clone()
+                })
+                .collect();
+            for (suffix, msgs) in [("", msgs), ("-short", short)] {
+                let name = format!("{}-{case}{suffix}", layout.name());
+                let input = typed_input(layout, &msgs).ok_or_else(|| {
+                    format!("the typed seed {name} has a message the target cannot pick")
+                })?;
+                seeds.push((name, input));
+            }
+        }
+    }
+    Ok(seeds)
 }
 
 /// `layout`'s buffers at the edges of its rules, built with its encoder.

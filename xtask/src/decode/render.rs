@@ -24,7 +24,7 @@ pub(super) fn input(report: &InputReport) -> String {
     if let Some(pick) = &report.layout_pick {
         let (what, content_len) = match &report.content {
             ContentReport::Buffer(buffer) => ("the buffer", buffer.len),
-            ContentReport::Messages(messages) => ("the roundtrip input", messages.input_len),
+            ContentReport::Messages(messages) => ("the input of messages", messages.input_len),
         };
         let picked = match pick.byte {
             Some(byte) => format!(
@@ -49,10 +49,11 @@ pub(super) fn input(report: &InputReport) -> String {
     out
 }
 
-/// The messages of a roundtrip input, then their encoding, decoded.
+/// The messages a roundtrip or typed input makes, then their encoding,
+/// decoded.
 fn messages_text(report: &MessagesReport) -> String {
     let mut out = format!(
-        "{} of roundtrip input: {}\n",
+        "{} of input making {}\n",
         bytes_title(report.input_len),
         counted(report.messages.len(), "message", "messages")
     );

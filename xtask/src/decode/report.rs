@@ -18,6 +18,8 @@ enum Content {
     Buffer,
     /// Messages in `arbitrary`'s format (`check::roundtrip_messages`).
     Messages,
+    /// Typed messages' numbers and data (`check::typed_messages`).
+    TypedRecords,
 }
 
 /// How a fuzz target reads its input.
@@ -58,6 +60,13 @@ const TARGET_INPUTS: &[(&str, InputFormat)] = &[
         InputFormat {
             layout_byte: true,
             content: Content::Messages,
+        },
+    ),
+    (
+        "typed",
+        InputFormat {
+            layout_byte: true,
+            content: Content::TypedRecords,
         },
     ),
     (
@@ -252,6 +261,11 @@ pub(super) fn input(
             layout,
             content.len(),
             check::roundtrip_messages(content),
+        )),
+        Content::TypedRecords => ContentReport::Messages(messages(
+            layout,
+            content.len(),
+            check::typed_messages(bytes).1,
         )),
     };
     Ok(InputReport {
@@ -825,7 +839,7 @@ mod tests {
             input_format("parse_anylayout"),
             Err(
                 "no fuzz target \"parse_anylayout\"; the targets are parse, roundtrip, \
-                 parse_any_layout, roundtrip_any_layout, libc_walk, kernel"
+                 parse_any_layout, roundtrip_any_layout, typed, libc_walk, kernel"
                     .to_owned()
             )
         );

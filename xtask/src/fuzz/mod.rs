@@ -85,6 +85,15 @@ pub(crate) fn setup(target: &str) -> Setup {
             options: &["-max_len=1024"],
             seeds: &[],
         },
+        // Records of typed messages' numbers and data, not a control
+        // buffer: the dictionary's headers would mean nothing in it.
+        "typed" => Setup {
+            sanitizer: "none",
+            build: SAFE_RUST_BUILD,
+            dictionary: None,
+            options: &[],
+            seeds: &[],
+        },
         // The peers run C and unsafe code, built as their users' tests
         // build them (debug assertions and overflow checks on), from the
         // parse target's corpus. An endless walk is a finding, not a wait
