@@ -178,12 +178,10 @@ impl Model {
         data: &[u8],
     ) -> Result<Option<TypedMessage>, Rejection> {
         let mut types = Vec::new();
-        for typed_kind in typed_kinds() {
-            for direction in [Direction::Receive, Direction::Send] {
-                if self.layout().typed_number(typed_kind, direction) == Some((level, kind)) {
-                    if let Some(ctype) = self.typed_type(typed_kind, direction) {
-                        types.push((typed_kind, ctype));
-                    }
+        for (typed_kind, direction, number) in self.layout().typed_numbers() {
+            if number == (level, kind) {
+                if let Some(ctype) = self.typed_type(typed_kind, direction) {
+                    types.push((typed_kind, ctype));
                 }
             }
         }

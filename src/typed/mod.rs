@@ -403,6 +403,27 @@ impl Layout {
             .map(|entry| (entry.level, entry.number))
     }
 
+    /// Every typed message of this layout's system: its kind, a direction,
+    /// and the level and type it has in that direction.
+    ///
+    /// ```
+    /// use sockcmsg::typed::{Direction, TypedKind};
+    /// let gro = (TypedKind::UdpGro, Direction::Receive, (17, 104));
+    /// assert!(sockcmsg::Layout::LINUX_32.typed_numbers().any(|number| number == gro));
+    /// assert_eq!(sockcmsg::Layout::AIX.typed_numbers().count(), 0);
+    /// ```
+    pub fn typed_numbers(&self) -> impl Iterator<Item = (TypedKind, Direction, (i32, i32))> {
+        self.typed_table().iter().flat_map(|entry| {
+            [
+                (entry.receive, Direction::Receive),
+                (entry.send, Direction::Send),
+            ]
+            .into_iter()
+            .filter(|&(goes, _)| goes)
+            .map(|(_, direction)| (entry.kind, direction, (entry.level, entry.number)))
+        })
+    }
+
     /// The C name of the type number `level`/`kind` has in this layout's
     /// table of typed messages, such as `"IP_RECVTOS"`.
     ///
