@@ -293,3 +293,110 @@ proptest! {
         }
     }
 }
+
+/// The table of docs/typed.md, between its markers: each kind on each
+/// system in each direction, from the layouts' numbers and the model's
+/// rules. `UPDATE_GOLDENS=1 cargo test --test typed` rewrites it.
+#[test]
+fn the_docs_table_is_the_model_s() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/typed.md");
+    let page = std::fs::read_to_string(&path).unwrap_or_default();
+    let (start, end) = ("<!-- table: tests/typed.rs -->\n", "<!-- end of table -->");
+    let table = docs_table();
+    let current = page
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(table, _)| table);
+    if current != Some(table.as_str()) {
+        if std::env::var_os("UPDATE_GOLDENS").is_some() {
+            let (before, rest) = page
+                .split_once(start)
+                .expect("docs/typed.md has the start marker");
+            let (_, after) = rest
+                .split_once(end)
+                .expect("docs/typed.md has the end marker");
+            std::fs::write(&path, format!("{before}{start}{table}{end}{after}")).unwrap();
+        } else {
+            panic!(
+                "docs/typed.md's table is not the model's; UPDATE_GOLDENS=1 rewrites it:\n{table}"
+            );
+        }
+    }
+}
+
+fn docs_table() -> String {
+    use sockcmsg::model::CType::*;
+    let systems = [
+        ("Linux", Layout::LINUX_64, Some(Layout::LINUX_32)),
+        ("FreeBSD", Layout::FREEBSD_64, None),
+        ("macOS", Layout::MACOS, None),
+    ];
+    let mut out = String::from(
+        "| kind | system | direction | level | type | C type | bytes | source |\n\
+         |---|---|---|---|---|---|--:|---|\n",
+    );
+    for kind in typed_kinds() {
+        for (system, layout, narrow) in systems {
+            for direction in DIRECTIONS {
+                let model = Model::new(layout);
+                let (Some(rule), Some((level, number))) = (
+                    model.typed_rule(kind, direction),
+                    layout.typed_number(kind, direction),
+                ) else {
+                    continue;
+                };
+                let level_name = match level {
+                    0 => "IPPROTO_IP",
+                    17 => "IPPROTO_UDP",
+                    41 => "IPPROTO_IPV6",
+                    _ => "SOL_SOCKET",
+                };
+                let ctype = match (rule.ctype, kind) {
+                    (UChar, _) => "unsigned char",
+                    (Int, _) => "int",
+                    (U16, _) => "__u16",
+                    (U32, _) => "__u32",
+                    (InAddr, _) => "struct in_addr",
+                    (InPktinfo, _) => "struct in_pktinfo",
+                    (In6Pktinfo, _) => "struct in6_pktinfo",
+                    (SockaddrIn, _) => "struct sockaddr_in",
+                    (SockaddrIn6, _) => "struct sockaddr_in6",
+                    (ExtendedErrIn, _) => "struct sock_extended_err, struct sockaddr_in",
+                    (ExtendedErrIn6, _) => "struct sock_extended_err, struct sockaddr_in6",
+                    (Longs2(_), TypedKind::Timestamp(TimeForm::Old)) => {
+                        "struct __kernel_old_timeval"
+                    }
+                    (Longs2(_), TypedKind::Timestamp(_)) => "struct __kernel_sock_timeval",
+                    (Longs2(_), TypedKind::TimestampNs(TimeForm::Old)) => {
+                        "struct __kernel_old_timespec"
+                    }
+                    (Longs2(_), _) => "struct __kernel_timespec",
+                    (Longs6(_), TypedKind::Timestamping(TimeForm::Old)) => {
+                        "struct scm_timestamping"
+                    }
+                    (Longs6(_), _) => "struct scm_timestamping64",
+                };
+                let size = rule.ctype.size();
+                let bytes = match narrow
+                    .and_then(|narrow| Model::new(narrow).typed_type(kind, direction))
+                {
+                    Some(other) if other.size() != size => {
+                        format!("{size} ({} on 32-bit)", other.size())
+                    }
+                    _ => size.to_string(),
+                };
+                let name = layout.typed_name(kind, direction).unwrap();
+                let direction = match direction {
+                    Direction::Receive => "receive",
+                    Direction::Send => "send",
+                };
+                out.push_str(&format!(
+                    "| `{kind:?}` | {system} | {direction} | `{level_name}` ({level}) | `{name}` ({number}) \
+                     | `{ctype}` | {bytes} | `{}` |\n",
+                    rule.source
+                ));
+            }
+        }
+    }
+    out
+}

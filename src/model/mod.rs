@@ -63,7 +63,7 @@ use crate::Layout;
 pub use receive::KernelReceive;
 pub use rejection::Rejection;
 pub use send::UdpFamily;
-pub use typed::{typed_kinds, CType, TypedBytes};
+pub use typed::{typed_kinds, CType, TypedBytes, TypedRule};
 
 /// The bytes of one fd in an `SCM_RIGHTS` message's data.
 pub const FD_LEN: usize = 4;

@@ -109,10 +109,21 @@ pub struct TypedBytes {
 const AF_INET: u128 = 2;
 const AF_INET6: u128 = 10;
 
+/// The rule of one kind of typed message on one system, in one
+/// direction: its payload's C type, and where the system's source says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TypedRule {
+    /// The payload's C type.
+    pub ctype: CType,
+    /// The function that writes it (receive) or reads it (send): Linux
+    /// 6.12, XNU 11417.101.15, FreeBSD 13.
+    pub source: &'static str,
+}
+
 impl Model {
-    /// The C type of `kind`'s payload on the layout's system in
-    /// `direction`, or `None` where the system has no such message.
-    pub fn typed_type(&self, kind: TypedKind, direction: Direction) -> Option<CType> {
+    /// The rule of `kind`'s payload on the layout's system in `direction`,
+    /// or `None` where the system has no such message.
+    pub fn typed_rule(&self, kind: TypedKind, direction: Direction) -> Option<TypedRule> {
         use CType::*;
         use Direction::{Receive, Send};
         use TypedKind::*;
@@ -121,51 +132,122 @@ impl Model {
             TimeForm::Old => self.header_len() as u8 - 8,
             TimeForm::New => 8,
         };
-        match (self.layout().system(), kind, direction) {
-            // ip_sockglue.c: ip_cmsg_recv_tos puts 1 byte; ip_cmsg_send
-            // reads an int or (since e895cdce) a byte: the int is the one
-            // every kernel from 3.13 takes.
-            (System::Linux, Tos, Receive) => Some(UChar),
-            (System::Linux, Tos, Send) => Some(Int),
-            // ip_cmsg_recv_ttl puts an int; ip_cmsg_send wants exactly one.
-            (System::Linux, Ttl, _) => Some(Int),
-            (System::Linux, PacketInfo, _) => Some(InPktinfo),
-            (System::Linux, RecvErr, Receive) => Some(ExtendedErrIn),
-            (System::Linux, OrigDstAddr, Receive) => Some(SockaddrIn),
-            // datagram.c: ip6_datagram_recv_common_ctl and
-            // ip6_datagram_send_ctl.
-            (System::Linux, TrafficClass | HopLimit, _) => Some(Int),
-            (System::Linux, PacketInfoV6, _) => Some(In6Pktinfo),
-            (System::Linux, RecvErrV6, Receive) => Some(ExtendedErrIn6),
-            (System::Linux, OrigDstAddrV6, Receive) => Some(SockaddrIn6),
-            // udp.c: __udp_cmsg_send reads a __u16; udp_cmsg_recv puts the
-            // int gso_size.
-            (System::Linux, UdpSegment, Send) => Some(U16),
-            (System::Linux, UdpGro, Receive) => Some(Int),
-            // socket.c: __sock_recv_timestamp and the overflow count.
-            (System::Linux, Timestamp(form) | TimestampNs(form), Receive) => {
-                Some(Longs2(long(form)))
+        let (ctype, source) = match (self.layout().system(), kind, direction) {
+            (System::Linux, Tos, Receive) => (UChar, "net/ipv4/ip_sockglue.c:69 ip_cmsg_recv_tos"),
+            // Also a byte since e895cdce (2020); an int from 3.13 on.
+            (System::Linux, Tos, Send) => (Int, "net/ipv4/ip_sockglue.c:308 ip_cmsg_send"),
+            (System::Linux, Ttl, Receive) => (Int, "net/ipv4/ip_sockglue.c:63 ip_cmsg_recv_ttl"),
+            (System::Linux, Ttl, Send) => (Int, "net/ipv4/ip_sockglue.c:300 ip_cmsg_send"),
+            (System::Linux, PacketInfo, Receive) => {
+                (InPktinfo, "net/ipv4/ip_sockglue.c:54 ip_cmsg_recv_pktinfo")
             }
-            (System::Linux, Timestamping(form), Receive) => Some(Longs6(long(form))),
-            (System::Linux, RxqOverflow, Receive) => Some(U32),
-            // FreeBSD: ip_savecontrol puts a u_char TOS (IP_RECVTOS) and TTL
-            // (IP_RECVTTL) and an in_addr (IP_RECVDSTADDR); udp_output takes
-            // exactly a u_char IP_TOS and an in_addr IP_SENDSRCADDR.
-            (System::FreeBsd, Tos, _) => Some(UChar),
-            (System::FreeBsd, Ttl, Receive) => Some(UChar),
-            (System::FreeBsd, DestinationAddr, _) => Some(InAddr),
-            // macOS: one byte each on receive; so_tos_from_control reads an
-            // int IP_TOS only; the destination is received only.
-            (System::MacOs, Tos, Receive) => Some(UChar),
-            (System::MacOs, Tos, Send) => Some(Int),
-            (System::MacOs, Ttl, Receive) => Some(UChar),
-            (System::MacOs, DestinationAddr, Receive) => Some(InAddr),
-            (System::MacOs, PacketInfo, _) => Some(InPktinfo),
-            // Both: RFC 3542's int and in6_pktinfo (ip6_setpktopt).
-            (System::FreeBsd | System::MacOs, TrafficClass | HopLimit, _) => Some(Int),
-            (System::FreeBsd | System::MacOs, PacketInfoV6, _) => Some(In6Pktinfo),
-            _ => None,
-        }
+            (System::Linux, PacketInfo, Send) => {
+                (InPktinfo, "net/ipv4/ip_sockglue.c:289 ip_cmsg_send")
+            }
+            (System::Linux, RecvErr, Receive) => {
+                (ExtendedErrIn, "net/ipv4/ip_sockglue.c:523 ip_recv_error")
+            }
+            (System::Linux, OrigDstAddr, Receive) => (
+                SockaddrIn,
+                "net/ipv4/ip_sockglue.c:147 ip_cmsg_recv_dstaddr",
+            ),
+            (System::Linux, TrafficClass, Receive) => (
+                Int,
+                "net/ipv6/datagram.c:648 ip6_datagram_recv_specific_ctl",
+            ),
+            (System::Linux, TrafficClass, Send) => {
+                (Int, "net/ipv6/datagram.c:1052 ip6_datagram_send_ctl")
+            }
+            (System::Linux, HopLimit, Receive) => (
+                Int,
+                "net/ipv6/datagram.c:643 ip6_datagram_recv_specific_ctl",
+            ),
+            (System::Linux, HopLimit, Send) => {
+                (Int, "net/ipv6/datagram.c:1037 ip6_datagram_send_ctl")
+            }
+            (System::Linux, PacketInfoV6, Receive) => (
+                In6Pktinfo,
+                "net/ipv6/datagram.c:599 ip6_datagram_recv_common_ctl",
+            ),
+            (System::Linux, PacketInfoV6, Send) => {
+                (In6Pktinfo, "net/ipv6/datagram.c:833 ip6_datagram_send_ctl")
+            }
+            (System::Linux, RecvErrV6, Receive) => {
+                (ExtendedErrIn6, "net/ipv6/datagram.c:458 ipv6_recv_error")
+            }
+            (System::Linux, OrigDstAddrV6, Receive) => (
+                SockaddrIn6,
+                "net/ipv6/datagram.c:765 ip6_datagram_recv_specific_ctl",
+            ),
+            (System::Linux, UdpSegment, Send) => (U16, "net/ipv4/udp.c:1087 __udp_cmsg_send"),
+            (System::Linux, UdpGro, Receive) => (Int, "include/linux/udp.h:142 udp_cmsg_recv"),
+            (System::Linux, Timestamp(form), Receive) => {
+                (Longs2(long(form)), "net/socket.c:898 __sock_recv_timestamp")
+            }
+            (System::Linux, TimestampNs(form), Receive) => {
+                (Longs2(long(form)), "net/socket.c:913 __sock_recv_timestamp")
+            }
+            (System::Linux, Timestamping(form), Receive) => {
+                (Longs6(long(form)), "net/socket.c:962 __sock_recv_timestamp")
+            }
+            (System::Linux, RxqOverflow, Receive) => (U32, "net/socket.c:994 sock_recv_drops"),
+            (System::FreeBsd, Tos, Receive) => (UChar, "sys/netinet/ip_input.c ip_savecontrol"),
+            (System::FreeBsd, Tos, Send) => (UChar, "sys/netinet/udp_usrreq.c udp_output"),
+            (System::FreeBsd, Ttl, Receive) => (UChar, "sys/netinet/ip_input.c ip_savecontrol"),
+            (System::FreeBsd, DestinationAddr, Receive) => {
+                (InAddr, "sys/netinet/ip_input.c ip_savecontrol")
+            }
+            (System::FreeBsd, DestinationAddr, Send) => {
+                (InAddr, "sys/netinet/udp_usrreq.c udp_output")
+            }
+            (System::MacOs, Tos, Receive) => (UChar, "bsd/netinet/ip_input.c:3944 ip_savecontrol"),
+            // Other widths are ignored, not refused.
+            (System::MacOs, Tos, Send) => (Int, "bsd/netinet/in_tclass.c:1075 so_tos_from_control"),
+            (System::MacOs, Ttl, Receive) => (UChar, "bsd/netinet/ip_input.c:3923 ip_savecontrol"),
+            (System::MacOs, DestinationAddr, Receive) => {
+                (InAddr, "bsd/netinet/ip_input.c:3845 ip_savecontrol")
+            }
+            (System::MacOs, PacketInfo, Receive) => {
+                (InPktinfo, "bsd/netinet/ip_input.c:3930 ip_savecontrol")
+            }
+            (System::MacOs, PacketInfo, Send) => {
+                (InPktinfo, "bsd/netinet/udp_usrreq.c:1500 udp_output")
+            }
+            (System::MacOs, TrafficClass, Receive) => {
+                (Int, "bsd/netinet6/ip6_input.c:1956 ip6_savecontrol")
+            }
+            (System::MacOs, HopLimit, Receive) => {
+                (Int, "bsd/netinet6/ip6_input.c:1919 ip6_savecontrol")
+            }
+            (System::MacOs, PacketInfoV6, Receive) => {
+                (In6Pktinfo, "bsd/netinet6/ip6_input.c:1878 ip6_savecontrol")
+            }
+            (System::MacOs, TrafficClass, Send) => {
+                (Int, "bsd/netinet6/ip6_output.c:3876 ip6_setpktopt")
+            }
+            (System::MacOs, HopLimit, Send) => {
+                (Int, "bsd/netinet6/ip6_output.c:3853 ip6_setpktopt")
+            }
+            (System::MacOs, PacketInfoV6, Send) => {
+                (In6Pktinfo, "bsd/netinet6/ip6_output.c:3786 ip6_setpktopt")
+            }
+            // RFC 3542's int and in6_pktinfo, which FreeBSD's KAME stack
+            // checks on send; its receive side is taken to match (unread).
+            (System::FreeBsd, TrafficClass | HopLimit, _) => {
+                (Int, "sys/netinet6/ip6_output.c ip6_setpktopt")
+            }
+            (System::FreeBsd, PacketInfoV6, _) => {
+                (In6Pktinfo, "sys/netinet6/ip6_output.c ip6_setpktopt")
+            }
+            _ => return None,
+        };
+        Some(TypedRule { ctype, source })
+    }
+
+    /// The C type of `kind`'s payload in `direction`: its
+    /// [`typed_rule`](Self::typed_rule)'s.
+    pub fn typed_type(&self, kind: TypedKind, direction: Direction) -> Option<CType> {
+        self.typed_rule(kind, direction).map(|rule| rule.ctype)
     }
 
     /// The typed message a payload of level `level` and type `kind`

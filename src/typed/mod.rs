@@ -424,18 +424,18 @@ impl Layout {
         })
     }
 
-    /// The C name of the type number `level`/`kind` has in this layout's
-    /// table of typed messages, such as `"IP_RECVTOS"`.
+    /// The C name of the type that messages of `kind` have on this
+    /// layout's system in `direction`, such as `"IP_RECVTOS"`.
     ///
     /// ```
-    /// assert_eq!(sockcmsg::Layout::MACOS.typed_name(0, 27), Some("IP_RECVTOS"));
-    /// assert_eq!(sockcmsg::Layout::LINUX_64.typed_name(0, 27), None);
+    /// use sockcmsg::typed::{Direction, TypedKind};
+    /// use sockcmsg::Layout;
+    /// assert_eq!(Layout::MACOS.typed_name(TypedKind::Tos, Direction::Receive), Some("IP_RECVTOS"));
+    /// assert_eq!(Layout::MACOS.typed_name(TypedKind::Tos, Direction::Send), Some("IP_TOS"));
+    /// assert_eq!(Layout::LINUX_64.typed_name(TypedKind::Tos, Direction::Receive), Some("IP_TOS"));
     /// ```
-    pub fn typed_name(&self, level: i32, kind: i32) -> Option<&'static str> {
-        self.typed_table()
-            .iter()
-            .find(|entry| entry.level == level && entry.number == kind)
-            .map(|entry| entry.name)
+    pub fn typed_name(&self, kind: TypedKind, direction: Direction) -> Option<&'static str> {
+        self.typed_entry(kind, direction).map(|entry| entry.name)
     }
 
     /// The bytes a `long` takes on this layout's system (the `_OLD`
