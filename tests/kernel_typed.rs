@@ -15,8 +15,10 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use sockcmsg::model::{typed_kinds, Model, UdpFamily};
-use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SockAddr};
-use sockcmsg::typed::{Direction, TimeForm, TypedKind, TypedMessage};
+use sockcmsg::socket::{
+    self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SockAddr, SocketOption,
+};
+use sockcmsg::typed::{Direction, TimeForm, TypedKind, TypedMessage, TypedPayload};
 use sockcmsg::Layout;
 
 /// Sets an `int` (or `u32` flags) socket option.
@@ -74,20 +76,13 @@ fn pair(v6: bool) -> Option<(UdpSocket, UdpSocket)> {
     Some((bound(ip)?, bound(ip)?))
 }
 
-/// Sends `data` to `to` with `msgs` typed for sending.
+/// Sends `data` to `to` with `msgs` typed for sending (`SendMessage::Typed`).
 fn send_typed(from: &UdpSocket, to: &UdpSocket, data: &[u8], msgs: &[TypedMessage]) {
-    let payloads: Vec<_> = msgs
+    let payloads: Vec<TypedPayload> = msgs
         .iter()
-        .map(|msg| Layout::HOST.typed_payload(msg, Direction::Send).unwrap())
+        .map(|msg| TypedPayload::to_send(msg).unwrap())
         .collect();
-    let msgs: Vec<_> = payloads
-        .iter()
-        .map(|p| SendMessage::Other {
-            level: p.level(),
-            kind: p.kind(),
-            data: p.data(),
-        })
-        .collect();
+    let msgs: Vec<SendMessage<'_>> = payloads.iter().map(SendMessage::Typed).collect();
     let address = SockAddr::from(to.local_addr().unwrap());
     let options = SendOptions::default().to(&address);
     let sent = socket::send_with(from.as_fd(), &[IoSlice::new(data)], &msgs, options).unwrap();
@@ -119,18 +114,26 @@ fn typed_messages(control: &[u8]) -> Vec<TypedMessage> {
     out
 }
 
-/// Receives one datagram: its length and typed messages.
-fn receive(sock: &UdpSocket, flags: i32) -> io::Result<(usize, Vec<TypedMessage>)> {
+/// Receives one datagram into a control buffer of `ControlBuffer::for_typed(kinds)`,
+/// which must hold all the kernel writes: its length and typed messages,
+/// which `Received::typed` reads alike.
+fn receive(
+    sock: &UdpSocket,
+    flags: i32,
+    kinds: &[TypedKind],
+) -> io::Result<(usize, Vec<TypedMessage>)> {
     let mut data = [0; 4096];
     let options = RecvOptions::default().flags(flags);
-    let received = socket::recv_with(
-        sock.as_fd(),
-        &mut data,
-        ControlBuffer::with_len(1024),
-        options,
-    )?;
-    assert!(!received.control_truncated);
-    Ok((received.bytes, typed_messages(received.control())))
+    let control = ControlBuffer::for_typed(kinds);
+    let received = socket::recv_with(sock.as_fd(), &mut data, control, options)?;
+    assert!(
+        !received.control_truncated,
+        "for_typed({kinds:?}) is too small"
+    );
+    let msgs = typed_messages(received.control());
+    let typed: Vec<TypedMessage> = received.typed().collect::<Result<_, _>>().unwrap();
+    assert_eq!(typed, msgs);
+    Ok((received.bytes, msgs))
 }
 
 fn find<T>(msgs: &[TypedMessage], pick: impl Fn(&TypedMessage) -> Option<T>) -> T {
@@ -143,12 +146,12 @@ fn find<T>(msgs: &[TypedMessage], pick: impl Fn(&TypedMessage) -> Option<T>) -> 
 fn ipv4_tos_ttl_packet_info_and_destination() {
     let (tx, rx) = pair(false).unwrap();
     for option in [
-        libc::IP_RECVTOS,
-        libc::IP_RECVTTL,
-        libc::IP_PKTINFO,
-        libc::IP_RECVORIGDSTADDR,
+        SocketOption::IpReceiveTos,
+        SocketOption::IpReceiveTtl,
+        SocketOption::IpPacketInfo,
+        SocketOption::IpReceiveOrigDstAddr,
     ] {
-        set(&rx, libc::IPPROTO_IP, option, 1);
+        socket::set_option(rx.as_fd(), option, true).unwrap();
     }
     // ECT(0), sent as the typed IP_TOS of the host, and a TTL.
     send_typed(
@@ -157,7 +160,13 @@ fn ipv4_tos_ttl_packet_info_and_destination() {
         b"ecn",
         &[TypedMessage::Tos(0b10), TypedMessage::Ttl(17)],
     );
-    let (len, msgs) = receive(&rx, 0).unwrap();
+    let kinds = [
+        TypedKind::Tos,
+        TypedKind::Ttl,
+        TypedKind::PacketInfo,
+        TypedKind::OrigDstAddr,
+    ];
+    let (len, msgs) = receive(&rx, 0, &kinds).unwrap();
     assert_eq!((len, msgs.len()), (3, 4), "{msgs:?}");
     assert_eq!(
         find(&msgs, |m| match m {
@@ -192,16 +201,22 @@ fn ipv4_tos_ttl_packet_info_and_destination() {
 fn ipv6_traffic_class_hop_limit_packet_info_and_destination() {
     let Some((tx, rx)) = pair(true) else { return };
     for option in [
-        libc::IPV6_RECVTCLASS,
-        libc::IPV6_RECVHOPLIMIT,
-        libc::IPV6_RECVPKTINFO,
-        libc::IPV6_RECVORIGDSTADDR,
+        SocketOption::Ipv6ReceiveTrafficClass,
+        SocketOption::Ipv6ReceiveHopLimit,
+        SocketOption::Ipv6ReceivePacketInfo,
+        SocketOption::Ipv6ReceiveOrigDstAddr,
     ] {
-        set(&rx, libc::IPPROTO_IPV6, option, 1);
+        socket::set_option(rx.as_fd(), option, true).unwrap();
     }
     let sent = [TypedMessage::TrafficClass(0b01), TypedMessage::HopLimit(9)];
     send_typed(&tx, &rx, b"ecn6", &sent);
-    let (len, msgs) = receive(&rx, 0).unwrap();
+    let kinds = [
+        TypedKind::TrafficClass,
+        TypedKind::HopLimit,
+        TypedKind::PacketInfoV6,
+        TypedKind::OrigDstAddrV6,
+    ];
+    let (len, msgs) = receive(&rx, 0, &kinds).unwrap();
     assert_eq!((len, msgs.len()), (4, 4), "{msgs:?}");
     assert!(msgs.contains(&TypedMessage::TrafficClass(0b01)), "{msgs:?}");
     assert!(msgs.contains(&TypedMessage::HopLimit(9)), "{msgs:?}");
@@ -234,8 +249,16 @@ fn timestamps_in_both_forms() {
             } else {
                 1
             };
-            set(&rx, libc::SOL_SOCKET, timestamp_option(kind), value);
-            let msgs = first_stamped(&tx, &rx);
+            match kind {
+                TypedKind::Timestamp(TimeForm::New) => {
+                    socket::set_option(rx.as_fd(), SocketOption::TimestampNew, true).unwrap()
+                }
+                TypedKind::TimestampNs(TimeForm::New) => {
+                    socket::set_option(rx.as_fd(), SocketOption::TimestampNsNew, true).unwrap()
+                }
+                _ => set(&rx, libc::SOL_SOCKET, timestamp_option(kind), value),
+            }
+            let msgs = first_stamped(&tx, &rx, kind);
             assert_eq!(msgs.len(), 1, "{kind:?}: {msgs:?}");
             assert_eq!(msgs[0].kind(), kind);
             let now = std::time::SystemTime::now()
@@ -260,11 +283,11 @@ fn timestamps_in_both_forms() {
 /// receive timestamps on for the whole stack from a work queue, after the
 /// option is set: `SO_TIMESTAMPING` stamps nothing until then (the other
 /// two stamp at `recvmsg` instead).
-fn first_stamped(tx: &UdpSocket, rx: &UdpSocket) -> Vec<TypedMessage> {
+fn first_stamped(tx: &UdpSocket, rx: &UdpSocket, kind: TypedKind) -> Vec<TypedMessage> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         send_typed(tx, rx, b"t", &[]);
-        let (_, msgs) = receive(rx, 0).unwrap();
+        let (_, msgs) = receive(rx, 0, &[kind]).unwrap();
         if !msgs.is_empty() || Instant::now() > deadline {
             return msgs;
         }
@@ -278,9 +301,9 @@ fn first_stamped(tx: &UdpSocket, rx: &UdpSocket) -> Vec<TypedMessage> {
 #[test]
 fn udp_segment_sent_arrives_as_gro() {
     let (tx, rx) = pair(false).unwrap();
-    set(&rx, libc::SOL_UDP, libc::UDP_GRO, 1);
+    socket::set_option(rx.as_fd(), SocketOption::UdpGro, true).unwrap();
     send_typed(&tx, &rx, &[7; 3000], &[TypedMessage::UdpSegment(1000)]);
-    let (len, msgs) = receive(&rx, 0).unwrap();
+    let (len, msgs) = receive(&rx, 0, &[TypedKind::UdpGro]).unwrap();
     assert_eq!((len, msgs), (3000, vec![TypedMessage::UdpGro(1000)]));
 }
 
@@ -289,14 +312,15 @@ fn udp_segment_sent_arrives_as_gro() {
 #[test]
 fn receive_queue_overflow_counts_drops() {
     let (tx, rx) = pair(false).unwrap();
-    set(&rx, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, 1);
+    socket::set_option(rx.as_fd(), SocketOption::ReceiveQueueOverflow, true).unwrap();
     set(&rx, libc::SOL_SOCKET, libc::SO_RCVBUF, 1);
     rx.set_nonblocking(true).unwrap();
     for _ in 0..64 {
         send_typed(&tx, &rx, &[0; 1000], &[]);
     }
     let mut queued = 0;
-    while let Ok((_, msgs)) = receive(&rx, 0) {
+    let overflow = [TypedKind::RxqOverflow];
+    while let Ok((_, msgs)) = receive(&rx, 0, &overflow) {
         assert_eq!(
             msgs,
             [],
@@ -306,7 +330,7 @@ fn receive_queue_overflow_counts_drops() {
     }
     assert!((1..64).contains(&queued), "{queued} of 64 queued");
     send_typed(&tx, &rx, b"after", &[]);
-    let (_, msgs) = receive(&rx, 0).unwrap();
+    let (_, msgs) = receive(&rx, 0, &overflow).unwrap();
     let dropped = 64 - queued;
     assert_eq!(msgs, [TypedMessage::RxqOverflow(dropped)]);
 }
@@ -321,19 +345,19 @@ fn icmp_errors_arrive_on_the_error_queue() {
         let Some((tx, closed)) = pair(v6) else {
             continue;
         };
-        let (level, option) = if v6 {
-            (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+        let (option, kind) = if v6 {
+            (SocketOption::Ipv6ReceiveErrors, TypedKind::RecvErrV6)
         } else {
-            (libc::IPPROTO_IP, libc::IP_RECVERR)
+            (SocketOption::IpReceiveErrors, TypedKind::RecvErr)
         };
-        set(&tx, level, option, 1);
+        socket::set_option(tx.as_fd(), option, true).unwrap();
         let to = closed.local_addr().unwrap();
         let elsewhere = SocketAddr::new(to.ip(), 9);
         closed.connect(elsewhere).unwrap();
         tx.send_to(b"x", to).unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         let msgs = loop {
-            match receive(&tx, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) {
+            match receive(&tx, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT, &[kind]) {
                 Ok((_, msgs)) => break msgs,
                 Err(err)
                     if err.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline =>

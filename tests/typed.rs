@@ -33,6 +33,31 @@ fn the_codec_and_the_model_type_the_same_messages() {
     }
 }
 
+/// A buffer for typed kinds holds one message of each as the model sizes
+/// the kernel's: `cmsg_space` of the receive type's size.
+#[test]
+fn typed_space_is_the_model_s() {
+    for layout in Layout::ALL {
+        let model = Model::new(layout);
+        let space = |kind| {
+            model
+                .typed_type(kind, Direction::Receive)
+                .map_or(0, |ctype| model.cmsg_space(ctype.size()))
+        };
+        let mut total = 0;
+        for kind in typed_kinds() {
+            assert_eq!(layout.typed_space(&[kind]) as u128, space(kind), "{kind:?}");
+            total += space(kind);
+        }
+        assert_eq!(
+            layout.typed_space(&typed_kinds()) as u128,
+            total,
+            "{}",
+            layout.name()
+        );
+    }
+}
+
 /// The numbers of the Linux layouts are the C headers' as the `libc`
 /// crate has them, and the C types' sizes are libc's.
 #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]

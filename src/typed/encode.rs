@@ -22,6 +22,22 @@ pub struct TypedPayload {
 }
 
 impl TypedPayload {
+    /// `msg` as this platform's kernel reads it on send:
+    /// [`Layout::HOST`]'s [`typed_payload`](Layout::typed_payload) for
+    /// [`Direction::Send`].
+    ///
+    /// ```
+    /// use sockcmsg::typed::{TypedMessage, TypedPayload};
+    /// # #[cfg(target_os = "linux")] {
+    /// let gso = TypedPayload::to_send(&TypedMessage::UdpSegment(1200))?;
+    /// assert_eq!((gso.level(), gso.kind()), (libc::SOL_UDP, libc::UDP_SEGMENT));
+    /// # }
+    /// # Ok::<(), sockcmsg::Error>(())
+    /// ```
+    pub fn to_send(msg: &TypedMessage) -> Result<TypedPayload, Error> {
+        Layout::HOST.typed_payload(msg, Direction::Send)
+    }
+
     /// `cmsg_level`.
     pub fn level(&self) -> i32 {
         self.level

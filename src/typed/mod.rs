@@ -438,6 +438,29 @@ impl Layout {
         self.typed_entry(kind, direction).map(|entry| entry.name)
     }
 
+    /// The bytes a control buffer needs to receive one message of each of
+    /// `kinds` as this layout's system writes them: the sum of their
+    /// `cmsg_space`s. A kind the system does not write adds nothing.
+    ///
+    /// ```
+    /// use sockcmsg::typed::{TimeForm, TypedKind};
+    /// use sockcmsg::Layout;
+    ///
+    /// // GRO, ECN, the destination and a timestamp on 64-bit Linux.
+    /// let kinds = [TypedKind::UdpGro, TypedKind::Tos, TypedKind::PacketInfo, TypedKind::TimestampNs(TimeForm::New)];
+    /// assert_eq!(Layout::LINUX_64.typed_space(&kinds), 24 + 24 + 32 + 32);
+    /// // macOS has no GRO.
+    /// assert_eq!(Layout::MACOS.typed_space(&[TypedKind::UdpGro]), 0);
+    /// ```
+    pub fn typed_space(&self, kinds: &[TypedKind]) -> usize {
+        kinds
+            .iter()
+            .filter_map(|&kind| self.typed_entry(kind, Direction::Receive))
+            .fold(0, |total, entry| {
+                total.saturating_add(self.cmsg_space(entry.width(*self)))
+            })
+    }
+
     /// The bytes a `long` takes on this layout's system (the `_OLD`
     /// timestamps' fields): Linux's header is a `size_t`, as wide as a
     /// `long`, and two `int`s.

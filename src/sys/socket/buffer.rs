@@ -4,6 +4,9 @@
 
 use std::mem::MaybeUninit;
 
+use crate::typed::TypedKind;
+use crate::Layout;
+
 /// The most descriptors one `recvmsg` can install: the kernel's
 /// `SCM_MAX_FD` (`include/net/scm.h`). A send of more is `EINVAL`, and a
 /// receive stops at the message that carried them.
@@ -63,6 +66,20 @@ impl ControlBuffer {
     /// ```
     pub fn for_fds(fds: usize) -> Self {
         Self::with_len(rights_space(fds))
+    }
+
+    /// Room for one message of each of `kinds` as this system's kernel
+    /// writes them ([`Layout::typed_space`](crate::Layout::typed_space)):
+    /// what the socket options of a UDP receiver bring with each datagram.
+    ///
+    /// ```
+    /// use sockcmsg::socket::ControlBuffer;
+    /// use sockcmsg::typed::{TimeForm, TypedKind};
+    /// # #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    /// assert_eq!(ControlBuffer::for_typed(&[TypedKind::UdpGro, TypedKind::Tos]).len(), 48);
+    /// ```
+    pub fn for_typed(kinds: &[TypedKind]) -> Self {
+        Self::with_len(Layout::HOST.typed_space(kinds))
     }
 
     /// Room for the `SCM_CREDENTIALS` message that `SO_PASSCRED` adds and

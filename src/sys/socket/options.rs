@@ -15,7 +15,9 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use super::socklen;
 #[cfg(any(target_os = "linux", target_os = "android"))]
-use crate::Ucred;
+use crate::typed::{Direction, TimeForm, TypedKind};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::{Layout, Ucred};
 
 /// The newest `SOL_SOCKET` options' numbers, from
 /// `include/uapi/asm-generic/socket.h`, which x86, Arm and RISC-V use (the
@@ -44,6 +46,14 @@ const GENERIC: Option<(libc::c_int, libc::c_int, libc::c_int)> = Some((76, 77, 8
 ))]
 const GENERIC: Option<(libc::c_int, libc::c_int, libc::c_int)> = None;
 
+/// `SOL_SOCKET` and the number of a `_NEW` timestamp option: its message's
+/// type.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn new_timestamp(kind: TypedKind) -> Option<(libc::c_int, libc::c_int)> {
+    let (_, number) = Layout::HOST.typed_number(kind, Direction::Receive)?;
+    Some((libc::SOL_SOCKET, number))
+}
+
 /// An option this system does not have, or whose number this
 /// architecture's build does not know.
 fn unknown_here() -> io::Error {
@@ -56,9 +66,13 @@ fn unknown_here() -> io::Error {
 
 /// A socket option that makes the kernel attach a control message to what
 /// this socket receives, or allows it to. Each is on or off; the C name is
-/// its doc alias. They are Linux's; on macOS and the BSDs only `Timestamp`
-/// and `Ipv6ReceivePacketInfo` are set here, and the others are
-/// `Unsupported`.
+/// its doc alias. [`sockcmsg::typed`](crate::typed) decodes the IP, UDP
+/// and timestamp messages they bring. They are Linux's, but for
+/// `IpReceiveDstAddr`; macOS and FreeBSD set `Timestamp`, the IPv6 ones
+/// but the original destination, `IpReceiveTos`, `IpReceiveTtl` and
+/// `IpReceiveDstAddr` (macOS `IpPacketInfo` too), NetBSD `Timestamp`,
+/// `Ipv6ReceivePacketInfo`, `Ipv6ReceiveTrafficClass` and
+/// `IpReceiveDstAddr`; the others are `Unsupported` there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SocketOption {
@@ -106,6 +120,37 @@ pub enum SocketOption {
     /// `UDP_GRO` message giving the segment size.
     #[doc(alias = "UDP_GRO")]
     UdpGro,
+    /// `IP_RECVTTL` (IPv4): the packet's TTL, as `IP_TTL` on Linux and
+    /// `IP_RECVTTL` elsewhere.
+    #[doc(alias = "IP_RECVTTL")]
+    IpReceiveTtl,
+    /// `IPV6_RECVTCLASS`: `IPV6_TCLASS`, the traffic class (ECN in its low
+    /// 2 bits).
+    #[doc(alias = "IPV6_RECVTCLASS")]
+    Ipv6ReceiveTrafficClass,
+    /// `IPV6_RECVHOPLIMIT`: `IPV6_HOPLIMIT`, the hop limit.
+    #[doc(alias = "IPV6_RECVHOPLIMIT")]
+    Ipv6ReceiveHopLimit,
+    /// `IP_RECVORIGDSTADDR` (Linux, IPv4): `IP_ORIGDSTADDR`, the
+    /// destination address and port the datagram was sent to.
+    #[doc(alias = "IP_RECVORIGDSTADDR")]
+    IpReceiveOrigDstAddr,
+    /// `IPV6_RECVORIGDSTADDR` (Linux): `IPV6_ORIGDSTADDR`.
+    #[doc(alias = "IPV6_RECVORIGDSTADDR")]
+    Ipv6ReceiveOrigDstAddr,
+    /// `IP_RECVDSTADDR` (macOS and the BSDs, IPv4): the destination
+    /// address as an `in_addr`.
+    #[doc(alias = "IP_RECVDSTADDR")]
+    IpReceiveDstAddr,
+    /// `SO_TIMESTAMP_NEW` (Linux 5.1): `SO_TIMESTAMP_NEW`, a `timeval` of
+    /// 64-bit fields on every system (`Timestamp` is the form of the C
+    /// library's `time_t`).
+    #[doc(alias = "SO_TIMESTAMP_NEW")]
+    TimestampNew,
+    /// `SO_TIMESTAMPNS_NEW` (Linux 5.1): `SO_TIMESTAMPNS_NEW`, a
+    /// `timespec` of 64-bit fields.
+    #[doc(alias = "SO_TIMESTAMPNS_NEW")]
+    TimestampNsNew,
 }
 
 impl SocketOption {
@@ -126,15 +171,37 @@ impl SocketOption {
             SocketOption::IpReceiveErrors => (libc::IPPROTO_IP, libc::IP_RECVERR),
             SocketOption::Ipv6ReceiveErrors => (libc::IPPROTO_IPV6, libc::IPV6_RECVERR),
             SocketOption::UdpGro => (libc::IPPROTO_UDP, libc::UDP_GRO),
+            SocketOption::IpReceiveTtl => (libc::IPPROTO_IP, libc::IP_RECVTTL),
+            SocketOption::Ipv6ReceiveTrafficClass => (libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
+            SocketOption::Ipv6ReceiveHopLimit => (libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT),
+            SocketOption::IpReceiveOrigDstAddr => (libc::IPPROTO_IP, libc::IP_RECVORIGDSTADDR),
+            SocketOption::Ipv6ReceiveOrigDstAddr => {
+                (libc::IPPROTO_IPV6, libc::IPV6_RECVORIGDSTADDR)
+            }
+            SocketOption::IpReceiveDstAddr => return None,
+            // The options' numbers are their messages' types, which the
+            // layout has (not every architecture's libc exports them).
+            SocketOption::TimestampNew => new_timestamp(TypedKind::Timestamp(TimeForm::New))?,
+            SocketOption::TimestampNsNew => new_timestamp(TypedKind::TimestampNs(TimeForm::New))?,
         })
     }
 
-    /// On macOS and the BSDs: the options they share with Linux here.
+    /// On macOS and the BSDs: the options they have here.
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     fn level_and_name(self) -> Option<(libc::c_int, libc::c_int)> {
         Some(match self {
             SocketOption::Timestamp => (libc::SOL_SOCKET, libc::SO_TIMESTAMP),
             SocketOption::Ipv6ReceivePacketInfo => (libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
+            SocketOption::Ipv6ReceiveTrafficClass => (libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
+            SocketOption::IpReceiveDstAddr => (libc::IPPROTO_IP, libc::IP_RECVDSTADDR),
+            #[cfg(any(target_os = "macos", target_os = "freebsd"))]
+            SocketOption::IpReceiveTos => (libc::IPPROTO_IP, libc::IP_RECVTOS),
+            #[cfg(any(target_os = "macos", target_os = "freebsd"))]
+            SocketOption::IpReceiveTtl => (libc::IPPROTO_IP, libc::IP_RECVTTL),
+            #[cfg(any(target_os = "macos", target_os = "freebsd"))]
+            SocketOption::Ipv6ReceiveHopLimit => (libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT),
+            #[cfg(target_os = "macos")]
+            SocketOption::IpPacketInfo => (libc::IPPROTO_IP, libc::IP_PKTINFO),
             _ => return None,
         })
     }
@@ -269,16 +336,25 @@ mod tests {
             | SocketOption::PassRights
             | SocketOption::Timestamp
             | SocketOption::TimestampNs
+            | SocketOption::TimestampNew
+            | SocketOption::TimestampNsNew
             | SocketOption::ReceiveQueueOverflow => {
                 super::super::socketpair(super::super::SocketKind::Datagram)
                     .unwrap()
                     .0
             }
             SocketOption::IpReceiveTos
+            | SocketOption::IpReceiveTtl
             | SocketOption::IpPacketInfo
             | SocketOption::IpReceiveErrors
+            | SocketOption::IpReceiveOrigDstAddr
+            | SocketOption::IpReceiveDstAddr
             | SocketOption::UdpGro => udp("127.0.0.1:0"),
-            SocketOption::Ipv6ReceivePacketInfo | SocketOption::Ipv6ReceiveErrors => udp("[::1]:0"),
+            SocketOption::Ipv6ReceivePacketInfo
+            | SocketOption::Ipv6ReceiveErrors
+            | SocketOption::Ipv6ReceiveTrafficClass
+            | SocketOption::Ipv6ReceiveHopLimit
+            | SocketOption::Ipv6ReceiveOrigDstAddr => udp("[::1]:0"),
         }
     }
 
@@ -298,7 +374,18 @@ mod tests {
             IpReceiveErrors,
             Ipv6ReceiveErrors,
             UdpGro,
+            IpReceiveTtl,
+            Ipv6ReceiveTrafficClass,
+            Ipv6ReceiveHopLimit,
+            IpReceiveOrigDstAddr,
+            Ipv6ReceiveOrigDstAddr,
+            TimestampNew,
+            TimestampNsNew,
         ];
+        // Linux has no IP_RECVDSTADDR.
+        let sock = socket_for(IpReceiveDstAddr);
+        let unsupported = set_option(sock.as_fd(), IpReceiveDstAddr, true).unwrap_err();
+        assert_eq!(unsupported.kind(), io::ErrorKind::Unsupported);
         for option in all {
             let sock = socket_for(option);
             for on in [true, false, true] {

@@ -6,6 +6,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use super::buffer::sealed::TOKEN;
 use super::{syscall, ControlStorage, SockAddr};
+use crate::typed::TypedMessage;
 use crate::{Error, Layout, Ucred};
 
 /// `SCM_PIDFD`: a pidfd of the sender, with `SO_PASSPIDFD` (Linux 6.5).
@@ -154,6 +155,35 @@ impl<C: ControlStorage> Received<C> {
     pub fn control(&self) -> &[u8] {
         self.control
             .written(self.control_start, self.control_len, TOKEN)
+    }
+
+    /// The typed IP, UDP and socket-level messages received
+    /// ([`sockcmsg::typed`](crate::typed)), in order; the others are
+    /// skipped. An item is an error only for a payload of a width this
+    /// system does not use, which its kernel does not write.
+    ///
+    /// ```
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsFd;
+    /// use sockcmsg::socket::{self, ControlBuffer, SocketOption};
+    /// use sockcmsg::typed::{TypedKind, TypedMessage};
+    /// # #[cfg(target_os = "linux")] {
+    /// let receiver = UdpSocket::bind("127.0.0.1:0")?;
+    /// socket::set_option(receiver.as_fd(), SocketOption::IpReceiveTtl, true)?;
+    /// UdpSocket::bind("127.0.0.1:0")?.send_to(b"x", receiver.local_addr()?)?;
+    /// let received = socket::recv(receiver.as_fd(), &mut [0; 1], ControlBuffer::for_typed(&[TypedKind::Ttl]))?;
+    /// assert!(matches!(received.typed().next(), Some(Ok(TypedMessage::Ttl(64)))));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn typed(&self) -> impl Iterator<Item = Result<TypedMessage, Error>> + '_ {
+        let layout = Layout::HOST;
+        layout
+            .messages(self.control())
+            .filter_map(move |msg| match msg {
+                Ok(msg) => layout.decode_typed(&msg).transpose(),
+                Err(err) => Some(Err(err)),
+            })
     }
 
     /// The control storage, to receive into again.

@@ -6,6 +6,7 @@ use std::io::{self, IoSlice};
 use std::os::fd::{BorrowedFd, RawFd};
 
 use super::{syscall, SockAddr};
+use crate::typed::TypedPayload;
 use crate::{ControlMessage, Layout, Ucred};
 
 /// A control message to send. Its descriptors are [`BorrowedFd`]s, so only
@@ -33,6 +34,9 @@ pub enum SendMessage<'a> {
     /// `SCM_CREDENTIALS`: credentials, which the kernel checks against the
     /// sender's rights.
     Credentials(Ucred),
+    /// A typed IP, UDP or socket-level message, written for sending on
+    /// this system ([`TypedPayload::to_send`]).
+    Typed(&'a TypedPayload),
     /// Any other message, by level, type and data. An `SCM_RIGHTS` message
     /// is refused here (`InvalidInput`): its numbers would not be borrowed.
     Other {
@@ -59,6 +63,7 @@ impl<'a> SendMessage<'a> {
                 })
             }
             SendMessage::Credentials(cred) => ControlMessage::Credentials(cred),
+            SendMessage::Typed(payload) => payload.control_message(),
             SendMessage::Other { level, kind, .. }
                 if level == layout.sol_socket() && kind == layout.scm_rights() =>
             {
