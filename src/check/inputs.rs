@@ -92,10 +92,10 @@ pub fn roundtrip_messages(bytes: &[u8]) -> Vec<OwnedControlMessage> {
 /// ```
 pub fn typed_messages(bytes: &[u8]) -> (Layout, Vec<OwnedControlMessage>) {
     let (layout, mut rest) = pick_layout(bytes);
-    let table = match layout.typed_table() {
-        [] => Layout::LINUX_64.typed_table(),
-        table => table,
-    };
+    let mut table: Vec<_> = layout.typed_table().entries().collect();
+    if table.is_empty() {
+        table = Layout::LINUX_64.typed_table().entries().collect();
+    }
     let mut msgs = Vec::new();
     while let [pick, len, after @ ..] = rest {
         let index = usize::from(*pick)

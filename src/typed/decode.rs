@@ -37,24 +37,27 @@ impl Layout {
     /// );
     /// # Ok::<(), sockcmsg::Error>(())
     /// ```
+    #[inline]
     pub fn decode_typed(
         &self,
         msg: &SocketControlMessage<'_>,
     ) -> Result<Option<TypedMessage>, Error> {
         let (level, kind, data) = (msg.header.level, msg.header.kind, msg.data);
         let mut entries = self
-            .typed_table()
+            .typed_level(level)
             .iter()
-            .filter(|entry| entry.level == level && entry.number == kind);
+            .skip_while(|entry| entry.number != kind);
         let Some(first) = entries.next() else {
             return Ok(None);
         };
-        let expected = first.width(*self);
-        // A second entry is the other direction's, perhaps of another width.
-        let second = entries.next();
+        // The other direction's entry of the same level and type, if any,
+        // is the next one (a test checks every table), perhaps of another
+        // width.
+        let second = entries.next().filter(|entry| entry.number == kind);
+        let expected = first.width(self);
         let entry = match second {
             _ if data.len() == expected => first,
-            Some(other) if data.len() == other.width(*self) => other,
+            Some(other) if data.len() == other.width(self) => other,
             _ => {
                 return Err(Error::TypedWidth {
                     level,
@@ -62,13 +65,13 @@ impl Layout {
                     len: data.len(),
                     expected,
                     alternative: second
-                        .map(|other| other.width(*self))
+                        .map(|other| other.width(self))
                         .filter(|&width| width != expected),
                 })
             }
         };
         let fields = Fields {
-            layout: *self,
+            layout: self,
             level,
             kind,
             rest: data,
@@ -77,17 +80,18 @@ impl Layout {
     }
 }
 
-/// A cursor over a payload whose width was checked: every read is in
-/// bounds, and a read past the end (which the width check rules out) gives
-/// the width error rather than a panic.
+/// A cursor over a payload whose width was checked, so that every read is
+/// in bounds: a read past the end, which the check rules out, would give
+/// zeros rather than panic.
 struct Fields<'a> {
-    layout: Layout,
+    layout: &'a Layout,
     level: i32,
     kind: i32,
     rest: &'a [u8],
 }
 
 impl Fields<'_> {
+    #[inline]
     fn decode(mut self, entry: &Entry) -> Result<TypedMessage, Error> {
         Ok(match entry.kind {
             TypedKind::Tos => TypedMessage::Tos(self.small(entry.form)?),
@@ -96,111 +100,111 @@ impl Fields<'_> {
             TypedKind::HopLimit => TypedMessage::HopLimit(self.small(entry.form)?),
             TypedKind::UdpSegment => TypedMessage::UdpSegment(self.u16_value(entry.form)?),
             TypedKind::UdpGro => TypedMessage::UdpGro(self.u16_value(entry.form)?),
-            TypedKind::RxqOverflow => TypedMessage::RxqOverflow(self.u32()?),
-            TypedKind::DestinationAddr => TypedMessage::DestinationAddr(self.ipv4()?),
+            TypedKind::RxqOverflow => TypedMessage::RxqOverflow(self.u32()),
+            TypedKind::DestinationAddr => TypedMessage::DestinationAddr(self.ipv4()),
             TypedKind::PacketInfo => TypedMessage::PacketInfo(PacketInfo {
-                ifindex: self.u32()?,
-                spec_dst: self.ipv4()?,
-                addr: self.ipv4()?,
+                ifindex: self.u32(),
+                spec_dst: self.ipv4(),
+                addr: self.ipv4(),
             }),
             TypedKind::PacketInfoV6 => TypedMessage::PacketInfoV6(PacketInfoV6 {
-                addr: self.ipv6()?,
-                ifindex: self.u32()?,
+                addr: self.ipv6(),
+                ifindex: self.u32(),
             }),
             TypedKind::Timestamp(form) => TypedMessage::Timestamp {
                 time: Timeval {
-                    sec: self.long(form)?,
-                    usec: self.long(form)?,
+                    sec: self.long(form),
+                    usec: self.long(form),
                 },
                 form,
             },
             TypedKind::TimestampNs(form) => TypedMessage::TimestampNs {
-                time: self.timespec(form)?,
+                time: self.timespec(form),
                 form,
             },
             TypedKind::Timestamping(form) => TypedMessage::Timestamping {
                 times: [
-                    self.timespec(form)?,
-                    self.timespec(form)?,
-                    self.timespec(form)?,
+                    self.timespec(form),
+                    self.timespec(form),
+                    self.timespec(form),
                 ],
                 form,
             },
             TypedKind::RecvErr => {
-                let error = self.extended_error()?;
-                let offender = self.sockaddr_in()?;
+                let error = self.extended_error();
+                let offender = self.sockaddr_in();
                 TypedMessage::RecvErr {
                     error,
                     offender: self.offender(offender, AF_INET)?,
                 }
             }
             TypedKind::RecvErrV6 => {
-                let error = self.extended_error()?;
-                let offender = self.sockaddr_in6()?;
+                let error = self.extended_error();
+                let offender = self.sockaddr_in6();
                 TypedMessage::RecvErrV6 {
                     error,
                     offender: self.offender(offender, AF_INET6)?,
                 }
             }
             TypedKind::OrigDstAddr => {
-                let addr = self.sockaddr_in()?;
+                let addr = self.sockaddr_in();
                 TypedMessage::OrigDstAddr(self.address(addr, AF_INET)?)
             }
             TypedKind::OrigDstAddrV6 => {
-                let addr = self.sockaddr_in6()?;
+                let addr = self.sockaddr_in6();
                 TypedMessage::OrigDstAddrV6(self.address(addr, AF_INET6)?)
             }
         })
     }
 
-    fn bytes<const N: usize>(&mut self) -> Result<[u8; N], Error> {
-        let (head, rest) = self
-            .rest
-            .split_first_chunk::<N>()
-            .ok_or(Error::TypedWidth {
-                level: self.level,
-                kind: self.kind,
-                len: self.rest.len(),
-                expected: N,
-                alternative: None,
-            })?;
+    #[inline]
+    fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let (head, rest) = self.rest.split_first_chunk::<N>().unwrap_or((&[0; N], &[]));
         self.rest = rest;
-        Ok(*head)
+        *head
     }
 
-    fn u8(&mut self) -> Result<u8, Error> {
-        Ok(u8::from_ne_bytes(self.bytes()?))
+    #[inline]
+    fn u8(&mut self) -> u8 {
+        u8::from_ne_bytes(self.bytes())
     }
 
-    fn u16(&mut self) -> Result<u16, Error> {
-        let raw = self.bytes()?;
-        Ok(if self.layout.is_big_endian() {
+    #[inline]
+    fn u16(&mut self) -> u16 {
+        let raw = self.bytes();
+        if self.layout.is_big_endian() {
             u16::from_be_bytes(raw)
         } else {
             u16::from_le_bytes(raw)
-        })
+        }
     }
 
-    fn u32(&mut self) -> Result<u32, Error> {
-        let raw = self.bytes()?;
-        Ok(self.layout.u32_from(raw))
+    #[inline]
+    fn u32(&mut self) -> u32 {
+        let raw = self.bytes();
+        self.layout.u32_from(raw)
     }
 
-    fn i32(&mut self) -> Result<i32, Error> {
-        let raw = self.bytes()?;
-        Ok(self.layout.i32_from(raw))
+    #[inline]
+    fn i32(&mut self) -> i32 {
+        let raw = self.bytes();
+        self.layout.i32_from(raw)
     }
 
-    /// A scalar of `form` as a number.
-    fn scalar(&mut self, form: Form) -> Result<i64, Error> {
-        Ok(match form {
-            Form::Byte => i64::from(self.u8()?),
-            Form::U16 => i64::from(self.u16()?),
-            Form::Int => i64::from(self.i32()?),
-            Form::U32 | Form::Struct => i64::from(self.u32()?),
-        })
+    /// A scalar of `form` as a number: a byte, a `u16`, or an `int`
+    /// (the scalar kinds' forms; `SO_RXQ_OVFL`'s `u32` is read apart).
+    #[inline]
+    fn scalar(&mut self, form: Form) -> i64 {
+        if form == Form::Byte {
+            i64::from(self.u8())
+        } else if form == Form::U16 {
+            i64::from(self.u16())
+        } else {
+            i64::from(self.i32())
+        }
     }
 
+    #[inline]
     fn in_range(&self, value: i64, max: i64) -> Result<i64, Error> {
         if (0..=max).contains(&value) {
             Ok(value)
@@ -217,59 +221,67 @@ impl Fields<'_> {
 
     /// A TOS, traffic class, TTL or hop limit: a byte, or an `int` that
     /// must hold one.
+    #[inline]
     fn small(&mut self, form: Form) -> Result<u8, Error> {
-        let value = self.scalar(form)?;
+        let value = self.scalar(form);
         let value = self.in_range(value, u8::MAX.into())?;
         Ok(u8::try_from(value).unwrap_or(u8::MAX))
     }
 
     /// A segment size: a `u16`, or an `int` that must hold one.
+    #[inline]
     fn u16_value(&mut self, form: Form) -> Result<u16, Error> {
-        let value = self.scalar(form)?;
+        let value = self.scalar(form);
         let value = self.in_range(value, u16::MAX.into())?;
         Ok(u16::try_from(value).unwrap_or(u16::MAX))
     }
 
     /// A C `long` of the form's width, sign-extended.
-    fn long(&mut self, form: TimeForm) -> Result<i64, Error> {
+    #[inline]
+    fn long(&mut self, form: TimeForm) -> i64 {
         if form == TimeForm::Old && self.layout.long_width() == 4 {
-            return Ok(i64::from(self.i32()?));
+            return i64::from(self.i32());
         }
-        let raw = self.bytes()?;
-        Ok(if self.layout.is_big_endian() {
+        let raw = self.bytes();
+        if self.layout.is_big_endian() {
             i64::from_be_bytes(raw)
         } else {
             i64::from_le_bytes(raw)
-        })
+        }
     }
 
-    fn timespec(&mut self, form: TimeForm) -> Result<Timespec, Error> {
-        Ok(Timespec {
-            sec: self.long(form)?,
-            nsec: self.long(form)?,
-        })
+    #[inline]
+    fn timespec(&mut self, form: TimeForm) -> Timespec {
+        Timespec {
+            sec: self.long(form),
+            nsec: self.long(form),
+        }
     }
 
-    fn ipv4(&mut self) -> Result<Ipv4Addr, Error> {
-        Ok(Ipv4Addr::from(self.bytes::<4>()?))
+    #[inline]
+    fn ipv4(&mut self) -> Ipv4Addr {
+        Ipv4Addr::from(self.bytes::<4>())
     }
 
-    fn ipv6(&mut self) -> Result<Ipv6Addr, Error> {
-        Ok(Ipv6Addr::from(self.bytes::<16>()?))
+    #[inline]
+    fn ipv6(&mut self) -> Ipv6Addr {
+        Ipv6Addr::from(self.bytes::<16>())
     }
 
-    fn extended_error(&mut self) -> Result<ExtendedError, Error> {
-        Ok(ExtendedError {
-            errno: self.u32()?,
-            origin: self.u8()?,
-            kind: self.u8()?,
-            code: self.u8()?,
-            pad: self.u8()?,
-            info: self.u32()?,
-            data: self.u32()?,
-        })
+    #[inline]
+    fn extended_error(&mut self) -> ExtendedError {
+        ExtendedError {
+            errno: self.u32(),
+            origin: self.u8(),
+            kind: self.u8(),
+            code: self.u8(),
+            pad: self.u8(),
+            info: self.u32(),
+            data: self.u32(),
+        }
     }
 
+    #[inline]
     fn family(&self, family: u16, expected: u16) -> Error {
         Error::AddressFamily {
             level: self.level,
@@ -280,26 +292,28 @@ impl Fields<'_> {
     }
 
     /// A `sockaddr_in`: its family and address.
-    fn sockaddr_in(&mut self) -> Result<(u16, SocketAddrV4), Error> {
-        let family = self.u16()?;
-        let port = u16::from_be_bytes(self.bytes()?);
-        let ip = self.ipv4()?;
-        self.bytes::<8>()?;
-        Ok((family, SocketAddrV4::new(ip, port)))
+    #[inline]
+    fn sockaddr_in(&mut self) -> (u16, SocketAddrV4) {
+        let family = self.u16();
+        let port = u16::from_be_bytes(self.bytes());
+        let ip = self.ipv4();
+        (family, SocketAddrV4::new(ip, port))
     }
 
     /// A `sockaddr_in6`: its family and address.
-    fn sockaddr_in6(&mut self) -> Result<(u16, SocketAddrV6), Error> {
-        let family = self.u16()?;
-        let port = u16::from_be_bytes(self.bytes()?);
-        let flowinfo = self.u32()?;
-        let ip = self.ipv6()?;
-        let scope_id = self.u32()?;
-        Ok((family, SocketAddrV6::new(ip, port, flowinfo, scope_id)))
+    #[inline]
+    fn sockaddr_in6(&mut self) -> (u16, SocketAddrV6) {
+        let family = self.u16();
+        let port = u16::from_be_bytes(self.bytes());
+        let flowinfo = self.u32();
+        let ip = self.ipv6();
+        let scope_id = self.u32();
+        (family, SocketAddrV6::new(ip, port, flowinfo, scope_id))
     }
 
     /// An address of family `expected`, or `None` for family 0 (an
     /// offender the kernel zeroed).
+    #[inline]
     fn offender<A>(&self, (family, addr): (u16, A), expected: u16) -> Result<Option<A>, Error> {
         match family {
             0 => Ok(None),
@@ -308,6 +322,7 @@ impl Fields<'_> {
     }
 
     /// An address of family `expected`.
+    #[inline]
     fn address<A>(&self, (family, addr): (u16, A), expected: u16) -> Result<A, Error> {
         if family == expected {
             Ok(addr)

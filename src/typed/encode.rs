@@ -229,7 +229,7 @@ impl Payload {
                 let value = i32::try_from(value).map_err(|_| too_big(i32::MAX as u64))?;
                 self.push(self.layout.i32_bytes(value))
             }
-            Form::U32 | Form::Struct => {
+            Form::U32 | Form::Bytes(_) | Form::Longs(..) => {
                 self.u32(u32::try_from(value).map_err(|_| too_big(u32::MAX.into()))?)
             }
         }

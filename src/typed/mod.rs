@@ -284,8 +284,25 @@ pub(crate) enum Form {
     U16,
     /// `__u32`.
     U32,
-    /// A structure, whose width depends on the kind and the layout.
-    Struct,
+    /// A structure of this many bytes.
+    Bytes(u8),
+    /// A timestamp structure of this many C `long`s of the form's width.
+    Longs(u8, TimeForm),
+}
+
+impl Form {
+    /// The bytes of the C type where a `long` has `long` bytes.
+    #[cfg_attr(coverage_nightly, coverage(off))]
+    const fn width(self, long: u8) -> u8 {
+        match self {
+            Form::Byte => 1,
+            Form::U16 => 2,
+            Form::Int | Form::U32 => 4,
+            Form::Bytes(size) => size,
+            Form::Longs(count, TimeForm::Old) => count.saturating_mul(long),
+            Form::Longs(count, TimeForm::New) => count.saturating_mul(8),
+        }
+    }
 }
 
 /// One number of a system's table: a kind, the level and type it has in
@@ -300,9 +317,15 @@ pub(crate) struct Entry {
     pub(crate) receive: bool,
     pub(crate) send: bool,
     pub(crate) form: Form,
+    /// The payload's bytes where a C `long` has 4 bytes, and where it has
+    /// 8: computed with the table, so that a receive reads it, not works
+    /// it out.
+    widths: [u8; 2],
 }
 
 impl Entry {
+    // Runs at compile time only, to make the tables.
+    #[cfg_attr(coverage_nightly, coverage(off))]
     pub(crate) const fn new(
         kind: TypedKind,
         name: &'static str,
@@ -318,37 +341,19 @@ impl Entry {
             receive,
             send,
             form,
+            widths: [form.width(4), form.width(8)],
         }
     }
 
     /// The bytes of the payload: the C type's size on `layout`.
-    pub(crate) fn width(&self, layout: Layout) -> usize {
-        let long = |form| match form {
-            TimeForm::Old => layout.long_width(),
-            TimeForm::New => 8,
-        };
-        match (self.form, self.kind) {
-            (Form::Byte, _) => 1,
-            (Form::U16, _) => 2,
-            (Form::Int | Form::U32, _) => 4,
-            (Form::Struct, TypedKind::DestinationAddr) => 4,
-            (Form::Struct, TypedKind::PacketInfo) => 12,
-            (Form::Struct, TypedKind::PacketInfoV6) => 20,
-            (Form::Struct, TypedKind::OrigDstAddr) => SOCKADDR_IN_LEN,
-            (Form::Struct, TypedKind::OrigDstAddrV6) => SOCKADDR_IN6_LEN,
-            (Form::Struct, TypedKind::RecvErr) => {
-                EXTENDED_ERROR_LEN.saturating_add(SOCKADDR_IN_LEN)
-            }
-            (Form::Struct, TypedKind::RecvErrV6) => {
-                EXTENDED_ERROR_LEN.saturating_add(SOCKADDR_IN6_LEN)
-            }
-            (Form::Struct, TypedKind::Timestamp(form) | TypedKind::TimestampNs(form)) => {
-                long(form).saturating_mul(2)
-            }
-            (Form::Struct, TypedKind::Timestamping(form)) => long(form).saturating_mul(6),
-            // No table gives a scalar kind a structure.
-            (Form::Struct, _) => 0,
-        }
+    #[inline]
+    pub(crate) fn width(&self, layout: &Layout) -> usize {
+        let [narrow, wide] = self.widths;
+        usize::from(if layout.long_width() == 4 {
+            narrow
+        } else {
+            wide
+        })
     }
 
     fn goes(&self, direction: Direction) -> bool {
@@ -364,14 +369,57 @@ pub(crate) const RECEIVE: (bool, bool) = (true, false);
 pub(crate) const SEND: (bool, bool) = (false, true);
 pub(crate) const BOTH: (bool, bool) = (true, true);
 
+/// A system's typed messages, by level: a receive looks a message up among
+/// its level's few.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub(crate) ip: &'static [Entry],
+    pub(crate) ipv6: &'static [Entry],
+    pub(crate) udp: &'static [Entry],
+    pub(crate) socket: &'static [Entry],
+}
+
+impl Table {
+    /// Every entry, level by level.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &'static Entry> + Clone {
+        self.ip
+            .iter()
+            .chain(self.ipv6)
+            .chain(self.udp)
+            .chain(self.socket)
+    }
+}
+
+/// The table of a system whose messages are not typed here.
+const UNTYPED: Table = Table {
+    ip: &[],
+    ipv6: &[],
+    udp: &[],
+    socket: &[],
+};
+
 impl Layout {
     /// The system's table of typed message numbers.
-    pub(crate) fn typed_table(&self) -> &'static [Entry] {
+    #[inline]
+    pub(crate) fn typed_table(&self) -> &'static Table {
         match self.system() {
-            System::Linux => linux::TABLE,
-            System::FreeBsd => freebsd::TABLE,
-            System::MacOs => macos::TABLE,
-            System::Untyped => &[],
+            System::Linux => &linux::TABLE,
+            System::FreeBsd => &freebsd::TABLE,
+            System::MacOs => &macos::TABLE,
+            System::Untyped => &UNTYPED,
+        }
+    }
+
+    /// The entries of `level`'s typed messages.
+    #[inline]
+    pub(crate) fn typed_level(&self, level: i32) -> &'static [Entry] {
+        let table = self.typed_table();
+        match level {
+            IPPROTO_IP => table.ip,
+            IPPROTO_IPV6 => table.ipv6,
+            IPPROTO_UDP => table.udp,
+            _ if level == self.sol_socket() => table.socket,
+            _ => &[],
         }
     }
 
@@ -382,7 +430,7 @@ impl Layout {
         direction: Direction,
     ) -> Option<&'static Entry> {
         self.typed_table()
-            .iter()
+            .entries()
             .find(|entry| entry.kind == kind && entry.goes(direction))
     }
 
@@ -413,7 +461,7 @@ impl Layout {
     /// assert_eq!(sockcmsg::Layout::AIX.typed_numbers().count(), 0);
     /// ```
     pub fn typed_numbers(&self) -> impl Iterator<Item = (TypedKind, Direction, (i32, i32))> {
-        self.typed_table().iter().flat_map(|entry| {
+        self.typed_table().entries().flat_map(|entry| {
             [
                 (entry.receive, Direction::Receive),
                 (entry.send, Direction::Send),
@@ -457,7 +505,7 @@ impl Layout {
             .iter()
             .filter_map(|&kind| self.typed_entry(kind, Direction::Receive))
             .fold(0, |total, entry| {
-                total.saturating_add(self.cmsg_space(entry.width(*self)))
+                total.saturating_add(self.cmsg_space(entry.width(self)))
             })
     }
 
@@ -469,12 +517,6 @@ impl Layout {
     }
 }
 
-/// `sizeof(struct sock_extended_err)`, `sizeof(struct sockaddr_in)`,
-/// `sizeof(struct sockaddr_in6)` (Linux).
-pub(crate) const EXTENDED_ERROR_LEN: usize = 16;
-const SOCKADDR_IN_LEN: usize = 16;
-const SOCKADDR_IN6_LEN: usize = 28;
-
 /// Linux's `AF_INET` and `AF_INET6`, the families of its addresses.
 pub(crate) const AF_INET: u16 = 2;
 pub(crate) const AF_INET6: u16 = 10;
@@ -483,3 +525,67 @@ pub(crate) const AF_INET6: u16 = 10;
 pub(crate) const IPPROTO_IP: i32 = 0;
 pub(crate) const IPPROTO_IPV6: i32 = 41;
 pub(crate) const IPPROTO_UDP: i32 = 17;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the decoder takes for granted of every table.
+    #[test]
+    fn every_table_is_well_formed() {
+        for layout in Layout::ALL {
+            let table = layout.typed_table();
+            for (level, entries) in [
+                (IPPROTO_IP, table.ip),
+                (IPPROTO_IPV6, table.ipv6),
+                (IPPROTO_UDP, table.udp),
+                (layout.sol_socket(), table.socket),
+            ] {
+                assert_eq!(layout.typed_level(level).len(), entries.len());
+                for (at, entry) in entries.iter().enumerate() {
+                    assert_eq!(entry.level, level, "{entry:?} is in another level's list");
+                    // The entries of one level and type are the next ones,
+                    // of the same kind, at most one per direction.
+                    let same: Vec<&Entry> = entries
+                        .iter()
+                        .filter(|other| other.number == entry.number)
+                        .collect();
+                    let first = entries
+                        .iter()
+                        .position(|other| other.number == entry.number);
+                    assert!(
+                        first.is_some_and(|first| first + same.len() > at),
+                        "{entry:?}"
+                    );
+                    assert!(same.len() <= 2 && same.iter().all(|other| other.kind == entry.kind));
+                    if let [one, two] = same[..] {
+                        assert!(one.receive != two.receive && one.send != two.send);
+                    }
+                    let scalar =
+                        matches!(entry.form, Form::Byte | Form::Int | Form::U16 | Form::U32);
+                    let form_of_kind = match entry.kind {
+                        TypedKind::Timestamp(form)
+                        | TypedKind::TimestampNs(form)
+                        | TypedKind::Timestamping(form) => Some(form),
+                        _ => None,
+                    };
+                    match entry.form {
+                        Form::Longs(_, form) => assert_eq!(Some(form), form_of_kind),
+                        _ => assert_eq!(form_of_kind, None, "{entry:?}"),
+                    }
+                    let scalar_kind = matches!(
+                        entry.kind,
+                        TypedKind::Tos
+                            | TypedKind::TrafficClass
+                            | TypedKind::Ttl
+                            | TypedKind::HopLimit
+                            | TypedKind::UdpSegment
+                            | TypedKind::UdpGro
+                            | TypedKind::RxqOverflow
+                    );
+                    assert_eq!(scalar, scalar_kind, "{entry:?}");
+                }
+            }
+        }
+    }
+}

@@ -34,7 +34,7 @@ use crate::fuzz::run_checked;
 use crate::{load_average, root, target_dir, version, write_page, Machine};
 
 /// The benchmark binaries of `benches/`, in the order they run.
-pub(crate) const BENCHES: [&str; 3] = ["parse", "encode", "live"];
+pub(crate) const BENCHES: [&str; 4] = ["parse", "encode", "live", "typed"];
 
 /// The rounds each benchmark binary runs in, unless `--rounds` says.
 pub(crate) const DEFAULT_ROUNDS: u64 = 2;

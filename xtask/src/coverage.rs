@@ -7,10 +7,11 @@
 //! `fuzz/coverage/<target>/`. The profiles are merged, `llvm-cov show`
 //! writes an HTML report of the crate's sources to `fuzz/coverage/html/`,
 //! and `llvm-cov export` gives the figures for the codec: the files
-//! directly in `src/` but the `arbitrary` and `proptest` support. The
-//! folders are left out: the harness (`src/check/`, `src/model/`,
-//! `src/conformance/`) and `src/sys/`, which the kernel tests cover. The
-//! figures are printed and written to `docs/coverage.md`.
+//! directly in `src/` but the `arbitrary` and `proptest` support, and the
+//! typed messages' codec, `src/typed/`. The other folders are left out:
+//! the harness (`src/check/`, `src/model/`, `src/conformance/`) and
+//! `src/sys/`, which the kernel tests cover. The figures are printed and
+//! written to `docs/coverage.md`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,19 +28,27 @@ use crate::{root, version, write_page};
 /// `src/model/` and `src/conformance/`, which [`codec_files`] never reads.)
 const NOT_CODEC: [&str; 2] = ["arbitrary.rs", "strategies.rs"];
 
-/// The codec's source files: `src/*.rs` but [`NOT_CODEC`], sorted; the
-/// folders of `src/` are not read.
+/// The folders of `src/` that are codec: the typed messages'.
+const CODEC_FOLDERS: [&str; 1] = ["typed"];
+
+/// The codec's source files: `src/*.rs` but [`NOT_CODEC`], and the files
+/// of [`CODEC_FOLDERS`], sorted; the other folders of `src/` are not read.
 fn codec_files(src: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = fs::read_dir(src).map_err(|err| format!("{}: {err}", src.display()))?;
-    let mut codec: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.is_file()
-                && path.extension().is_some_and(|ext| ext == "rs")
-                && !NOT_CODEC.iter().any(|name| path.ends_with(name))
-        })
-        .collect();
+    let mut codec = Vec::new();
+    for folder in std::iter::once(src.to_path_buf()).chain(CODEC_FOLDERS.map(|f| src.join(f))) {
+        let entries =
+            fs::read_dir(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+        codec.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.is_file()
+                        && path.extension().is_some_and(|ext| ext == "rs")
+                        && !NOT_CODEC.iter().any(|name| path.ends_with(name))
+                }),
+        );
+    }
     codec.sort();
     Ok(codec)
 }
@@ -395,15 +404,25 @@ mod tests {
     fn the_codec_is_src_without_the_harness_and_test_support() {
         let src = root().join("src");
         let codec = codec_files(&src).unwrap();
-        for file in ["lib.rs", "parse.rs", "encode.rs", "error.rs", "layout.rs"] {
+        for file in [
+            "lib.rs",
+            "parse.rs",
+            "encode.rs",
+            "error.rs",
+            "layout.rs",
+            "typed/decode.rs",
+            "typed/linux.rs",
+        ] {
             assert!(codec.contains(&src.join(file)), "{file} is codec");
         }
         for file in NOT_CODEC {
             assert!(!codec.contains(&src.join(file)), "{file} is not codec");
         }
+        let typed = src.join("typed");
         assert!(codec
             .iter()
-            .all(|path| path.parent() == Some(src.as_path())));
+            .all(|path| path.parent() == Some(src.as_path())
+                || path.parent() == Some(typed.as_path())));
     }
 
     /// An export in `llvm-cov export -format=text`'s shape: the same

@@ -98,7 +98,7 @@ commands:
       checks, or one input, and print the table without writing the page.
   bench [--benches a,b] [--rounds N] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
-      live; --benches picks some), each built twice as a user's crate
+      live, typed; --benches picks some), each built twice as a user's crate
       builds sockcmsg (release without LTO, then with fat LTO), each
       binary N times in turn (default 2), then write docs/performance.md:
       each benchmark's lowest median over the rounds and its ratio to the

@@ -334,7 +334,11 @@ mod tests {
             ("IPV6_PKTINFO", libc::IPPROTO_IPV6, libc::IPV6_PKTINFO),
             ("IPV6_HOPLIMIT", libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT),
             ("IPV6_TCLASS", libc::IPPROTO_IPV6, libc::IPV6_TCLASS),
-            ("IPV6_ORIGDSTADDR", libc::IPPROTO_IPV6, libc::IPV6_ORIGDSTADDR),
+            (
+                "IPV6_ORIGDSTADDR",
+                libc::IPPROTO_IPV6,
+                libc::IPV6_ORIGDSTADDR,
+            ),
             ("UDP_SEGMENT", libc::IPPROTO_UDP, libc::UDP_SEGMENT),
             ("UDP_GRO", libc::IPPROTO_UDP, libc::UDP_GRO),
             ("ALG_SET_IV", libc::SOL_ALG, libc::ALG_SET_IV),
