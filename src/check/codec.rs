@@ -2,7 +2,7 @@
 
 use std::os::fd::RawFd;
 
-use crate::typed::TypedMessage;
+use crate::typed::{Direction, TypedMessage, TypedPayload};
 use crate::{ControlMessage, Error, Fds, Layout, Messages, SocketControlMessage, Ucred};
 
 /// The codec's functions for one layout, as the checks call them: on the
@@ -120,6 +120,20 @@ impl Codec {
             crate::decode_typed(msg)
         } else {
             self.layout.decode_typed(msg)
+        }
+    }
+
+    /// `value` written for `direction`: on the host, for sending,
+    /// [`TypedPayload::to_send`].
+    pub(super) fn typed_payload(
+        self,
+        value: &TypedMessage,
+        direction: Direction,
+    ) -> Result<TypedPayload, Error> {
+        if self.is_host() && direction == Direction::Send {
+            TypedPayload::to_send(value)
+        } else {
+            self.layout.typed_payload(value, direction)
         }
     }
 
