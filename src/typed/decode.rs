@@ -98,8 +98,14 @@ impl Fields<'_> {
             TypedKind::TrafficClass => TypedMessage::TrafficClass(self.small(entry.form)?),
             TypedKind::Ttl => TypedMessage::Ttl(self.small(entry.form)?),
             TypedKind::HopLimit => TypedMessage::HopLimit(self.small(entry.form)?),
-            TypedKind::UdpSegment => TypedMessage::UdpSegment(self.u16_value(entry.form)?),
-            TypedKind::UdpGro => TypedMessage::UdpGro(self.u16_value(entry.form)?),
+            TypedKind::UdpSegment | TypedKind::UdpGro => {
+                let size = self.u16_value(entry.form)?;
+                if entry.kind == TypedKind::UdpGro {
+                    TypedMessage::UdpGro(size)
+                } else {
+                    TypedMessage::UdpSegment(size)
+                }
+            }
             TypedKind::RxqOverflow => TypedMessage::RxqOverflow(self.u32()),
             TypedKind::DestinationAddr => TypedMessage::DestinationAddr(self.ipv4()),
             TypedKind::PacketInfo => TypedMessage::PacketInfo(PacketInfo {

@@ -8,7 +8,7 @@ use crate::{ControlMessage, Error, Layout};
 
 /// The longest typed payload: `SO_TIMESTAMPING_NEW`'s three 16-byte
 /// `timespec`s.
-const MAX_PAYLOAD: usize = 48;
+pub(crate) const MAX_PAYLOAD: usize = 48;
 
 /// A typed message's level, type and payload, as
 /// [`Layout::typed_payload`] wrote them; [`control_message`](Self::control_message)
@@ -116,7 +116,8 @@ impl Layout {
                 bytes: [0; MAX_PAYLOAD],
             },
         };
-        out.message(msg, entry.form)?;
+        out.fits(msg)?;
+        out.message(msg, entry.form);
         Ok(out.payload)
     }
 }
@@ -128,7 +129,42 @@ struct Payload {
 }
 
 impl Payload {
-    fn message(&mut self, msg: &TypedMessage, form: Form) -> Result<(), Error> {
+    /// Checks that `msg`'s times fit the `long`s of its form: 32 bits for
+    /// an old timestamp of a 32-bit system. The other values fit every
+    /// form a table gives their kind.
+    fn fits(&self, msg: &TypedMessage) -> Result<(), Error> {
+        let (form, times): (TimeForm, &[Timespec]) = match msg {
+            TypedMessage::Timestamp { time, form } => (
+                *form,
+                &[Timespec {
+                    sec: time.sec,
+                    nsec: time.usec,
+                }][..],
+            ),
+            TypedMessage::TimestampNs { time, form } => (*form, std::slice::from_ref(time)),
+            TypedMessage::Timestamping { times, form } => (*form, &times[..]),
+            _ => return Ok(()),
+        };
+        if form == TimeForm::New || self.layout.long_width() == 8 {
+            return Ok(());
+        }
+        let outside = times
+            .iter()
+            .flat_map(|time| [time.sec, time.nsec])
+            .find(|&value| i32::try_from(value).is_err());
+        match outside {
+            Some(value) => Err(Error::TypedValue {
+                level: self.payload.level,
+                kind: self.payload.kind,
+                value,
+                min: i32::MIN.into(),
+                max: i32::MAX.into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn message(&mut self, msg: &TypedMessage, form: Form) {
         match *msg {
             TypedMessage::Tos(value)
             | TypedMessage::TrafficClass(value)
@@ -140,31 +176,31 @@ impl Payload {
             TypedMessage::RxqOverflow(value) => self.u32(value),
             TypedMessage::DestinationAddr(addr) => self.push(addr.octets()),
             TypedMessage::PacketInfo(info) => {
-                self.u32(info.ifindex)?;
-                self.push(info.spec_dst.octets())?;
-                self.push(info.addr.octets())
+                self.u32(info.ifindex);
+                self.push(info.spec_dst.octets());
+                self.push(info.addr.octets());
             }
             TypedMessage::PacketInfoV6(info) => {
-                self.push(info.addr.octets())?;
-                self.u32(info.ifindex)
+                self.push(info.addr.octets());
+                self.u32(info.ifindex);
             }
             TypedMessage::Timestamp { time, form } => {
-                self.long(form, time.sec)?;
-                self.long(form, time.usec)
+                self.long(form, time.sec);
+                self.long(form, time.usec);
             }
             TypedMessage::TimestampNs { time, form } => self.timespec(form, time),
             TypedMessage::Timestamping { times, form } => {
-                times.iter().try_for_each(|&time| self.timespec(form, time))
+                times.iter().for_each(|&time| self.timespec(form, time));
             }
             TypedMessage::RecvErr { error, offender } => {
-                self.extended_error(error)?;
+                self.extended_error(error);
                 match offender {
                     Some(addr) => self.sockaddr_in(addr),
                     None => self.push([0; 16]),
                 }
             }
             TypedMessage::RecvErrV6 { error, offender } => {
-                self.extended_error(error)?;
+                self.extended_error(error);
                 match offender {
                     Some(addr) => self.sockaddr_in6(addr),
                     None => self.push([0; 28]),
@@ -175,104 +211,79 @@ impl Payload {
         }
     }
 
-    /// Appends `bytes`; the payload is as long as the longest typed
-    /// message, so only a table giving a kind the wrong form could fail.
-    fn push<const N: usize>(&mut self, bytes: [u8; N]) -> Result<(), Error> {
-        let TypedPayload {
-            level, kind, len, ..
-        } = self.payload;
-        let end = len.checked_add(N);
-        let slot = end.and_then(|end| self.payload.bytes.get_mut(len..end));
-        let slot = slot.ok_or(Error::TypedWidth {
-            level,
-            kind,
-            len: end.unwrap_or(usize::MAX),
-            expected: MAX_PAYLOAD,
-            alternative: None,
-        })?;
-        slot.copy_from_slice(&bytes);
-        self.payload.len = len.saturating_add(N);
-        Ok(())
+    /// Appends `bytes`. The payload is as long as the longest C type of
+    /// any table (a test checks), so nothing is ever cut.
+    fn push<const N: usize>(&mut self, bytes: [u8; N]) {
+        let len = self.payload.len;
+        for (slot, byte) in self.payload.bytes.iter_mut().skip(len).zip(bytes) {
+            *slot = byte;
+        }
+        self.payload.len = len.saturating_add(N).min(MAX_PAYLOAD);
     }
 
-    fn u16(&mut self, value: u16) -> Result<(), Error> {
+    fn u16(&mut self, value: u16) {
         self.push(if self.layout.is_big_endian() {
             value.to_be_bytes()
         } else {
             value.to_le_bytes()
-        })
+        });
     }
 
-    fn u32(&mut self, value: u32) -> Result<(), Error> {
-        self.push(self.layout.u32_bytes(value))
+    fn u32(&mut self, value: u32) {
+        self.push(self.layout.u32_bytes(value));
     }
 
-    fn out_of_range(&self, value: i64, min: i64, max: i64) -> Error {
-        Error::TypedValue {
-            level: self.payload.level,
-            kind: self.payload.kind,
-            value,
-            min,
-            max,
+    /// A value of a scalar kind in the entry's C type: a byte, a `u16` or
+    /// an `int`, each of which holds the values of the kinds given it.
+    fn scalar(&mut self, form: Form, value: u32) {
+        if form == Form::Byte {
+            self.push([u8::try_from(value).unwrap_or(u8::MAX)]);
+        } else if form == Form::U16 {
+            self.u16(u16::try_from(value).unwrap_or(u16::MAX));
+        } else {
+            let value = i32::try_from(value).unwrap_or(i32::MAX);
+            self.push(self.layout.i32_bytes(value));
         }
     }
 
-    /// A value of a scalar kind in the entry's C type. The values' Rust
-    /// types fit every form they are given, so only an `int` holding a
-    /// `u32` could be out of range.
-    fn scalar(&mut self, form: Form, value: i64) -> Result<(), Error> {
-        let too_big = |max: u64| self.out_of_range(value, 0, max.try_into().unwrap_or(i64::MAX));
-        match form {
-            Form::Byte => self.push([u8::try_from(value).map_err(|_| too_big(u8::MAX.into()))?]),
-            Form::U16 => self.u16(u16::try_from(value).map_err(|_| too_big(u16::MAX.into()))?),
-            Form::Int => {
-                let value = i32::try_from(value).map_err(|_| too_big(i32::MAX as u64))?;
-                self.push(self.layout.i32_bytes(value))
-            }
-            Form::U32 | Form::Bytes(_) | Form::Longs(..) => {
-                self.u32(u32::try_from(value).map_err(|_| too_big(u32::MAX.into()))?)
-            }
-        }
-    }
-
-    /// A C `long` of the form's width.
-    fn long(&mut self, form: TimeForm, value: i64) -> Result<(), Error> {
+    /// A C `long` of the form's width ([`fits`](Self::fits) checked it).
+    fn long(&mut self, form: TimeForm, value: i64) {
         if form == TimeForm::Old && self.layout.long_width() == 4 {
-            let narrow = i32::try_from(value)
-                .map_err(|_| self.out_of_range(value, i32::MIN.into(), i32::MAX.into()))?;
-            return self.push(self.layout.i32_bytes(narrow));
-        }
-        self.push(if self.layout.is_big_endian() {
-            value.to_be_bytes()
+            let narrow = i32::try_from(value).unwrap_or_default();
+            self.push(self.layout.i32_bytes(narrow));
         } else {
-            value.to_le_bytes()
-        })
+            self.push(if self.layout.is_big_endian() {
+                value.to_be_bytes()
+            } else {
+                value.to_le_bytes()
+            });
+        }
     }
 
-    fn timespec(&mut self, form: TimeForm, time: Timespec) -> Result<(), Error> {
-        self.long(form, time.sec)?;
-        self.long(form, time.nsec)
+    fn timespec(&mut self, form: TimeForm, time: Timespec) {
+        self.long(form, time.sec);
+        self.long(form, time.nsec);
     }
 
-    fn extended_error(&mut self, error: ExtendedError) -> Result<(), Error> {
-        self.u32(error.errno)?;
-        self.push([error.origin, error.kind, error.code, error.pad])?;
-        self.u32(error.info)?;
-        self.u32(error.data)
+    fn extended_error(&mut self, error: ExtendedError) {
+        self.u32(error.errno);
+        self.push([error.origin, error.kind, error.code, error.pad]);
+        self.u32(error.info);
+        self.u32(error.data);
     }
 
-    fn sockaddr_in(&mut self, addr: SocketAddrV4) -> Result<(), Error> {
-        self.u16(AF_INET)?;
-        self.push(addr.port().to_be_bytes())?;
-        self.push(addr.ip().octets())?;
-        self.push([0; 8])
+    fn sockaddr_in(&mut self, addr: SocketAddrV4) {
+        self.u16(AF_INET);
+        self.push(addr.port().to_be_bytes());
+        self.push(addr.ip().octets());
+        self.push([0; 8]);
     }
 
-    fn sockaddr_in6(&mut self, addr: SocketAddrV6) -> Result<(), Error> {
-        self.u16(AF_INET6)?;
-        self.push(addr.port().to_be_bytes())?;
-        self.u32(addr.flowinfo())?;
-        self.push(addr.ip().octets())?;
-        self.u32(addr.scope_id())
+    fn sockaddr_in6(&mut self, addr: SocketAddrV6) {
+        self.u16(AF_INET6);
+        self.push(addr.port().to_be_bytes());
+        self.u32(addr.flowinfo());
+        self.push(addr.ip().octets());
+        self.u32(addr.scope_id());
     }
 }

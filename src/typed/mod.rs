@@ -584,6 +584,9 @@ mod tests {
                             | TypedKind::RxqOverflow
                     );
                     assert_eq!(scalar, scalar_kind, "{entry:?}");
+                    for long in [4, 8] {
+                        assert!(usize::from(entry.form.width(long)) <= encode::MAX_PAYLOAD);
+                    }
                 }
             }
         }
