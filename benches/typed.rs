@@ -3,12 +3,12 @@
 //! walk, against the loop a C user writes with libc's `CMSG_*` macros and
 //! unchecked reads of each payload.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
 #[allow(dead_code, reason = "each benchmark uses part of the shared inputs")]
 mod common;
-use common::{as_bytes, msghdr_for};
+use common::{as_bytes, encoded_words, msghdr_for};
 
 use sockcmsg::typed::{Direction, PacketInfo, TimeForm, Timespec, TypedMessage};
 use sockcmsg::Layout;
@@ -40,14 +40,7 @@ fn receive_buffer() -> Vec<u64> {
         .map(|msg| Layout::HOST.typed_payload(msg, Direction::Receive).unwrap())
         .collect();
     let msgs: Vec<_> = payloads.iter().map(|p| p.control_message()).collect();
-    let bytes = sockcmsg::encode(&msgs).expect("encodes");
-    let mut words = vec![0u64; bytes.len().div_ceil(8)];
-    for (word, chunk) in words.iter_mut().zip(bytes.chunks(8)) {
-        let mut raw = [0; 8];
-        raw[..chunk.len()].copy_from_slice(chunk);
-        *word = u64::from_ne_bytes(raw);
-    }
-    words
+    encoded_words(&msgs)
 }
 
 /// The C loop: each message's level and type compared, its payload read
@@ -111,6 +104,7 @@ fn decode(c: &mut Criterion) {
         libc_loop(&msg),
         "the loops read the same fields"
     );
+    group.throughput(Throughput::Elements(4));
     group.bench_with_input(BenchmarkId::new("libc", 4), &msg, |b, msg| {
         b.iter(|| libc_loop(black_box(msg)))
     });

@@ -34,7 +34,13 @@ pub fn mixed_buffer(count: usize) -> Vec<u64> {
         .iter()
         .map(OwnedControlMessage::as_control_message)
         .collect();
-    let bytes = sockcmsg::encode(&msgs).expect("encodes");
+    encoded_words(&msgs)
+}
+
+/// `msgs` encoded, in u64 words so that libc's macros may read them in
+/// place.
+pub fn encoded_words(msgs: &[sockcmsg::ControlMessage<'_>]) -> Vec<u64> {
+    let bytes = sockcmsg::encode(msgs).expect("encodes");
     let mut words = vec![0u64; bytes.len().div_ceil(8)];
     for (word, chunk) in words.iter_mut().zip(bytes.chunks(8)) {
         let mut raw = [0; 8];
