@@ -273,7 +273,7 @@ impl TypedMessage {
     }
 }
 
-/// How a scalar payload is stored: its C type.
+/// How a payload is stored: its C type, or for a structure its size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Form {
     /// `unsigned char`.
