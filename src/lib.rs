@@ -315,7 +315,7 @@ pub fn parse_unix_credentials(msg: &SocketControlMessage<'_>) -> Result<Ucred, E
 }
 
 /// The typed value of an IP, UDP or socket-level message
-/// ([`typed`](crate::typed)), or `None` for a message not typed on this
+/// ([`typed`]), or `None` for a message not typed on this
 /// platform; a payload of a width this platform does not use is an error.
 ///
 /// ```

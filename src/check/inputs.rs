@@ -75,7 +75,7 @@ pub fn roundtrip_messages(bytes: &[u8]) -> Vec<OwnedControlMessage> {
         .expect("arbitrary makes messages from any bytes")
 }
 
-/// The layout and the messages that [`typed`](super::typed) encodes for
+/// The layout and the messages that [`typed`](fn@super::typed) encodes for
 /// `bytes`: the first byte picks a layout ([`pick_layout`]), then each
 /// record is a byte that picks a level and type among the layout's typed
 /// messages (Linux's on a layout without them, which must leave them

@@ -19,7 +19,7 @@
 //! | `roundtrip` | [`roundtrip`] | messages in `arbitrary`'s format ([`roundtrip_messages`]) |
 //! | `parse_any_layout` | [`parse_any_layout`] | a byte that picks a [`Layout`] ([`pick_layout`]), then a control buffer |
 //! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format ([`any_layout_messages`]) |
-//! | `typed` | [`typed`] | a byte that picks a [`Layout`], then typed messages' numbers and data ([`typed_messages`]) |
+//! | `typed` | [`typed`](fn@typed) | a byte that picks a [`Layout`], then typed messages' numbers and data ([`typed_messages`]) |
 // The rows of the Linux-only targets, where their functions are.
 #![cfg_attr(
     all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),

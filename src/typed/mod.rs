@@ -8,7 +8,8 @@
 //! exactly 1 byte, macOS exactly an `int`. A [`Layout`] knows its system's
 //! numbers ([`Layout::typed_number`]), and a payload of a width its system
 //! does not use is an error naming the expected and actual widths
-//! ([`Error::TypedWidth`]), never a value read from the wrong bytes.
+//! ([`Error::TypedWidth`](crate::Error::TypedWidth)), never a value read
+//! from the wrong bytes.
 //!
 //! [`decode_typed`](crate::decode_typed) reads a parsed message;
 //! [`Layout::typed_payload`] writes a value as the system's kernel would
