@@ -33,6 +33,87 @@ fn the_codec_and_the_model_type_the_same_messages() {
     }
 }
 
+/// Each layout types the messages of its system, by the number its
+/// headers give a received TOS: Linux's `IP_TOS` (1), FreeBSD's
+/// `IP_RECVTOS` (68), macOS's (27); the other systems type nothing.
+#[test]
+fn every_layout_types_its_own_system_s_messages() {
+    for layout in Layout::ALL {
+        let expected = match layout.name() {
+            name if name.starts_with("linux") => Some((0, 1)),
+            name if name.starts_with("freebsd") => Some((0, 68)),
+            "macos" => Some((0, 27)),
+            _ => None,
+        };
+        assert_eq!(
+            layout.typed_number(TypedKind::Tos, Direction::Receive),
+            expected,
+            "{}",
+            layout.name()
+        );
+    }
+}
+
+/// An old timestamp of a 32-bit system holds 32-bit fields: a time past
+/// them is refused, naming the range, where a 64-bit system or the new
+/// form writes it.
+#[test]
+fn old_timestamps_of_32_bit_systems_refuse_times_past_32_bits() {
+    let past = i64::from(i32::MAX) + 1;
+    let time = Timespec { sec: past, nsec: 0 };
+    let zero = Timespec::default();
+    for form in [TimeForm::Old, TimeForm::New] {
+        let msgs = [
+            TypedMessage::Timestamp {
+                time: Timeval { sec: past, usec: 0 },
+                form,
+            },
+            TypedMessage::TimestampNs { time, form },
+            TypedMessage::Timestamping {
+                times: [zero, zero, time],
+                form,
+            },
+        ];
+        for msg in msgs {
+            let narrow = Layout::LINUX_32.typed_payload(&msg, Direction::Receive);
+            match form {
+                TimeForm::Old => assert!(
+                    matches!(
+                        narrow,
+                        Err(sockcmsg::Error::TypedValue { value, min, max, .. })
+                            if (value, min, max) == (past, i32::MIN.into(), i32::MAX.into())
+                    ),
+                    "{msg:?}: {narrow:?}"
+                ),
+                TimeForm::New => assert!(narrow.is_ok(), "{msg:?}: {narrow:?}"),
+            }
+            assert!(Layout::LINUX_64
+                .typed_payload(&msg, Direction::Receive)
+                .is_ok());
+        }
+    }
+}
+
+/// A typed type on a level its system does not type it on stays untyped.
+#[test]
+fn a_typed_type_on_another_level_is_not_typed() {
+    let layout = Layout::LINUX_64;
+    for (level, kind, len) in [
+        (99, 29, 16),
+        (6, 1, 1),
+        (0, 104, 4),
+        (41, 1, 1),
+        (17, 29, 16),
+    ] {
+        let data = vec![0; len];
+        assert_eq!(
+            decoded(layout, level, kind, &data),
+            Ok(None),
+            "level {level} type {kind}"
+        );
+    }
+}
+
 /// A buffer for typed kinds holds one message of each as the model sizes
 /// the kernel's: `cmsg_space` of the receive type's size.
 #[test]
@@ -159,25 +240,36 @@ fn the_host_numbers_and_sizes_are_libc_s() {
 }
 
 /// A level and type: one the layout types, or any.
-fn level_and_type(layout: Layout) -> impl Strategy<Value = (i32, i32)> {
-    let typed: Vec<(i32, i32)> = typed_kinds()
+fn level_and_type(layout: Layout) -> impl Strategy<Value = (i32, i32, usize)> {
+    let model = Model::new(layout);
+    let typed: Vec<(i32, i32, usize)> = typed_kinds()
         .into_iter()
-        .flat_map(|kind| DIRECTIONS.map(|direction| layout.typed_number(kind, direction)))
-        .flatten()
+        .flat_map(|kind| DIRECTIONS.map(|direction| (kind, direction)))
+        .filter_map(|(kind, direction)| {
+            let (level, number) = layout.typed_number(kind, direction)?;
+            let width = model.typed_type(kind, direction)?.size() as usize;
+            Some((level, number, width))
+        })
         .collect();
-    let any = (select(vec![0, 1, 17, 41, 0xffff]), 0..110);
+    let levels = vec![0, 1, 6, 17, 41, 99, 0xffff];
+    let any = (select(levels.clone()), 0..110, 0usize..48);
     if typed.is_empty() {
         any.boxed()
     } else {
-        prop_oneof![3 => select(typed), 1 => any].boxed()
+        // A typed type on another level, of its width: untyped there.
+        let elsewhere = (select(typed.clone()), select(levels))
+            .prop_map(|((_, number, width), level)| (level, number, width));
+        prop_oneof![3 => select(typed), 1 => any, 1 => elsewhere].boxed()
     }
 }
 
-/// A payload of about the width of a typed one, its bytes mostly small
-/// (so that values in range are common), sometimes any.
-fn payload() -> impl Strategy<Value = Vec<u8>> {
+/// A payload of about `width` bytes (one short, exact, one long) or of any
+/// length up to 50, its bytes mostly small (so that values in range are
+/// common), sometimes any.
+fn payload(width: usize) -> impl Strategy<Value = Vec<u8>> {
     let byte = prop_oneof![4 => Just(0u8), 2 => 0u8..3, 1 => any::<u8>()];
-    vec(byte, 0..50)
+    let len = prop_oneof![3 => width.saturating_sub(1)..=width + 1, 1 => 0usize..50];
+    len.prop_flat_map(move |len| vec(byte.clone(), len))
 }
 
 fn decoded(
@@ -280,7 +372,10 @@ proptest! {
     #[test]
     fn typed_decoders_agree_with_the_model(
         (layout, (level, kind), data) in select(Layout::ALL.to_vec())
-            .prop_flat_map(|layout| (Just(layout), level_and_type(layout), payload()))
+            .prop_flat_map(|layout| (Just(layout), level_and_type(layout)))
+            .prop_flat_map(|(layout, (level, kind, width))| {
+                (Just(layout), Just((level, kind)), payload(width))
+            })
     ) {
         prop_assert_eq!(
             decoded(layout, level, kind, &data),
