@@ -526,6 +526,42 @@ impl Layout {
         }
     }
 
+    #[inline]
+    pub(crate) fn u16_from(&self, raw: [u8; 2]) -> u16 {
+        if self.big_endian {
+            u16::from_be_bytes(raw)
+        } else {
+            u16::from_le_bytes(raw)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn u16_bytes(&self, value: u16) -> [u8; 2] {
+        if self.big_endian {
+            value.to_be_bytes()
+        } else {
+            value.to_le_bytes()
+        }
+    }
+
+    #[inline]
+    pub(crate) fn i64_from(&self, raw: [u8; 8]) -> i64 {
+        if self.big_endian {
+            i64::from_be_bytes(raw)
+        } else {
+            i64::from_le_bytes(raw)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn i64_bytes(&self, value: i64) -> [u8; 8] {
+        if self.big_endian {
+            value.to_be_bytes()
+        } else {
+            value.to_le_bytes()
+        }
+    }
+
     fn u64_bytes(&self, value: u64) -> [u8; 8] {
         if self.big_endian {
             value.to_be_bytes()

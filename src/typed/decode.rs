@@ -178,11 +178,7 @@ impl Fields<'_> {
     #[inline]
     fn u16(&mut self) -> u16 {
         let raw = self.bytes();
-        if self.layout.is_big_endian() {
-            u16::from_be_bytes(raw)
-        } else {
-            u16::from_le_bytes(raw)
-        }
+        self.layout.u16_from(raw)
     }
 
     #[inline]
@@ -249,11 +245,7 @@ impl Fields<'_> {
             return i64::from(self.i32());
         }
         let raw = self.bytes();
-        if self.layout.is_big_endian() {
-            i64::from_be_bytes(raw)
-        } else {
-            i64::from_le_bytes(raw)
-        }
+        self.layout.i64_from(raw)
     }
 
     #[inline]

@@ -222,11 +222,7 @@ impl Payload {
     }
 
     fn u16(&mut self, value: u16) {
-        self.push(if self.layout.is_big_endian() {
-            value.to_be_bytes()
-        } else {
-            value.to_le_bytes()
-        });
+        self.push(self.layout.u16_bytes(value));
     }
 
     fn u32(&mut self, value: u32) {
@@ -252,11 +248,7 @@ impl Payload {
             let narrow = i32::try_from(value).unwrap_or_default();
             self.push(self.layout.i32_bytes(narrow));
         } else {
-            self.push(if self.layout.is_big_endian() {
-                value.to_be_bytes()
-            } else {
-                value.to_le_bytes()
-            });
+            self.push(self.layout.i64_bytes(value));
         }
     }
 
