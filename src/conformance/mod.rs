@@ -131,6 +131,8 @@ pub use runner::{
     fuzz_against_model, fuzz_skipping_rules, Isolation, Runner, DEFAULT_SEED, SEED_VARIABLE,
 };
 pub use sockcmsg::Sockcmsg;
+#[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+pub use sockcmsg::SockcmsgTokio;
 
 /// The checks of the rules of the format, one per rule, each on buffers
 /// at its edges: the first of [`CHECKS`], and what [`rules_exercised`]

@@ -55,16 +55,11 @@ impl Implementation for Sockcmsg {
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
         let mut control = crate::socket::ControlBuffer::with_len(control_len);
-        let received = crate::socket::recv(sock, &mut [0; 1], &mut control);
-        Some(
-            received
-                .map(|received| HandedBack {
-                    truncated: Some(received.control_truncated),
-                    fds: received.fds.into_iter().map(HandedFd::Owned).collect(),
-                    control_len: None,
-                })
-                .map_err(|err| err.to_string()),
-        )
+        Some(handed_back(crate::socket::recv(
+            sock,
+            &mut [0; 1],
+            &mut control,
+        )))
     }
 }
 
@@ -90,4 +85,76 @@ fn decode(msg: &SocketControlMessage<'_>) -> Result<ParsedMessage, Error> {
         kind: msg.header.kind,
         payload,
     })
+}
+
+/// sockcmsg's async receive on tokio
+/// ([`socket::asynchronous::recv`](crate::socket::asynchronous::recv)),
+/// for the runner's receive checks (`fds`, `cloexec`): the runner's socket
+/// registered with tokio in an `AsyncFd`, on a current-thread runtime
+/// built when the adapter is made (as a user's runtime exists before its
+/// receive; a current-thread runtime has no thread for the runner's fork
+/// to lose).
+///
+/// ```
+/// use sockcmsg::conformance::{Runner, SockcmsgTokio};
+///
+/// let report = Runner::new(&SockcmsgTokio::new()?).only(["fds"]).run();
+/// assert!(report.findings.is_empty(), "{report}");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+#[derive(Debug)]
+pub struct SockcmsgTokio {
+    runtime: std::panic::AssertUnwindSafe<tokio::runtime::Runtime>,
+}
+
+#[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+impl SockcmsgTokio {
+    /// The adapter and its runtime.
+    pub fn new() -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        Ok(SockcmsgTokio {
+            runtime: std::panic::AssertUnwindSafe(runtime),
+        })
+    }
+}
+
+#[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+impl Implementation for SockcmsgTokio {
+    fn name(&self) -> String {
+        "sockcmsg (tokio)".to_owned()
+    }
+
+    fn receive(
+        &self,
+        sock: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<HandedBack, String>> {
+        use crate::socket::asynchronous;
+        let _context = self.runtime.enter();
+        let sock = match asynchronous::register(sock) {
+            Ok(sock) => sock,
+            Err(err) => return Some(Err(err.to_string())),
+        };
+        let control = crate::socket::ControlBuffer::with_len(control_len);
+        let mut data = [0; 1];
+        let received = asynchronous::recv(&sock, &mut data, control);
+        Some(handed_back(self.runtime.block_on(received)))
+    }
+}
+
+/// What a receive hands back, as the runner reads it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn handed_back<C>(
+    received: std::io::Result<crate::socket::Received<C>>,
+) -> Result<HandedBack, String> {
+    received
+        .map(|received| HandedBack {
+            truncated: Some(received.control_truncated),
+            fds: received.fds.into_iter().map(HandedFd::Owned).collect(),
+            control_len: None,
+        })
+        .map_err(|err| err.to_string())
 }

@@ -8,11 +8,9 @@ use std::os::fd::BorrowedFd;
 
 use super::buffer::sealed::TOKEN;
 use super::recv::received;
-use super::send::encode_messages;
-use super::syscall::{self, Incoming, Outgoing};
-use super::{
-    ControlBuffer, ControlStorage, Received, RecvOptions, SendMessage, SendOptions, SockAddr,
-};
+use super::send::Encoded;
+use super::syscall::{self, Incoming, Outgoing, Recvd};
+use super::{ControlStorage, Received, RecvOptions, SendMessage, SendOptions, SockAddr};
 
 /// The most datagrams one `sendmmsg` sends (`UIO_MAXIOV`,
 /// `include/uapi/linux/uio.h`): `__sys_sendmmsg` in `net/socket.c` lowers a
@@ -75,32 +73,42 @@ pub fn send_batch(
     datagrams: &[SendDatagram<'_>],
     options: SendOptions<'_>,
 ) -> io::Result<Vec<usize>> {
-    let mut buffers = Vec::with_capacity(datagrams.len());
-    for datagram in datagrams {
-        let mut buffer = None;
-        encode_messages(sock, datagram.data, datagram.msgs, |needed| {
-            buffer.insert(ControlBuffer::with_len(needed)).bytes_mut()
-        })?;
-        buffers.push(buffer);
-    }
+    let encoded = encode_batch(sock, datagrams)?;
+    send_encoded(sock, datagrams, &encoded, options.to, options.sent_flags())
+}
+
+/// Each datagram's control data, checked and encoded.
+pub(super) fn encode_batch<'fds>(
+    sock: BorrowedFd<'_>,
+    datagrams: &[SendDatagram<'fds>],
+) -> io::Result<Vec<Encoded<'fds>>> {
+    datagrams
+        .iter()
+        .map(|datagram| Encoded::new(sock, datagram.data, datagram.msgs))
+        .collect()
+}
+
+/// Sends `datagrams` with their `encoded` control data, in calls of at
+/// most [`UIO_MAXIOV`], each after the one before sent all it was given.
+pub(super) fn send_encoded(
+    sock: BorrowedFd<'_>,
+    datagrams: &[SendDatagram<'_>],
+    encoded: &[Encoded<'_>],
+    to: Option<&SockAddr>,
+    flags: libc::c_int,
+) -> io::Result<Vec<usize>> {
     let outgoing: Vec<Outgoing<'_>> = datagrams
         .iter()
-        .zip(&buffers)
-        .map(|(datagram, buffer)| Outgoing {
-            data: datagram.data,
-            control: buffer
-                .as_ref()
-                .map(ControlBuffer::bytes)
-                .unwrap_or_default(),
-            to: datagram.to.or(options.to),
-        })
+        .zip(encoded)
+        .map(|(datagram, encoded)| encoded.outgoing(datagram.data, datagram.to.or(to)))
         .collect();
     let mut sent = Vec::with_capacity(datagrams.len());
     for chunk in outgoing.chunks(UIO_MAXIOV) {
         // SAFETY: the only descriptors in each control buffer are the
-        // `BorrowedFd`s of that datagram's messages, borrowed for this call;
-        // `encode_messages` refused any other SCM_RIGHTS message.
-        match unsafe { syscall::sendmmsg(sock, chunk, options.sent_flags()) } {
+        // `BorrowedFd`s of that datagram's messages, borrowed for this call
+        // (`Encoded`'s lifetime); `Encoded::new` refused any other
+        // SCM_RIGHTS message.
+        match unsafe { syscall::sendmmsg(sock, chunk, flags) } {
             Ok(counts) => {
                 let whole = counts.len() == chunk.len();
                 sent.extend(counts);
@@ -133,18 +141,40 @@ pub fn recv_batch<'d, C: ControlStorage>(
     options: RecvOptions,
 ) -> io::Result<Vec<Received<C>>> {
     let mut slots: Vec<(&'d mut [u8], C)> = slots.into_iter().collect();
+    let (recvds, starts) = recvmmsg_into(sock, &mut slots, options.sent_flags())?;
+    take_batch(recvds, starts, slots, options)
+}
+
+/// `recvmmsg` into `slots` with `flags`: what it reported of each datagram
+/// and where in each slot's control storage the bytes received into start.
+/// Every descriptor in them must then go through [`take_batch`].
+pub(super) fn recvmmsg_into<C: ControlStorage>(
+    sock: BorrowedFd<'_>,
+    slots: &mut [(&mut [u8], C)],
+    flags: libc::c_int,
+) -> io::Result<(Vec<Recvd>, Vec<usize>)> {
     let mut starts = Vec::with_capacity(slots.len());
-    let recvds = {
-        let mut incoming: Vec<Incoming<'_>> = slots
-            .iter_mut()
-            .map(|(data, control)| {
-                let (start, control) = control.prepare(TOKEN);
-                starts.push(start);
-                Incoming { data, control }
-            })
-            .collect();
-        syscall::recvmmsg(sock, &mut incoming, options.sent_flags())?
-    };
+    let mut incoming: Vec<Incoming<'_>> = slots
+        .iter_mut()
+        .map(|(data, control)| {
+            let (start, control) = control.prepare(TOKEN);
+            starts.push(start);
+            Incoming { data, control }
+        })
+        .collect();
+    let recvds = syscall::recvmmsg(sock, &mut incoming, flags)?;
+    Ok((recvds, starts))
+}
+
+/// What each slot received, as [`recvmmsg_into`] reported it: every
+/// descriptor of every datagram taken, and all closed if any datagram's
+/// control data fails to parse.
+pub(super) fn take_batch<C: ControlStorage>(
+    recvds: Vec<Recvd>,
+    starts: Vec<usize>,
+    slots: Vec<(&mut [u8], C)>,
+    options: RecvOptions,
+) -> io::Result<Vec<Received<C>>> {
     let mut batch = Vec::with_capacity(recvds.len());
     let mut failed = None;
     for ((recvd, (data, control)), start) in recvds.into_iter().zip(slots).zip(starts) {

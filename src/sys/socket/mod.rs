@@ -54,6 +54,8 @@
 use std::io;
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
+#[cfg(feature = "tokio")]
+pub mod asynchronous;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod batch;
 mod buffer;

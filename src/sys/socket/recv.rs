@@ -279,12 +279,28 @@ pub fn recv_vectored<C: ControlStorage>(
     mut control: C,
     options: RecvOptions,
 ) -> io::Result<Received<C>> {
-    let capacity = data
-        .iter()
-        .fold(0usize, |total, slice| total.saturating_add(slice.len()));
-    let (start, buf) = control.prepare(TOKEN);
-    let recvd = syscall::recvmsg(sock, data, buf, options.sent_flags())?;
+    let capacity = capacity(data);
+    let (recvd, start) = recvmsg_into(sock, data, &mut control, options.sent_flags())?;
     received(recvd, capacity, control, start, options)
+}
+
+/// The bytes `data` holds.
+pub(super) fn capacity(data: &[IoSliceMut<'_>]) -> usize {
+    data.iter()
+        .fold(0usize, |total, slice| total.saturating_add(slice.len()))
+}
+
+/// `recvmsg` into `data` and `control` with `flags`: what it reported, and
+/// where in `control` the bytes received into start. Every descriptor in
+/// them must then go through [`received`].
+pub(super) fn recvmsg_into<C: ControlStorage>(
+    sock: BorrowedFd<'_>,
+    data: &mut [IoSliceMut<'_>],
+    control: &mut C,
+    flags: libc::c_int,
+) -> io::Result<(syscall::Recvd, usize)> {
+    let (start, buf) = control.prepare(TOKEN);
+    Ok((syscall::recvmsg(sock, data, buf, flags)?, start))
 }
 
 /// What a receive of `capacity` bytes of data into `control` (from

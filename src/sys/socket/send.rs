@@ -3,9 +3,13 @@
 
 use std::borrow::Cow;
 use std::io::{self, IoSlice};
+use std::marker::PhantomData;
 use std::os::fd::{BorrowedFd, RawFd};
 
-use super::{syscall, SockAddr};
+use super::syscall;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::syscall::Outgoing;
+use super::SockAddr;
 use crate::typed::TypedPayload;
 use crate::{ControlMessage, Layout, Ucred};
 
@@ -99,6 +103,16 @@ pub fn send(
     fds: &[BorrowedFd<'_>],
     credentials: Option<&Ucred>,
 ) -> io::Result<usize> {
+    let (both, count) = fds_and_credentials(fds, credentials);
+    send_messages(sock, data, both.get(..count).unwrap_or_default())
+}
+
+/// The messages of [`send`]: the credentials first, if any, then the
+/// descriptors, if any; the count of them is the second item.
+pub(super) fn fds_and_credentials<'a>(
+    fds: &'a [BorrowedFd<'a>],
+    credentials: Option<&Ucred>,
+) -> ([SendMessage<'a>; 2], usize) {
     let rights = SendMessage::Rights(fds);
     let both = [
         credentials.map_or(rights, |cred| SendMessage::Credentials(*cred)),
@@ -109,7 +123,7 @@ pub fn send(
         (true, false) => 2,
         _ => 1,
     };
-    send_messages(sock, data, both.get(..count).unwrap_or_default())
+    (both, count)
 }
 
 /// The most messages [`send_messages`] converts on the stack.
@@ -247,25 +261,86 @@ pub fn send_with(
     msgs: &[SendMessage<'_>],
     options: SendOptions<'_>,
 ) -> io::Result<usize> {
-    let mut small = StackControl([0; STACK_CONTROL_LEN]);
-    let mut large = None;
-    let control = encode_messages(sock, data, msgs, |needed| match small.0.get_mut(..needed) {
-        Some(control) => control,
-        None => large
-            .insert(super::ControlBuffer::with_len(needed))
-            .bytes_mut(),
-    })?;
-    // SAFETY: the only descriptors in `control` are the `BorrowedFd`s of
-    // `msgs`, borrowed for this call; `encode_messages` refused any other
-    // SCM_RIGHTS message.
-    unsafe { syscall::sendmsg(sock, data, control, options.to, options.sent_flags()) }
+    Encoded::new(sock, data, msgs)?.send(sock, data, options.to, options.sent_flags())
+}
+
+/// Control data encoded for sending: on the stack when it fits, else in a
+/// buffer of its own. The only descriptors in it are the `BorrowedFd`s of
+/// the messages it was encoded from, which `'fds` keeps borrowed.
+pub(super) struct Encoded<'fds> {
+    small: StackControl,
+    large: Option<super::ControlBuffer>,
+    len: usize,
+    fds: PhantomData<SendMessage<'fds>>,
+}
+
+impl<'fds> Encoded<'fds> {
+    /// Checks `msgs` for sending with `data` on `sock` (see [`send_with`]'s
+    /// errors) and encodes them.
+    pub(super) fn new(
+        sock: BorrowedFd<'_>,
+        data: &[IoSlice<'_>],
+        msgs: &[SendMessage<'fds>],
+    ) -> io::Result<Self> {
+        let mut small = StackControl([0; STACK_CONTROL_LEN]);
+        let mut large = None;
+        let len = encode_messages(sock, data, msgs, |needed| match small.0.get_mut(..needed) {
+            Some(control) => control,
+            None => large
+                .insert(super::ControlBuffer::with_len(needed))
+                .bytes_mut(),
+        })?
+        .len();
+        Ok(Encoded {
+            small,
+            large,
+            len,
+            fds: PhantomData,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        let bytes = match &self.large {
+            Some(large) => large.bytes(),
+            None => &self.small.0,
+        };
+        bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// One `sendmsg` of `data` with this control data.
+    pub(super) fn send(
+        &self,
+        sock: BorrowedFd<'_>,
+        data: &[IoSlice<'_>],
+        to: Option<&SockAddr>,
+        flags: libc::c_int,
+    ) -> io::Result<usize> {
+        // SAFETY: the only descriptors in the control data are the
+        // `BorrowedFd`s of the messages, borrowed for `'fds`, which outlives
+        // `self`; `encode_messages` refused any other SCM_RIGHTS message.
+        unsafe { syscall::sendmsg(sock, data, self.bytes(), to, flags) }
+    }
+
+    /// The datagram, for `sendmmsg`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(super) fn outgoing<'a>(
+        &'a self,
+        data: &'a [IoSlice<'a>],
+        to: Option<&'a SockAddr>,
+    ) -> Outgoing<'a> {
+        Outgoing {
+            data,
+            control: self.bytes(),
+            to,
+        }
+    }
 }
 
 /// Checks `msgs` for sending with `data` on `sock` (see [`send_with`]'s
 /// errors) and encodes them into the buffer `buffer` gives for the length
 /// they take; returns the encoding. The only descriptors in it are the
 /// `BorrowedFd`s of `msgs`.
-pub(super) fn encode_messages<'b>(
+fn encode_messages<'b>(
     sock: BorrowedFd<'_>,
     data: &[IoSlice<'_>],
     msgs: &[SendMessage<'_>],

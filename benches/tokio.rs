@@ -1,0 +1,2 @@
+//! Placeholder: the async round trip's benchmark is being written.
+fn main() {}
