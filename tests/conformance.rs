@@ -6,7 +6,8 @@ use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::time::Duration;
 
 use sockcmsg::conformance::{
-    HandedBack, HandedFd, Implementation, Isolation, Parsed, Runner, Sockcmsg, CHECKS,
+    HandedBack, HandedFd, Implementation, Isolation, Parsed, Runner, Sockcmsg, SockcmsgTokio,
+    CHECKS,
 };
 use sockcmsg::model::Model;
 use sockcmsg::socket::{self, ControlBuffer};
@@ -169,6 +170,23 @@ impl Implementation for LeaksOnTruncation {
             fds: raw.into_iter().map(HandedFd::Raw).collect(),
             control_len: None,
         }))
+    }
+}
+
+/// The async receive (`socket::asynchronous::recv` on tokio) through the
+/// receive checks: every control buffer size, at `RLIMIT_NOFILE`, each fd
+/// owned and close-on-exec.
+#[test]
+fn the_async_receive_has_no_finding() {
+    let tokio = SockcmsgTokio::new().unwrap();
+    let report = Runner::new(&tokio).only(["fds", "cloexec"]).run();
+    assert!(report.findings.is_empty(), "{report}");
+    for check in ["fds", "cloexec"] {
+        let summary = report.checks.iter().find(|summary| summary.check == check);
+        assert!(
+            summary.is_some_and(|summary| summary.not_run.is_none() && summary.cases > 100),
+            "{check}: {report}"
+        );
     }
 }
 

@@ -59,9 +59,9 @@ use std::os::fd::BorrowedFd;
 use super::buffer::sealed::{Token, TOKEN};
 use super::recv::{capacity, received, recvmsg_into};
 use super::send::{fds_and_credentials, Encoded};
-use super::{ControlStorage, Received, RecvOptions, SendMessage, SendOptions};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::{batch, SendDatagram};
+use super::{ControlStorage, Received, RecvOptions, SendMessage, SendOptions};
 use crate::Ucred;
 
 #[cfg(feature = "tokio")]
@@ -207,8 +207,10 @@ pub async fn send_with<S: AsyncSocket + ?Sized>(
 ) -> io::Result<usize> {
     let encoded = Encoded::new(sock.fd(TOKEN), data, msgs)?;
     let flags = options.sent_flags() | libc::MSG_DONTWAIT;
-    sock.io(Wait::Write, TOKEN, |fd| encoded.send(fd, data, options.to, flags))
-        .await
+    sock.io(Wait::Write, TOKEN, |fd| {
+        encoded.send(fd, data, options.to, flags)
+    })
+    .await
 }
 
 /// [`socket::send_batch`](super::send_batch), awaiting the socket: sends

@@ -1,0 +1,335 @@
+//! The async helpers (`socket::asynchronous`, feature `tokio`) on tokio's
+//! current-thread and multi-thread runtimes: fds both ways between tasks,
+//! 10,000 messages with fds in flight, receives and sends dropped at random
+//! points, more fds than the control buffer holds.
+//!
+//! Leaks are counted as the descriptors in `/proc/self/fd` that name a
+//! marker file of the test's own (by device and inode), at points where
+//! the test's tasks are done: other tests' and the runtime's descriptors
+//! never match, so the tests run in parallel with anything.
+
+use std::fs::File;
+use std::future::Future;
+use std::io::{ErrorKind, IoSlice};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sockcmsg::socket::asynchronous::{self as aio, AsyncSocket};
+use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SocketKind};
+use tokio::io::unix::AsyncFd;
+use tokio::net::{UnixDatagram, UnixStream};
+use tokio::sync::Semaphore;
+
+/// A file of the test's own, whose copies are counted in `/proc/self/fd`.
+struct Marker {
+    file: File,
+    id: (u64, u64),
+}
+
+impl Marker {
+    fn new() -> Marker {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("sockcmsg-tokio-{}-{n}", std::process::id()));
+        let file = File::create(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let meta = file.metadata().unwrap();
+        Marker {
+            file,
+            id: (meta.dev(), meta.ino()),
+        }
+    }
+
+    /// The open descriptors naming the marker, its own among them.
+    fn copies(&self) -> usize {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|entry| std::fs::metadata(entry.ok()?.path()).ok())
+            .filter(|meta| (meta.dev(), meta.ino()) == self.id)
+            .count()
+    }
+
+    fn is(&self, fd: &OwnedFd) -> bool {
+        let meta = File::from(fd.try_clone().unwrap()).metadata().unwrap();
+        (meta.dev(), meta.ino()) == self.id
+    }
+}
+
+/// Runs the test on a current-thread runtime, then as a task on a
+/// multi-thread runtime of two workers (where the tasks it spawns run in
+/// parallel, and every future must be `Send`).
+fn on_both_runtimes<F, Fut>(test: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    current.block_on(test());
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    multi.block_on(multi.spawn(test())).unwrap();
+}
+
+/// A connected SOCK_SEQPACKET pair, registered with the runtime.
+fn seqpacket_pair() -> (AsyncFd<OwnedFd>, AsyncFd<OwnedFd>) {
+    let (a, b) = socket::socketpair(SocketKind::SeqPacket).unwrap();
+    (aio::register(a).unwrap(), aio::register(b).unwrap())
+}
+
+/// Sends `byte` with a copy of `file`, then receives the other side's byte
+/// and fd, which must name `expected`.
+async fn exchange(sock: &impl AsyncSocket, byte: u8, file: &File, expected: &Marker) {
+    assert_eq!(
+        aio::send(sock, &[byte], &[file.as_fd()], None)
+            .await
+            .unwrap(),
+        1
+    );
+    let mut data = [0; 1];
+    let received = aio::recv(sock, &mut data, ControlBuffer::for_fds(1))
+        .await
+        .unwrap();
+    assert_eq!((received.bytes, received.fds.len()), (1, 1));
+    assert_eq!(data[0], byte ^ 1);
+    assert!(expected.is(&received.fds[0]));
+}
+
+#[test]
+fn fds_pass_both_ways_between_two_tasks() {
+    on_both_runtimes(|| async {
+        let (left, right) = (Arc::new(Marker::new()), Arc::new(Marker::new()));
+        let (a, b) = UnixStream::pair().unwrap();
+        let (c, d) = seqpacket_pair();
+        let (l, r) = (left.clone(), right.clone());
+        let task = tokio::spawn(async move {
+            exchange(&a, 0, &l.file, &r).await;
+            exchange(&c, 2, &l.file, &r).await;
+        });
+        exchange(&b, 1, &right.file, &left).await;
+        exchange(&d, 3, &right.file, &left).await;
+        task.await.unwrap();
+        assert_eq!((left.copies(), right.copies()), (1, 1));
+    });
+}
+
+/// 10,000 four-byte messages, each with a copy of the marker,
+/// sent by one task and received by another, at most 256 of them in
+/// flight (the kernel refuses more fds in flight than `RLIMIT_NOFILE` to
+/// a user without `CAP_SYS_RESOURCE`).
+#[test]
+fn ten_thousand_messages_with_fds_in_flight_leak_nothing() {
+    const MESSAGES: u32 = 10_000;
+    on_both_runtimes(|| async {
+        let marker = Arc::new(Marker::new());
+        let (tx, rx) = seqpacket_pair();
+        let room = Arc::new(Semaphore::new(256));
+        let (sender_marker, sender_room) = (marker.clone(), room.clone());
+        let sender = tokio::spawn(async move {
+            for seq in 0..MESSAGES {
+                sender_room.acquire().await.unwrap().forget();
+                let fds = [sender_marker.file.as_fd()];
+                aio::send(&tx, &seq.to_ne_bytes(), &fds, None)
+                    .await
+                    .unwrap();
+            }
+        });
+        let mut control = ControlBuffer::for_fds(1);
+        for seq in 0..MESSAGES {
+            let mut data = [0; 4];
+            let received = aio::recv(&rx, &mut data, &mut control).await.unwrap();
+            assert_eq!(u32::from_ne_bytes(data), seq);
+            assert_eq!(received.fds.len(), 1, "message {seq}");
+            assert!(marker.is(&received.fds[0]));
+            assert!(!received.control_truncated);
+            drop(received);
+            room.add_permits(1);
+        }
+        sender.await.unwrap();
+        assert_eq!(marker.copies(), 1);
+    });
+}
+
+/// A small xorshift generator: the tests need varied delays, not good
+/// randomness, and the same sequence on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Receives raced against a timer, so that many are dropped while they
+/// wait; sends raced the same way, on a socket whose small send buffer
+/// makes them wait too. Every message sent arrives once, in order, with
+/// its fd; a dropped send sent nothing (it is sent again), a dropped
+/// receive took nothing.
+#[test]
+fn dropped_receives_and_sends_lose_and_leak_nothing() {
+    const MESSAGES: u32 = 400;
+    on_both_runtimes(|| async {
+        let marker = Arc::new(Marker::new());
+        let (tx, rx) = seqpacket_pair();
+        socket2::SockRef::from(&tx)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let sender_marker = marker.clone();
+        let (start, started) = tokio::sync::oneshot::channel();
+        let sender = tokio::spawn(async move {
+            started.await.unwrap();
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+            let mut dropped = 0;
+            let mut seq = 0;
+            while seq < MESSAGES {
+                let fds = [sender_marker.file.as_fd()];
+                let data = seq.to_ne_bytes();
+                let send = aio::send(&tx, &data, &fds, None);
+                tokio::select! {
+                    sent = send => {
+                        assert_eq!(sent.unwrap(), 4);
+                        seq += 1;
+                    }
+                    () = tokio::time::sleep(Duration::from_micros(rng.below(1500))) => dropped += 1,
+                }
+                if rng.below(16) == 0 {
+                    tokio::time::sleep(Duration::from_millis(rng.below(4))).await;
+                }
+            }
+            dropped
+        });
+        let mut control = ControlBuffer::for_fds(1);
+        // One receive surely dropped while it waits: nothing is sent yet.
+        let mut data = [0; 4];
+        let waiting = aio::recv(&rx, &mut data, &mut control);
+        assert!(tokio::time::timeout(Duration::from_millis(5), waiting)
+            .await
+            .is_err());
+        start.send(()).unwrap();
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut dropped = 1;
+        let mut seq = 0;
+        while seq < MESSAGES {
+            let mut data = [0; 4];
+            let recv = aio::recv(&rx, &mut data, &mut control);
+            tokio::select! {
+                received = recv => {
+                    let received = received.unwrap();
+                    assert_eq!(received.fds.len(), 1, "message {seq}");
+                    assert!(marker.is(&received.fds[0]));
+                    drop(received);
+                    assert_eq!(u32::from_ne_bytes(data), seq);
+                    seq += 1;
+                }
+                () = tokio::time::sleep(Duration::from_micros(rng.below(1500))) => dropped += 1,
+            }
+            if rng.below(8) == 0 {
+                tokio::time::sleep(Duration::from_millis(rng.below(3))).await;
+            }
+        }
+        // The sender has dropped its socket: what comes next is the end,
+        // not a message a dropped send sent after all.
+        let sends_dropped = sender.await.unwrap();
+        let mut data = [0; 4];
+        let end = aio::recv(&rx, &mut data, ControlBuffer::for_fds(1))
+            .await
+            .unwrap();
+        assert_eq!((end.bytes, end.fds.len()), (0, 0));
+        eprintln!("{dropped} receives and {sends_dropped} sends dropped");
+        assert_eq!(marker.copies(), 1);
+    });
+}
+
+/// A peer sends 10 fds to a buffer with room for 2: the kernel installs
+/// the 2 that fit (`cmsg_space(8)` bytes: no padding to spare, 64-bit or
+/// 32-bit), reports `MSG_CTRUNC` and never installs the rest; the 2 are
+/// owned, and closed with the receive. With `max_fds(1)` the second is
+/// closed at once.
+#[test]
+fn more_fds_than_the_buffer_holds_are_all_owned() {
+    on_both_runtimes(|| async {
+        let marker = Marker::new();
+        let (tx, rx) = UnixDatagram::pair().unwrap();
+        for (max_fds, kept, closed) in [(usize::MAX, 2, 0), (1, 1, 1)] {
+            aio::send(&tx, b"x", &[marker.file.as_fd(); 10], None)
+                .await
+                .unwrap();
+            let options = RecvOptions::default().max_fds(max_fds);
+            let mut control = ControlBuffer::for_fds(2);
+            let received = aio::recv_with(&rx, &mut [0; 1], &mut control, options)
+                .await
+                .unwrap();
+            assert!(received.control_truncated);
+            assert_eq!((received.fds.len(), received.fds_closed), (kept, closed));
+            assert!(received.fds.iter().all(|fd| marker.is(fd)));
+            assert_eq!(marker.copies(), 1 + kept);
+            drop(received);
+            assert_eq!(marker.copies(), 1);
+        }
+    });
+}
+
+#[test]
+fn a_datagram_receive_names_its_sender() {
+    on_both_runtimes(|| async {
+        let dir = std::env::temp_dir().join(format!(
+            "sockcmsg-tokio-addr-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a_path, b_path) = (dir.join("a"), dir.join("b"));
+        let _ = (std::fs::remove_file(&a_path), std::fs::remove_file(&b_path));
+        let a = UnixDatagram::bind(&a_path).unwrap();
+        let b = UnixDatagram::bind(&b_path).unwrap();
+        let to = socket::SockAddr::unix(&b_path).unwrap();
+        let data = [IoSlice::new(b"hi")];
+        let options = SendOptions::default().to(&to);
+        assert_eq!(aio::send_with(&a, &data, &[], options).await.unwrap(), 2);
+        let received = aio::recv(&b, &mut [0; 2], ControlBuffer::with_len(0))
+            .await
+            .unwrap();
+        let from = received.from.expect("a bound sender's address");
+        assert_eq!(from.as_pathname(), Some(a_path.as_path()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn refused_sends_fail_before_waiting_and_send_nothing() {
+    on_both_runtimes(|| async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let file = File::open("/dev/null").unwrap();
+        // No data byte on a stream: the kernel would drop the fds.
+        let err = aio::send(&a, b"", &[file.as_fd()], None).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let numbers = sockcmsg::unix_rights(&[0]).unwrap();
+        let bare = SendMessage::Other {
+            level: libc::SOL_SOCKET,
+            kind: libc::SCM_RIGHTS,
+            data: &numbers[sockcmsg::cmsg_len(0)..],
+        };
+        let err = aio::send_messages(&a, b"x", &[bare]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let mut data = [0; 1];
+        let nothing = aio::recv(&b, &mut data, ControlBuffer::for_fds(1));
+        assert!(tokio::time::timeout(Duration::from_millis(20), nothing)
+            .await
+            .is_err());
+        // A peer that has gone: EPIPE, not a SIGPIPE that ends the test.
+        drop(b);
+        let err = aio::send(&a, b"x", &[], None).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    });
+}
