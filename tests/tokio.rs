@@ -1,7 +1,8 @@
 //! The async helpers (`socket::asynchronous`, feature `tokio`) on tokio's
 //! current-thread and multi-thread runtimes: fds both ways between tasks,
 //! 10,000 messages with fds in flight, receives and sends dropped at random
-//! points, more fds than the control buffer holds.
+//! points, more fds than the control buffer holds, batches, the error
+//! queue.
 //!
 //! Leaks are counted as the descriptors in `/proc/self/fd` that name a
 //! marker file of the test's own (by device and inode), at points where
@@ -18,9 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sockcmsg::socket::asynchronous::{self as aio, AsyncSocket};
-use sockcmsg::socket::{self, ControlBuffer, RecvOptions, SendMessage, SendOptions, SocketKind};
+use sockcmsg::socket::{
+    self, ControlBuffer, RecvOptions, SendDatagram, SendMessage, SendOptions, SocketKind,
+    SocketOption,
+};
+use sockcmsg::typed::{TypedKind, TypedMessage};
 use tokio::io::unix::AsyncFd;
-use tokio::net::{UnixDatagram, UnixStream};
+use tokio::net::{UdpSocket, UnixDatagram, UnixStream};
 use tokio::sync::Semaphore;
 
 /// A file of the test's own, whose copies are counted in `/proc/self/fd`.
@@ -331,5 +336,75 @@ fn refused_sends_fail_before_waiting_and_send_nothing() {
         drop(b);
         let err = aio::send(&a, b"x", &[], None).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn a_batch_goes_out_and_comes_back_with_every_fd_owned() {
+    on_both_runtimes(|| async {
+        let marker = Marker::new();
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let fds = [marker.file.as_fd()];
+        let data = [IoSlice::new(b"one")];
+        let rights = [SendMessage::Rights(&fds)];
+        let with = SendDatagram {
+            data: &data,
+            msgs: &rights,
+            to: None,
+        };
+        let without = SendDatagram { msgs: &[], ..with };
+        let batch = [with, without, with];
+        let sent = aio::send_batch(&a, &batch, SendOptions::default()).await;
+        assert_eq!(sent.unwrap(), [3, 3, 3]);
+        // Four slots, three datagrams waiting: the receive returns them.
+        let mut buffers = [[0; 8]; 4];
+        let slots = buffers
+            .iter_mut()
+            .map(|data| (&mut data[..], ControlBuffer::for_fds(1)));
+        let received = aio::recv_batch(&b, slots, RecvOptions::default())
+            .await
+            .unwrap();
+        let fds: Vec<usize> = received.iter().map(|one| one.fds.len()).collect();
+        assert_eq!(fds, [1, 0, 1]);
+        assert_eq!(marker.copies(), 3);
+        drop(received);
+        assert_eq!(marker.copies(), 1);
+    });
+}
+
+/// A receive with `MSG_ERRQUEUE` waits for the error queue, not for data
+/// (which never comes): an ICMP port unreachable from loopback wakes it.
+/// The port stays bound, by a socket connected elsewhere that takes
+/// nothing from the sender, so no other test can take it meanwhile.
+#[test]
+fn an_icmp_error_wakes_a_receive_on_the_error_queue() {
+    on_both_runtimes(|| async {
+        let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket::set_option(tx.as_fd(), SocketOption::IpReceiveErrors, true).unwrap();
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = closed.local_addr().unwrap();
+        closed.connect("127.0.0.1:9").unwrap();
+        let receive = async {
+            let mut control = ControlBuffer::for_typed(&[TypedKind::RecvErr]);
+            let options = RecvOptions::default().flags(libc::MSG_ERRQUEUE);
+            let received = aio::recv_with(&tx, &mut [0; 8], &mut control, options).await;
+            received
+                .unwrap()
+                .typed()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+        };
+        let send = async {
+            // After the receive waits: the error must wake it.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tx.send_to(b"x", to).await.unwrap();
+        };
+        let (msgs, ()) = tokio::join!(tokio::time::timeout(Duration::from_secs(10), receive), send);
+        match msgs.expect("no wake-up from the error queue")[..] {
+            [TypedMessage::RecvErr { error, .. }] => {
+                assert_eq!(error.errno, libc::ECONNREFUSED as u32);
+            }
+            ref other => panic!("{other:?}"),
+        }
     });
 }
