@@ -1,9 +1,11 @@
 //! `cargo xtask bench`: the criterion benchmarks of `benches/`, and
 //! `docs/performance.md` from what they measured.
 //!
-//! Each benchmark binary (`cargo bench --bench parse`, `encode`, `live`)
-//! measures the codec and a libc baseline doing the same work, side by side
-//! in one run. A benchmark is its own crate that links sockcmsg's rlib, as
+//! Each benchmark binary (`cargo bench --bench parse`, `encode`, `live`,
+//! `typed`, `tokio`) measures the crate and a baseline doing the same work,
+//! side by side in one run: libc's calls and macros (a function named
+//! `libc` or `libc_fill`), or for the async round trips of `tokio` the
+//! crate's own blocking helpers (`sync`); each criterion group has one. A benchmark is its own crate that links sockcmsg's rlib, as
 //! a user's crate does, so only what sockcmsg marks `#[inline]` (or LTO)
 //! crosses into it; each runs in the [`BUILDS`] users build with: cargo's
 //! release profile, without LTO, and with fat LTO. Criterion writes each
@@ -34,7 +36,7 @@ use crate::fuzz::run_checked;
 use crate::{load_average, root, target_dir, version, write_page, Machine};
 
 /// The benchmark binaries of `benches/`, in the order they run.
-pub(crate) const BENCHES: [&str; 4] = ["parse", "encode", "live", "typed"];
+pub(crate) const BENCHES: [&str; 5] = ["parse", "encode", "live", "typed", "tokio"];
 
 /// The rounds each benchmark binary runs in, unless `--rounds` says.
 pub(crate) const DEFAULT_ROUNDS: u64 = 2;
@@ -122,9 +124,10 @@ impl Measured {
         }
     }
 
-    /// Whether this is a libc baseline (`libc`, `libc_fill`).
+    /// Whether this is its group's baseline: libc's (`libc`, `libc_fill`),
+    /// or the blocking helpers the async ones are measured against (`sync`).
     fn is_baseline(&self) -> bool {
-        self.function.starts_with("libc")
+        self.function.starts_with("libc") || self.function == "sync"
     }
 
     /// Reads `new/benchmark.json` and `new/estimates.json` in `new`.
@@ -210,7 +213,7 @@ pub(crate) fn read_results(
     Ok(results)
 }
 
-/// The libc baseline of `measured` in `results`: the same group and size.
+/// The baseline of `measured` in `results`: the same group and size.
 fn baseline<'a>(measured: &Measured, results: &'a [Measured]) -> Option<&'a Measured> {
     results.iter().find(|other| {
         other.is_baseline() && other.group == measured.group && other.value == measured.value
@@ -239,11 +242,11 @@ fn time(ns: f64) -> String {
     format!("{value:.decimals$} {unit}")
 }
 
-/// The ratio column: how long `measured` takes over its libc baseline.
+/// The ratio column: how long `measured` takes over its baseline.
 fn ratio(measured: &Measured, results: &[Measured]) -> String {
     match baseline(measured, results) {
         _ if measured.is_baseline() => "baseline".to_owned(),
-        Some(libc) if libc.median > 0.0 => format!("{:.2}", measured.median / libc.median),
+        Some(base) if base.median > 0.0 => format!("{:.2}", measured.median / base.median),
         _ => "no baseline".to_owned(),
     }
 }
@@ -284,7 +287,9 @@ fn page(
         format!("criterion options `{}`", criterion.join(" "))
     };
     let mut text = format!(
-        "Each benchmark runs beside its libc baseline in the same `cargo bench` run, with \
+        "Each benchmark runs beside its baseline in the same `cargo bench` run: libc doing \
+         the same work (`libc`, `libc_fill`), or, for the async round trips, the crate's \
+         blocking helpers on the same socket kind (`sync`). It runs with \
          {options}. Each benchmark is a crate of its own that links sockcmsg as a user's \
          crate does, and runs twice: built with cargo's release profile (no LTO), and \
          with fat LTO and one codegen unit. Each build's benchmark binaries run in {rounds} \
@@ -294,16 +299,16 @@ fn page(
          - Toolchain: {}.\n\n\
          `median` is criterion's median time of one iteration and `95% interval` its \
          confidence interval; `per message` divides the median by the messages an iteration \
-         handles, where the benchmark says how many; `/ libc` is the median over the median \
-         of the libc baseline of the same group and size, measured in this run: below 1 the \
-         crate is the faster. Other processes on the machine move these figures from one run \
+         handles, where the benchmark says how many; `/ baseline` is the median over the \
+         median of the baseline of the same group and size, measured in this run: below 1 \
+         the benchmark is the faster. Other processes on the machine move these figures from one run \
          to the next; compare ratios, not runs.\n",
         version("rustc", &["--version"]),
     );
     for section in sections {
         text.push_str(&format!(
             "\n## `cargo bench --bench {}`, {}\n\n{}\n\n\
-             | benchmark | median | 95% interval | per message | / libc |\n\
+             | benchmark | median | 95% interval | per message | / baseline |\n\
              |---|--:|--:|--:|--:|\n",
             section.bench,
             section.build.name,
@@ -434,12 +439,15 @@ pub(crate) fn bench(
             }
         }
     }
-    println!("\n{:<32} {:>10} {:>12}", "benchmark", "median", "/ libc");
+    println!(
+        "\n{:<40} {:>10} {:>12}",
+        "benchmark", "median", "/ baseline"
+    );
     for section in &sections {
         println!("{}", section.build.name);
         for measured in &section.results {
             println!(
-                "{:<32} {:>10} {:>12}",
+                "{:<40} {:>10} {:>12}",
                 measured.id(),
                 time(measured.median),
                 ratio(measured, &section.results)
@@ -519,6 +527,29 @@ mod tests {
         assert_eq!(ratio(&results[1], &results), "0.75");
         assert_eq!(ratio(&results[3], &results), "1.25");
         assert_eq!(ratio(&results[4], &results), "no baseline");
+    }
+
+    #[test]
+    fn async_round_trips_are_to_the_sync_baseline_of_their_group() {
+        let round_trip = |group: &str, function: &str, median: f64| Measured {
+            group: group.into(),
+            elements: None,
+            ..measured(function, None, median)
+        };
+        let results = [
+            round_trip("stream_round_trip", "sync", 4.0),
+            round_trip("stream_round_trip", "async", 5.0),
+            round_trip("seqpacket_round_trip", "sync", 5.0),
+            round_trip("seqpacket_round_trip", "async", 4.0),
+            round_trip("seqpacket_round_trip", "tokio_seqpacket", 6.0),
+            round_trip("round_trip", "async", 4.0),
+        ];
+        assert_eq!(ratio(&results[0], &results), "baseline");
+        assert_eq!(ratio(&results[1], &results), "1.25");
+        assert_eq!(ratio(&results[2], &results), "baseline");
+        assert_eq!(ratio(&results[3], &results), "0.80");
+        assert_eq!(ratio(&results[4], &results), "1.20");
+        assert_eq!(ratio(&results[5], &results), "no baseline");
     }
 
     #[test]

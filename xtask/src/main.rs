@@ -19,8 +19,9 @@
 //! - `conformance`: runs every peer of `peers/` through the conformance
 //!   runner and writes `docs/conformance.md`.
 //! - `bench`: runs the criterion benchmarks, without LTO and with fat LTO,
-//!   and writes each one's time and its ratio to the libc baseline of the
-//!   same run to `docs/performance.md`.
+//!   and writes each one's time and its ratio to its group's baseline (libc,
+//!   or the blocking helpers for the async ones) of the same run to
+//!   `docs/performance.md`.
 //! - `mutants`: runs cargo-mutants over the codec (`.cargo/mutants.toml`),
 //!   installing it first if it is missing, and writes the outcome to
 //!   `docs/mutants.md`.
@@ -98,11 +99,12 @@ commands:
       checks, or one input, and print the table without writing the page.
   bench [--benches a,b] [--rounds N] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
-      live, typed; --benches picks some), each built twice as a user's crate
-      builds sockcmsg (release without LTO, then with fat LTO), each
-      binary N times in turn (default 2), then write docs/performance.md:
-      each benchmark's lowest median over the rounds and its ratio to the
-      libc baseline measured the same way. Options after -- go to each
+      live, typed, tokio; --benches picks some), each built twice as a
+      user's crate builds sockcmsg (release without LTO, then with fat
+      LTO), each binary N times in turn (default 2), then write
+      docs/performance.md: each benchmark's lowest median over the rounds
+      and its ratio to its group's baseline (libc, or the blocking helpers
+      for the async round trips) measured the same way. Options after -- go to each
       benchmark binary (such as --measurement-time 10, or a filter).
       Honours CARGO_TARGET_DIR and CRITERION_HOME.
   mutants [--jobs N] [--file PATH]... [-- CARGO_MUTANTS_OPTIONS]
