@@ -4,17 +4,14 @@
 //! points, more fds than the control buffer holds, batches, the error
 //! queue.
 //!
-//! Leaks are counted as the descriptors in `/proc/self/fd` that name a
-//! marker file of the test's own (by device and inode), at points where
-//! the test's tasks are done: other tests' and the runtime's descriptors
-//! never match, so the tests run in parallel with anything.
+//! Leaks are counted as the copies of a marker file of the test's own in
+//! `/proc/self/fd` (`support/marker.rs`), so the tests run in parallel with
+//! anything. `tests/async_io.rs` holds the same tests on async-io.
 
 use std::fs::File;
 use std::future::Future;
 use std::io::{ErrorKind, IoSlice};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::MetadataExt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,40 +25,9 @@ use tokio::io::unix::AsyncFd;
 use tokio::net::{UdpSocket, UnixDatagram, UnixStream};
 use tokio::sync::Semaphore;
 
-/// A file of the test's own, whose copies are counted in `/proc/self/fd`.
-struct Marker {
-    file: File,
-    id: (u64, u64),
-}
-
-impl Marker {
-    fn new() -> Marker {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("sockcmsg-tokio-{}-{n}", std::process::id()));
-        let file = File::create(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        let meta = file.metadata().unwrap();
-        Marker {
-            file,
-            id: (meta.dev(), meta.ino()),
-        }
-    }
-
-    /// The open descriptors naming the marker, its own among them.
-    fn copies(&self) -> usize {
-        std::fs::read_dir("/proc/self/fd")
-            .unwrap()
-            .filter_map(|entry| std::fs::metadata(entry.ok()?.path()).ok())
-            .filter(|meta| (meta.dev(), meta.ino()) == self.id)
-            .count()
-    }
-
-    fn is(&self, fd: &OwnedFd) -> bool {
-        let meta = File::from(fd.try_clone().unwrap()).metadata().unwrap();
-        (meta.dev(), meta.ino()) == self.id
-    }
-}
+#[path = "support/marker.rs"]
+mod marker;
+use marker::{Marker, Rng};
 
 /// Runs the test on a current-thread runtime, then as a task on a
 /// multi-thread runtime of two workers (where the tasks it spawns run in
@@ -161,19 +127,6 @@ fn ten_thousand_messages_with_fds_in_flight_leak_nothing() {
         sender.await.unwrap();
         assert_eq!(marker.copies(), 1);
     });
-}
-
-/// A small xorshift generator: the tests need varied delays, not good
-/// randomness, and the same sequence on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 /// Receives raced against a timer, so that many are dropped while they

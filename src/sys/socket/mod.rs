@@ -54,7 +54,7 @@
 use std::io;
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-#[cfg(feature = "tokio")]
+#[cfg(any(feature = "tokio", feature = "async-io"))]
 pub mod asynchronous;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod batch;

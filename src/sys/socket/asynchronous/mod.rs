@@ -1,11 +1,13 @@
 //! The socket helpers as `async` functions, on sockets registered with an
 //! async runtime's reactor: tokio's `UnixStream`, `UnixDatagram`,
-//! `UdpSocket` and anything in an `AsyncFd` (feature `tokio`).
+//! `UdpSocket` and anything in an `AsyncFd` (feature `tokio`), and
+//! async-io's `Async<T>`, smol's reactor (feature `async-io`).
 //!
-//! Each function waits until the runtime says the socket is ready, then
-//! makes the same system call as its blocking namesake in
+//! Each function makes the same system call as its blocking namesake in
 //! [`socket`](super), with `MSG_DONTWAIT` added (so a descriptor that was
-//! left blocking never blocks the runtime), and again on `WouldBlock`. The
+//! left blocking never blocks the runtime), when the runtime says the
+//! socket is ready (tokio waits first; async-io tries first), and again
+//! after each `WouldBlock`. The
 //! guarantees are the same: every descriptor the kernel installs is an
 //! [`OwnedFd`](std::os::fd::OwnedFd) in the [`Received`] before anything
 //! can fail, close-on-exec by default, truncation reported,
@@ -16,7 +18,7 @@
 //! A future of these functions may be dropped at any await point (a
 //! `select!` that another branch won, a timeout) and lose nothing:
 //!
-//! - The only await is the wait for readiness. The system call and
+//! - The only awaits are the waits for readiness. The system call and
 //!   everything after it run in the one poll that completes the future, so
 //!   a receive that took data and descriptors from the kernel always
 //!   returns them, owned; a dropped receive took nothing, and the next
@@ -35,7 +37,8 @@
 //! a send would block.
 //!
 //! `MSG_ERRQUEUE` among the receive flags waits for the socket's error
-//! queue (tokio's `Interest::ERROR`), not for data.
+//! queue (tokio's `Interest::ERROR`; async-io's readability, which
+//! includes it), not for data.
 //!
 //! ```
 //! # #[cfg(feature = "tokio")]
@@ -47,6 +50,25 @@
 //! aio::send(&a, b"x", &[file.as_fd()], None).await?;
 //! let received = aio::recv(&b, &mut [0; 1], ControlBuffer::for_fds(1)).await?;
 //! assert_eq!((received.bytes, received.fds.len()), (1, 1));
+//! # Ok::<(), std::io::Error>(())
+//! # })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The same on async-io:
+//!
+//! ```
+//! # #[cfg(feature = "async-io")]
+//! # async_io::block_on(async {
+//! use std::os::fd::AsFd;
+//! use std::os::unix::net::UnixDatagram;
+//! use async_io::Async;
+//! use sockcmsg::socket::{asynchronous as aio, ControlBuffer};
+//! let (a, b) = Async::<UnixDatagram>::pair()?;
+//! let file = std::fs::File::open("/dev/null")?;
+//! aio::send(&a, b"x", &[file.as_fd()], None).await?;
+//! let received = aio::recv(&b, &mut [0; 1], ControlBuffer::for_fds(1)).await?;
+//! assert_eq!(received.fds.len(), 1);
 //! # Ok::<(), std::io::Error>(())
 //! # })?;
 //! # Ok::<(), std::io::Error>(())
@@ -64,6 +86,8 @@ use super::{batch, SendDatagram};
 use super::{ControlStorage, Received, RecvOptions, SendMessage, SendOptions};
 use crate::Ucred;
 
+#[cfg(feature = "async-io")]
+mod async_io;
 #[cfg(feature = "tokio")]
 mod tokio;
 #[cfg(feature = "tokio")]
@@ -71,7 +95,8 @@ pub use self::tokio::{register, Descriptor};
 
 /// A socket whose readiness an async runtime's reactor reports: tokio's
 /// `UnixStream`, `UnixDatagram`, `UdpSocket` and `AsyncFd<T>` (feature
-/// `tokio`). Sealed: the functions of this module call its one method.
+/// `tokio`), async-io's `Async<T>` (feature `async-io`). Sealed: the
+/// functions of this module call its methods.
 pub trait AsyncSocket: sealed::Reactor {}
 
 impl<T: sealed::Reactor + ?Sized> AsyncSocket for T {}
