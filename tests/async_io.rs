@@ -1,12 +1,11 @@
 //! The async helpers (`socket::asynchronous`, feature `async-io`) on
-//! async-io's `Async<T>`, the same tests as `tests/tokio.rs`: each runs
-//! with both sides in one thread (joined futures) and with the sending
-//! side in a thread of its own. Leaks are counted as the copies of a marker
-//! file in `/proc/self/fd` (`support/marker.rs`).
+//! async-io's `Async<T>`: the bodies `tests/tokio.rs` runs
+//! (`support/cases.rs`), each with both sides in one thread (joined
+//! futures) and with the sending side in a thread of its own, and its own
+//! test of dropped futures (raced with `future::or`). Leaks are counted as
+//! the copies of a marker file in `/proc/self/fd` (`support/mod.rs`).
 
-use std::fs::File;
 use std::future::Future;
-use std::io::IoSlice;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::sync::Arc;
@@ -14,16 +13,11 @@ use std::time::Duration;
 
 use async_io::{block_on, Async, Timer};
 use futures_lite::future;
-use sockcmsg::socket::asynchronous::{self as aio, AsyncSocket};
-use sockcmsg::socket::{
-    self, ControlBuffer, RecvOptions, SendDatagram, SendMessage, SendOptions, SocketKind,
-    SocketOption,
-};
-use sockcmsg::typed::{TypedKind, TypedMessage};
+use sockcmsg::socket::asynchronous as aio;
+use sockcmsg::socket::{self, ControlBuffer, SocketKind, SocketOption};
 
-#[path = "support/marker.rs"]
-mod marker;
-use marker::{Marker, Rng};
+mod support;
+use support::{cases, Marker, Rng};
 
 /// Runs what `sides` makes, a sending and a receiving future, joined in
 /// one thread; then again with the sender in a thread of its own.
@@ -46,24 +40,6 @@ fn seqpacket_pair() -> (Async<OwnedFd>, Async<OwnedFd>) {
     (Async::new(a).unwrap(), Async::new(b).unwrap())
 }
 
-/// Sends `byte` with a copy of `file`, then receives the other side's byte
-/// and fd, which must name `expected`.
-async fn exchange(sock: &impl AsyncSocket, byte: u8, file: &File, expected: &Marker) {
-    assert_eq!(
-        aio::send(sock, &[byte], &[file.as_fd()], None)
-            .await
-            .unwrap(),
-        1
-    );
-    let mut data = [0; 1];
-    let received = aio::recv(sock, &mut data, ControlBuffer::for_fds(1))
-        .await
-        .unwrap();
-    assert_eq!((received.bytes, received.fds.len()), (1, 1));
-    assert_eq!(data[0], byte ^ 1);
-    assert!(expected.is(&received.fds[0]));
-}
-
 #[test]
 fn fds_pass_both_ways_between_two_tasks() {
     let (left, right) = (Arc::new(Marker::new()), Arc::new(Marker::new()));
@@ -72,23 +48,20 @@ fn fds_pass_both_ways_between_two_tasks() {
         let (c, d) = seqpacket_pair();
         let (l, r) = (left.clone(), right.clone());
         let one = async move {
-            exchange(&a, 0, &l.file, &r).await;
-            exchange(&c, 2, &l.file, &r).await;
+            cases::exchange(&a, 0, &l.file, &r).await;
+            cases::exchange(&c, 2, &l.file, &r).await;
         };
         let (l, r) = (left.clone(), right.clone());
         let other = async move {
-            exchange(&b, 1, &r.file, &l).await;
-            exchange(&d, 3, &r.file, &l).await;
+            cases::exchange(&b, 1, &r.file, &l).await;
+            cases::exchange(&d, 3, &r.file, &l).await;
         };
         (one, other)
     });
     assert_eq!((left.copies(), right.copies()), (1, 1));
 }
 
-/// 10,000 four-byte messages, each with a copy of the marker, sent by one
-/// side and received by the other. A 16 KiB send buffer caps the fds in
-/// flight at a few dozen (the kernel refuses more fds in flight than
-/// `RLIMIT_NOFILE` to a user without `CAP_SYS_RESOURCE`).
+/// 10,000 messages with fds in flight, as in `tests/tokio.rs`.
 #[test]
 fn ten_thousand_messages_with_fds_in_flight_leak_nothing() {
     const MESSAGES: u32 = 10_000;
@@ -99,26 +72,9 @@ fn ten_thousand_messages_with_fds_in_flight_leak_nothing() {
             .set_send_buffer_size(16 * 1024)
             .unwrap();
         let sender_marker = marker.clone();
-        let sender = async move {
-            for seq in 0..MESSAGES {
-                let fds = [sender_marker.file.as_fd()];
-                aio::send(&tx, &seq.to_ne_bytes(), &fds, None)
-                    .await
-                    .unwrap();
-            }
-        };
+        let sender = async move { cases::send_numbered(&tx, &sender_marker, MESSAGES).await };
         let marker = marker.clone();
-        let receiver = async move {
-            let mut control = ControlBuffer::for_fds(1);
-            for seq in 0..MESSAGES {
-                let mut data = [0; 4];
-                let received = aio::recv(&rx, &mut data, &mut control).await.unwrap();
-                assert_eq!(u32::from_ne_bytes(data), seq);
-                assert_eq!(received.fds.len(), 1, "message {seq}");
-                assert!(marker.is(&received.fds[0]));
-                assert!(!received.control_truncated);
-            }
-        };
+        let receiver = async move { cases::receive_numbered(&rx, &marker, MESSAGES).await };
         (sender, receiver)
     });
     assert_eq!(marker.copies(), 1);
@@ -221,68 +177,22 @@ fn a_receive_dropped_while_waiting_takes_nothing() {
     assert_eq!(marker.copies(), 1);
 }
 
-/// A peer sends 10 fds to a buffer with room for 2: the kernel installs
-/// the 2 that fit, reports `MSG_CTRUNC` and never installs the rest; the 2
-/// are owned, and closed with the receive. With `max_fds(1)` the second is
-/// closed at once.
 #[test]
 fn more_fds_than_the_buffer_holds_are_all_owned() {
     let marker = Marker::new();
     let (tx, rx) = Async::<UnixDatagram>::pair().unwrap();
-    block_on(async {
-        for (max_fds, kept, closed) in [(usize::MAX, 2, 0), (1, 1, 1)] {
-            aio::send(&tx, b"x", &[marker.file.as_fd(); 10], None)
-                .await
-                .unwrap();
-            let options = RecvOptions::default().max_fds(max_fds);
-            let mut control = ControlBuffer::for_fds(2);
-            let received = aio::recv_with(&rx, &mut [0; 1], &mut control, options)
-                .await
-                .unwrap();
-            assert!(received.control_truncated);
-            assert_eq!((received.fds.len(), received.fds_closed), (kept, closed));
-            assert!(received.fds.iter().all(|fd| marker.is(fd)));
-            assert_eq!(marker.copies(), 1 + kept);
-            drop(received);
-            assert_eq!(marker.copies(), 1);
-        }
-    });
+    block_on(cases::more_fds_than_the_buffer_holds(&tx, &rx, &marker));
 }
 
 #[test]
 fn a_batch_goes_out_and_comes_back_with_every_fd_owned() {
     let marker = Marker::new();
     let (a, b) = Async::<UnixDatagram>::pair().unwrap();
-    block_on(async {
-        let fds = [marker.file.as_fd()];
-        let data = [IoSlice::new(b"one")];
-        let rights = [SendMessage::Rights(&fds)];
-        let with = SendDatagram {
-            data: &data,
-            msgs: &rights,
-            to: None,
-        };
-        let without = SendDatagram { msgs: &[], ..with };
-        let batch = [with, without, with];
-        let sent = aio::send_batch(&a, &batch, SendOptions::default()).await;
-        assert_eq!(sent.unwrap(), [3, 3, 3]);
-        let mut buffers = [[0; 8]; 4];
-        let slots = buffers
-            .iter_mut()
-            .map(|data| (&mut data[..], ControlBuffer::for_fds(1)));
-        let received = aio::recv_batch(&b, slots, RecvOptions::default())
-            .await
-            .unwrap();
-        let fds: Vec<usize> = received.iter().map(|one| one.fds.len()).collect();
-        assert_eq!(fds, [1, 0, 1]);
-        assert_eq!(marker.copies(), 3);
-    });
-    assert_eq!(marker.copies(), 1);
+    block_on(cases::batch_round_trip(&a, &b, &marker));
 }
 
 /// A receive with `MSG_ERRQUEUE` is woken by the error queue (async-io's
-/// readability includes `EPOLLERR`): an ICMP port unreachable from
-/// loopback. The port stays bound, by a socket connected elsewhere.
+/// readability includes `EPOLLERR`), as in `tests/tokio.rs`.
 #[test]
 fn an_icmp_error_wakes_a_receive_on_the_error_queue() {
     let tx = Async::<std::net::UdpSocket>::bind(([127, 0, 0, 1], 0)).unwrap();
@@ -291,18 +201,7 @@ fn an_icmp_error_wakes_a_receive_on_the_error_queue() {
     let to = closed.local_addr().unwrap();
     closed.connect("127.0.0.1:9").unwrap();
     let msgs = block_on(async {
-        let receive = async {
-            let mut control = ControlBuffer::for_typed(&[TypedKind::RecvErr]);
-            let options = RecvOptions::default().flags(libc::MSG_ERRQUEUE);
-            let received = aio::recv_with(&tx, &mut [0; 8], &mut control, options).await;
-            Some(
-                received
-                    .unwrap()
-                    .typed()
-                    .collect::<Result<Vec<_>, _>>()
-                    .unwrap(),
-            )
-        };
+        let receive = async { Some(cases::receive_error(&tx).await) };
         let send = async {
             // After the receive waits: the error must wake it.
             Timer::after(Duration::from_millis(20)).await;
@@ -312,10 +211,5 @@ fn an_icmp_error_wakes_a_receive_on_the_error_queue() {
         };
         future::or(receive, send).await
     });
-    match msgs.expect("no wake-up from the error queue")[..] {
-        [TypedMessage::RecvErr { error, .. }] => {
-            assert_eq!(error.errno, libc::ECONNREFUSED as u32);
-        }
-        ref other => panic!("{other:?}"),
-    }
+    cases::assert_port_unreachable(&msgs.expect("no wake-up from the error queue"));
 }

@@ -1,12 +1,11 @@
 //! The async helpers (`socket::asynchronous`, feature `tokio`) on tokio's
 //! current-thread and multi-thread runtimes: fds both ways between tasks,
 //! 10,000 messages with fds in flight, receives and sends dropped at random
-//! points, more fds than the control buffer holds, batches, the error
-//! queue.
-//!
-//! Leaks are counted as the copies of a marker file of the test's own in
-//! `/proc/self/fd` (`support/marker.rs`), so the tests run in parallel with
-//! anything. `tests/async_io.rs` holds the same tests on async-io.
+//! points (`select!` with a timer), more fds than the control buffer holds,
+//! batches, the error queue, addresses, refused sends. `tests/async_io.rs`
+//! runs the same bodies (`support/cases.rs`) on async-io. Leaks are counted
+//! as the copies of a marker file of the test's own in `/proc/self/fd`
+//! (`support/mod.rs`), so the tests run in parallel with anything.
 
 use std::fs::File;
 use std::future::Future;
@@ -15,19 +14,13 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sockcmsg::socket::asynchronous::{self as aio, AsyncSocket};
-use sockcmsg::socket::{
-    self, ControlBuffer, RecvOptions, SendDatagram, SendMessage, SendOptions, SocketKind,
-    SocketOption,
-};
-use sockcmsg::typed::{TypedKind, TypedMessage};
+use sockcmsg::socket::asynchronous as aio;
+use sockcmsg::socket::{self, ControlBuffer, SendMessage, SendOptions, SocketKind, SocketOption};
 use tokio::io::unix::AsyncFd;
 use tokio::net::{UdpSocket, UnixDatagram, UnixStream};
-use tokio::sync::Semaphore;
 
-#[path = "support/marker.rs"]
-mod marker;
-use marker::{Marker, Rng};
+mod support;
+use support::{cases, Marker, Rng};
 
 /// Runs the test on a current-thread runtime, then as a task on a
 /// multi-thread runtime of two workers (where the tasks it spawns run in
@@ -56,24 +49,6 @@ fn seqpacket_pair() -> (AsyncFd<OwnedFd>, AsyncFd<OwnedFd>) {
     (aio::register(a).unwrap(), aio::register(b).unwrap())
 }
 
-/// Sends `byte` with a copy of `file`, then receives the other side's byte
-/// and fd, which must name `expected`.
-async fn exchange(sock: &impl AsyncSocket, byte: u8, file: &File, expected: &Marker) {
-    assert_eq!(
-        aio::send(sock, &[byte], &[file.as_fd()], None)
-            .await
-            .unwrap(),
-        1
-    );
-    let mut data = [0; 1];
-    let received = aio::recv(sock, &mut data, ControlBuffer::for_fds(1))
-        .await
-        .unwrap();
-    assert_eq!((received.bytes, received.fds.len()), (1, 1));
-    assert_eq!(data[0], byte ^ 1);
-    assert!(expected.is(&received.fds[0]));
-}
-
 #[test]
 fn fds_pass_both_ways_between_two_tasks() {
     on_both_runtimes(|| async {
@@ -82,48 +57,34 @@ fn fds_pass_both_ways_between_two_tasks() {
         let (c, d) = seqpacket_pair();
         let (l, r) = (left.clone(), right.clone());
         let task = tokio::spawn(async move {
-            exchange(&a, 0, &l.file, &r).await;
-            exchange(&c, 2, &l.file, &r).await;
+            cases::exchange(&a, 0, &l.file, &r).await;
+            cases::exchange(&c, 2, &l.file, &r).await;
         });
-        exchange(&b, 1, &right.file, &left).await;
-        exchange(&d, 3, &right.file, &left).await;
+        cases::exchange(&b, 1, &right.file, &left).await;
+        cases::exchange(&d, 3, &right.file, &left).await;
         task.await.unwrap();
         assert_eq!((left.copies(), right.copies()), (1, 1));
     });
 }
 
-/// 10,000 four-byte messages, each with a copy of the marker,
-/// sent by one task and received by another, at most 256 of them in
-/// flight (the kernel refuses more fds in flight than `RLIMIT_NOFILE` to
-/// a user without `CAP_SYS_RESOURCE`).
+/// 10,000 four-byte messages, each with a copy of the marker, sent by one
+/// task and received by another. A 16 KiB send buffer caps the fds in
+/// flight at a few dozen (the kernel refuses more fds in flight than
+/// `RLIMIT_NOFILE` to a user without `CAP_SYS_RESOURCE`).
 #[test]
 fn ten_thousand_messages_with_fds_in_flight_leak_nothing() {
     const MESSAGES: u32 = 10_000;
     on_both_runtimes(|| async {
         let marker = Arc::new(Marker::new());
         let (tx, rx) = seqpacket_pair();
-        let room = Arc::new(Semaphore::new(256));
-        let (sender_marker, sender_room) = (marker.clone(), room.clone());
+        socket2::SockRef::from(&tx)
+            .set_send_buffer_size(16 * 1024)
+            .unwrap();
+        let sender_marker = marker.clone();
         let sender = tokio::spawn(async move {
-            for seq in 0..MESSAGES {
-                sender_room.acquire().await.unwrap().forget();
-                let fds = [sender_marker.file.as_fd()];
-                aio::send(&tx, &seq.to_ne_bytes(), &fds, None)
-                    .await
-                    .unwrap();
-            }
+            cases::send_numbered(&tx, &sender_marker, MESSAGES).await;
         });
-        let mut control = ControlBuffer::for_fds(1);
-        for seq in 0..MESSAGES {
-            let mut data = [0; 4];
-            let received = aio::recv(&rx, &mut data, &mut control).await.unwrap();
-            assert_eq!(u32::from_ne_bytes(data), seq);
-            assert_eq!(received.fds.len(), 1, "message {seq}");
-            assert!(marker.is(&received.fds[0]));
-            assert!(!received.control_truncated);
-            drop(received);
-            room.add_permits(1);
-        }
+        cases::receive_numbered(&rx, &marker, MESSAGES).await;
         sender.await.unwrap();
         assert_eq!(marker.copies(), 1);
     });
@@ -209,32 +170,44 @@ fn dropped_receives_and_sends_lose_and_leak_nothing() {
     });
 }
 
-/// A peer sends 10 fds to a buffer with room for 2: the kernel installs
-/// the 2 that fit (`cmsg_space(8)` bytes: no padding to spare, 64-bit or
-/// 32-bit), reports `MSG_CTRUNC` and never installs the rest; the 2 are
-/// owned, and closed with the receive. With `max_fds(1)` the second is
-/// closed at once.
 #[test]
 fn more_fds_than_the_buffer_holds_are_all_owned() {
     on_both_runtimes(|| async {
         let marker = Marker::new();
         let (tx, rx) = UnixDatagram::pair().unwrap();
-        for (max_fds, kept, closed) in [(usize::MAX, 2, 0), (1, 1, 1)] {
-            aio::send(&tx, b"x", &[marker.file.as_fd(); 10], None)
-                .await
-                .unwrap();
-            let options = RecvOptions::default().max_fds(max_fds);
-            let mut control = ControlBuffer::for_fds(2);
-            let received = aio::recv_with(&rx, &mut [0; 1], &mut control, options)
-                .await
-                .unwrap();
-            assert!(received.control_truncated);
-            assert_eq!((received.fds.len(), received.fds_closed), (kept, closed));
-            assert!(received.fds.iter().all(|fd| marker.is(fd)));
-            assert_eq!(marker.copies(), 1 + kept);
-            drop(received);
-            assert_eq!(marker.copies(), 1);
-        }
+        cases::more_fds_than_the_buffer_holds(&tx, &rx, &marker).await;
+    });
+}
+
+#[test]
+fn a_batch_goes_out_and_comes_back_with_every_fd_owned() {
+    on_both_runtimes(|| async {
+        let marker = Marker::new();
+        let (a, b) = UnixDatagram::pair().unwrap();
+        cases::batch_round_trip(&a, &b, &marker).await;
+    });
+}
+
+/// A receive with `MSG_ERRQUEUE` waits for the error queue, not for data
+/// (which never comes): an ICMP port unreachable from loopback wakes it.
+/// The port stays bound, by a socket connected elsewhere that takes
+/// nothing from the sender, so no other test can take it meanwhile.
+#[test]
+fn an_icmp_error_wakes_a_receive_on_the_error_queue() {
+    on_both_runtimes(|| async {
+        let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket::set_option(tx.as_fd(), SocketOption::IpReceiveErrors, true).unwrap();
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = closed.local_addr().unwrap();
+        closed.connect("127.0.0.1:9").unwrap();
+        let receive = tokio::time::timeout(Duration::from_secs(10), cases::receive_error(&tx));
+        let send = async {
+            // After the receive waits: the error must wake it.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tx.send_to(b"x", to).await.unwrap();
+        };
+        let (msgs, ()) = tokio::join!(receive, send);
+        cases::assert_port_unreachable(&msgs.expect("no wake-up from the error queue"));
     });
 }
 
@@ -289,75 +262,5 @@ fn refused_sends_fail_before_waiting_and_send_nothing() {
         drop(b);
         let err = aio::send(&a, b"x", &[], None).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BrokenPipe);
-    });
-}
-
-#[test]
-fn a_batch_goes_out_and_comes_back_with_every_fd_owned() {
-    on_both_runtimes(|| async {
-        let marker = Marker::new();
-        let (a, b) = UnixDatagram::pair().unwrap();
-        let fds = [marker.file.as_fd()];
-        let data = [IoSlice::new(b"one")];
-        let rights = [SendMessage::Rights(&fds)];
-        let with = SendDatagram {
-            data: &data,
-            msgs: &rights,
-            to: None,
-        };
-        let without = SendDatagram { msgs: &[], ..with };
-        let batch = [with, without, with];
-        let sent = aio::send_batch(&a, &batch, SendOptions::default()).await;
-        assert_eq!(sent.unwrap(), [3, 3, 3]);
-        // Four slots, three datagrams waiting: the receive returns them.
-        let mut buffers = [[0; 8]; 4];
-        let slots = buffers
-            .iter_mut()
-            .map(|data| (&mut data[..], ControlBuffer::for_fds(1)));
-        let received = aio::recv_batch(&b, slots, RecvOptions::default())
-            .await
-            .unwrap();
-        let fds: Vec<usize> = received.iter().map(|one| one.fds.len()).collect();
-        assert_eq!(fds, [1, 0, 1]);
-        assert_eq!(marker.copies(), 3);
-        drop(received);
-        assert_eq!(marker.copies(), 1);
-    });
-}
-
-/// A receive with `MSG_ERRQUEUE` waits for the error queue, not for data
-/// (which never comes): an ICMP port unreachable from loopback wakes it.
-/// The port stays bound, by a socket connected elsewhere that takes
-/// nothing from the sender, so no other test can take it meanwhile.
-#[test]
-fn an_icmp_error_wakes_a_receive_on_the_error_queue() {
-    on_both_runtimes(|| async {
-        let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        socket::set_option(tx.as_fd(), SocketOption::IpReceiveErrors, true).unwrap();
-        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let to = closed.local_addr().unwrap();
-        closed.connect("127.0.0.1:9").unwrap();
-        let receive = async {
-            let mut control = ControlBuffer::for_typed(&[TypedKind::RecvErr]);
-            let options = RecvOptions::default().flags(libc::MSG_ERRQUEUE);
-            let received = aio::recv_with(&tx, &mut [0; 8], &mut control, options).await;
-            received
-                .unwrap()
-                .typed()
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap()
-        };
-        let send = async {
-            // After the receive waits: the error must wake it.
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            tx.send_to(b"x", to).await.unwrap();
-        };
-        let (msgs, ()) = tokio::join!(tokio::time::timeout(Duration::from_secs(10), receive), send);
-        match msgs.expect("no wake-up from the error queue")[..] {
-            [TypedMessage::RecvErr { error, .. }] => {
-                assert_eq!(error.errno, libc::ECONNREFUSED as u32);
-            }
-            ref other => panic!("{other:?}"),
-        }
     });
 }

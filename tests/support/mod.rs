@@ -1,5 +1,7 @@
-//! What the async tests share: a marker file whose copies in
-//! `/proc/self/fd` are counted, and the delays that race futures.
+//! What the async tests (`tokio.rs`, `async_io.rs`) share: a marker file
+//! whose copies in `/proc/self/fd` are counted, the delays that race
+//! futures, and the test bodies that do not depend on the runtime
+//! (`cases`).
 //!
 //! Leaks are counted as the descriptors that name the test's own marker
 //! (by device and inode), at points where the test's tasks are done: other
@@ -10,6 +12,8 @@ use std::fs::File;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub mod cases;
 
 /// A file of the test's own, whose copies are counted in `/proc/self/fd`.
 pub struct Marker {

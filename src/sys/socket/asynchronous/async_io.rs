@@ -25,8 +25,9 @@ impl<T: AsFd> Reactor for Async<T> {
         mut io: impl FnMut(BorrowedFd<'_>) -> io::Result<R>,
     ) -> io::Result<R> {
         match wait {
-            Wait::Read | Wait::Error => self.read_with(|inner| io(inner.as_fd())).await,
             Wait::Write => self.write_with(|inner| io(inner.as_fd())).await,
+            // The error queue too: readability includes `EPOLLERR`.
+            _ => self.read_with(|inner| io(inner.as_fd())).await,
         }
     }
 }

@@ -110,6 +110,7 @@ pub(super) mod sealed {
         Read,
         Write,
         /// The socket's error queue (`MSG_ERRQUEUE`).
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         Error,
     }
 

@@ -16,6 +16,7 @@ fn interest(wait: Wait) -> Interest {
     match wait {
         Wait::Read => Interest::READABLE,
         Wait::Write => Interest::WRITABLE,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         Wait::Error => Interest::ERROR,
     }
 }
