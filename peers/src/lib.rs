@@ -139,6 +139,17 @@ pub fn all() -> Vec<Peer> {
             notes: "",
         },
         Peer {
+            slug: "sockcmsg-tokio",
+            package: Some("sockcmsg"),
+            implementation: Box::new(
+                sockcmsg::conformance::SockcmsgTokio::new()
+                    .expect("a current-thread tokio runtime"),
+            ),
+            walk: None,
+            // The async receive: it only receives, so the receive checks run.
+            notes: "",
+        },
+        Peer {
             slug: "libc",
             package: Some("libc"),
             implementation: Box::new(libc_crate::LibcCrate),
