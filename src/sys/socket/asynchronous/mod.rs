@@ -30,9 +30,9 @@
 //!   blocking one may: compare the count it returns, and send the rest
 //!   without the control messages, which went with the first byte.
 //!
-//! Batches: [`recv_batch`] returns the datagrams that were waiting once
-//! the socket is readable (at least one), whatever `MSG_WAITFORONE` says;
-//! [`send_batch`] sends what the socket takes without waiting again, and
+//! Batches (Linux): `recv_batch` returns the datagrams that were waiting
+//! once the socket is readable (at least one), whatever `MSG_WAITFORONE`
+//! says; `send_batch` sends what the socket takes without waiting again, and
 //! returns the counts of the datagrams sent, as the blocking one does when
 //! a send would block.
 //!
