@@ -163,6 +163,24 @@ pub enum Error {
         /// The direction asked for.
         direction: crate::typed::Direction,
     },
+    /// An io_uring completion buffer shorter than its 16-byte header and
+    /// the submission's name and control regions
+    /// ([`uring`](crate::uring)): the kernel fails such a receive with
+    /// `-EFAULT` instead of writing it.
+    CompletionTooShort {
+        /// The buffer's length.
+        len: usize,
+        /// The header and both regions.
+        needed: u64,
+    },
+    /// An io_uring completion whose `controllen` is past the submission's
+    /// control region, which the kernel never writes.
+    ControlLenPastRegion {
+        /// The header's `controllen`.
+        len: u32,
+        /// The control region's size (`msg_controllen`).
+        region: u32,
+    },
 }
 
 impl fmt::Display for Error {
@@ -279,6 +297,16 @@ impl fmt::Display for Error {
                     crate::typed::Direction::Send => "send",
                 }
             ),
+            Error::CompletionTooShort { len, needed } => write!(
+                f,
+                "io_uring completion of {len} bytes is shorter than its header and \
+                 regions ({needed} bytes)"
+            ),
+            Error::ControlLenPastRegion { len, region } => write!(
+                f,
+                "io_uring completion has controllen {len}, past its {region}-byte \
+                 control region"
+            ),
         }
     }
 }
@@ -297,7 +325,7 @@ mod tests {
     use super::*;
 
     /// One error of each variant, with a distinct value in each field.
-    fn one_of_each() -> [Error; 14] {
+    fn one_of_each() -> [Error; 16] {
         [
             Error::TruncatedHeader {
                 offset: 8,
@@ -362,6 +390,14 @@ mod tests {
                 layout: "freebsd-64",
                 kind: crate::typed::TypedKind::UdpGro,
                 direction: crate::typed::Direction::Receive,
+            },
+            Error::CompletionTooShort {
+                len: 20,
+                needed: 56,
+            },
+            Error::ControlLenPastRegion {
+                len: 33,
+                region: 24,
             },
         ]
     }
@@ -430,6 +466,15 @@ mod tests {
             Error::TypedUnsupported { .. } => (
                 "the freebsd-64 layout has no UdpGro message to receive",
                 &["freebsd-64", "UdpGro", "receive"],
+            ),
+            Error::CompletionTooShort { .. } => (
+                "io_uring completion of 20 bytes is shorter than its header and regions \
+                 (56 bytes)",
+                &["20", "56"],
+            ),
+            Error::ControlLenPastRegion { .. } => (
+                "io_uring completion has controllen 33, past its 24-byte control region",
+                &["33", "24"],
             ),
         }
     }

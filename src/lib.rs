@@ -121,6 +121,7 @@ pub mod strategies;
 #[allow(unsafe_code)]
 mod sys;
 pub mod typed;
+pub mod uring;
 
 use std::os::fd::RawFd;
 
@@ -217,6 +218,17 @@ pub fn unix_credentials(cred: &Ucred) -> Result<Vec<u8>, Error> {
 #[inline]
 pub fn messages(buf: &[u8]) -> Messages<'_> {
     Layout::HOST.messages(buf)
+}
+
+/// Splits an io_uring multishot recvmsg completion on the host's layout
+/// ([`Layout::parse_recvmsg_out`], [`uring`]).
+#[inline]
+pub fn parse_recvmsg_out(
+    buf: &[u8],
+    name_len: u32,
+    control_len: u32,
+) -> Result<uring::RecvmsgOut<'_>, Error> {
+    Layout::HOST.parse_recvmsg_out(buf, name_len, control_len)
 }
 
 /// Parses every message in `buf` (Go's `ParseSocketControlMessage`): all of

@@ -57,6 +57,7 @@ mod receive;
 mod rejection;
 mod send;
 mod typed;
+mod uring;
 
 use crate::Layout;
 
@@ -64,6 +65,7 @@ pub use receive::KernelReceive;
 pub use rejection::Rejection;
 pub use send::UdpFamily;
 pub use typed::{typed_kinds, CType, TypedBytes, TypedRule};
+pub use uring::{UringCompletion, UringDatagram, UringParts, UringSubmission, RECVMSG_OUT_LEN};
 
 /// The bytes of one fd in an `SCM_RIGHTS` message's data.
 pub const FD_LEN: usize = 4;

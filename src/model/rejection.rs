@@ -95,6 +95,22 @@ pub enum Rejection {
         /// The type's.
         expected: u16,
     },
+    /// An io_uring completion buffer shorter than its header and the
+    /// submission's name and control regions.
+    CompletionTooShort {
+        /// The buffer's length.
+        len: u128,
+        /// The header's 16 bytes and both regions.
+        needed: u128,
+    },
+    /// An io_uring completion whose `controllen` is past the submission's
+    /// control region.
+    ControlLenPastRegion {
+        /// The header's `controllen`.
+        len: u128,
+        /// The control region's size (`msg_controllen`).
+        region: u128,
+    },
 }
 
 impl Rejection {
@@ -212,6 +228,14 @@ impl Rejection {
                 kind,
                 family,
                 expected,
+            },
+            Error::CompletionTooShort { len, needed } => Rejection::CompletionTooShort {
+                len: wide(len),
+                needed: needed.into(),
+            },
+            Error::ControlLenPastRegion { len, region } => Rejection::ControlLenPastRegion {
+                len: len.into(),
+                region: region.into(),
             },
             Error::BufferTooSmall { .. }
             | Error::DataTooLong { .. }
