@@ -5,8 +5,8 @@
 //! (`namelen`, `controllen`, `payloadlen`, `flags`), then a name region
 //! of exactly the submission's `msg_namelen` bytes, a control region of
 //! exactly its `msg_controllen` bytes, and the payload, each possibly cut
-//! short ([`model`](crate::model)'s `Model::uring_receive` states the
-//! format). [`parse_recvmsg_out`](crate::parse_recvmsg_out) splits one,
+//! short (`sockcmsg::model`'s `Model::uring_receive`, features
+//! `conformance`, `harness` or `proptest`, states the format). [`parse_recvmsg_out`](crate::parse_recvmsg_out) splits one,
 //! checking every length against the buffer, so the control bytes go to
 //! [`messages`](crate::messages) and the typed decoders as any others. The
 //! control region is not aligned for `cmsghdr` unless `16 + msg_namelen`
