@@ -31,9 +31,9 @@ for source in fuzz/fuzz_targets/*.rs; do
     # does, without needing zip installed.
     python3 -m zipfile -c "$OUT/${target}_seed_corpus.zip" "corpus/$target"/*
     case "$target" in
-        # Their input is arbitrary's format or typed records, not a control
-        # buffer, as for `cargo xtask fuzz`.
-        roundtrip | roundtrip_any_layout | typed) ;;
+        # Their input is arbitrary's format, typed records or an io_uring
+        # completion, not a control buffer, as for `cargo xtask fuzz`.
+        roundtrip | roundtrip_any_layout | typed | uring) ;;
         *) cp fuzz/cmsg.dict "$OUT/$target.dict" ;;
     esac
 done

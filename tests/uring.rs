@@ -133,8 +133,7 @@ proptest! {
         prop_assert_eq!(out.payload_truncated(), done.payload_copied < payload.len() as u128);
         let walked: Vec<i32> = out
             .messages()
-            .map(|msg| layout.parse_unix_rights(&msg.unwrap()).unwrap())
-            .flatten()
+            .flat_map(|msg| layout.parse_unix_rights(&msg.unwrap()).unwrap())
             .collect();
         prop_assert_eq!(walked, installed);
     }

@@ -41,6 +41,23 @@ pub fn any_layout_messages(bytes: &[u8]) -> (Layout, Vec<OwnedControlMessage>) {
     (layout, msgs)
 }
 
+/// What the [`uring`](super::uring) target reads from `bytes`: the layout
+/// the first byte picks ([`pick_layout`]), the name and control region
+/// sizes (the next two bytes, each up to 255; 0 when missing), and the
+/// completion buffer (the rest).
+///
+/// ```
+/// use sockcmsg::{check, Layout};
+/// assert_eq!(check::uring_input(&[0, 16, 24, 9]), (Layout::ALL[0], 16, 24, &[9][..]));
+/// assert_eq!(check::uring_input(&[0, 16]), (Layout::ALL[0], 16, 0, &[][..]));
+/// ```
+pub fn uring_input(bytes: &[u8]) -> (Layout, u32, u32, &[u8]) {
+    let (layout, rest) = pick_layout(bytes);
+    let (name_len, rest) = rest.split_first().map_or((0, rest), |(&n, rest)| (n, rest));
+    let (control_len, buf) = rest.split_first().map_or((0, rest), |(&n, rest)| (n, rest));
+    (layout, name_len.into(), control_len.into(), buf)
+}
+
 /// The layout that the first byte of `bytes` picks, [`Layout::ALL`]
 /// modulo its length, and the bytes after it. An empty input picks the
 /// first layout.

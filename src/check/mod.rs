@@ -20,6 +20,7 @@
 //! | `parse_any_layout` | [`parse_any_layout`] | a byte that picks a [`Layout`] ([`pick_layout`]), then a control buffer |
 //! | `roundtrip_any_layout` | [`roundtrip_any_layout`] | a byte that picks a [`Layout`], then messages in `arbitrary`'s format ([`any_layout_messages`]) |
 //! | `typed` | [`typed`](fn@typed) | a byte that picks a [`Layout`], then typed messages' numbers and data ([`typed_messages`]) |
+//! | `uring` | [`uring`](fn@uring) | a byte that picks a [`Layout`], the name and control region sizes, then an io_uring completion buffer ([`uring_input`]) |
 // The rows of the Linux-only targets, where their functions are.
 #![cfg_attr(
     all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
@@ -66,8 +67,11 @@ mod invariants;
 mod once;
 mod oracles;
 mod typed;
+mod uring;
 
-pub use inputs::{any_layout_messages, pick_layout, roundtrip_messages, typed_messages};
+pub use inputs::{
+    any_layout_messages, pick_layout, roundtrip_messages, typed_messages, uring_input,
+};
 pub use invariants::as_model;
 pub use oracles::{move_levels_off_sol_socket, KERNEL_MAX_CONTROL, MOVED_LEVEL};
 
@@ -92,6 +96,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("parse_any_layout", parse_any_layout),
     ("roundtrip_any_layout", roundtrip_any_layout),
     ("typed", typed),
+    ("uring", uring),
     #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
     ("libc_walk", libc_walk),
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -279,6 +284,28 @@ pub fn typed(bytes: &[u8]) {
         .encode(&msgs)
         .expect("messages of at most 255 bytes of data encode");
     let _ = parse_in(layout, &buf);
+}
+
+/// Splits [`uring_input`]'s completion buffer as io_uring's multishot
+/// recvmsg completion of its region sizes, on the layout its first byte
+/// picks: [`Layout::parse_recvmsg_out`] gives
+/// [`Model::uring_parse`](crate::model::Model::uring_parse)'s parts or
+/// rejection, and the control bytes get every check of [`parse`].
+///
+/// ```
+/// use sockcmsg::check;
+/// // Linux 64-bit (layout 0), no name region, an 8-byte control region;
+/// // namelen 0, controllen 0, payloadlen 2, flags 0; 8 bytes of region;
+/// // the payload.
+/// let mut input = vec![0, 0, 8];
+/// input.extend([0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+/// input.extend([0; 8]);
+/// input.extend(b"hi");
+/// check::uring(&input);
+/// ```
+pub fn uring(bytes: &[u8]) {
+    let (layout, name_len, control_len, buf) = uring_input(bytes);
+    uring::completion_in(layout, name_len, control_len, buf);
 }
 
 /// Walks `bytes` with the C library's `CMSG_FIRSTHDR`/`CMSG_NXTHDR` (glibc's

@@ -22,6 +22,15 @@ pub(crate) fn any_layout_input(layout: Layout, bytes: &[u8]) -> Vec<u8> {
     input
 }
 
+/// The bytes that `check::uring_input` reads as `buf`, a completion of a
+/// submission with regions of `name_len` and `control_len` bytes, on
+/// `layout`: seeds for the `uring` target.
+pub(crate) fn uring_input(layout: Layout, name_len: u8, control_len: u8, buf: &[u8]) -> Vec<u8> {
+    let mut sized = vec![name_len, control_len];
+    sized.extend(buf);
+    any_layout_input(layout, &sized)
+}
+
 /// `buf` with the `cmsg_len` of its first header set to `len`, written as
 /// `layout` stores it (width, place, byte order; the header's padding
 /// zeroed), by the reference model: for building malformed buffers. `None`
@@ -148,6 +157,14 @@ mod tests {
     use super::*;
     use arbitrary::Unstructured;
     use sockcmsg::{check, Error, Ucred};
+
+    #[test]
+    fn uring_input_is_read_back_as_the_same_completion() {
+        for layout in [Layout::LINUX_64, Layout::LINUX_64_BE] {
+            let input = uring_input(layout, 14, 24, &[1, 2, 3]);
+            assert_eq!(check::uring_input(&input), (layout, 14, 24, &[1, 2, 3][..]));
+        }
+    }
 
     #[test]
     fn typed_input_is_read_back_as_the_same_messages() {

@@ -8,8 +8,10 @@
 //! [`roundtrip_input`], and the `*_any_layout` targets' behind the byte that
 //! picks a layout ([`any_layout_input`]). The `typed` target's seeds are,
 //! for every layout, its typed messages as the model writes them for each
-//! direction, and each one byte short ([`typed_input`]). Every seed is run
-//! through its target's check before it is written.
+//! direction, and each one byte short ([`typed_input`]). The `uring`
+//! target's are the completions the model says the kernel writes, on each
+//! Linux layout, and two it never writes ([`uring_seeds`]). Every seed is
+//! run through its target's check before it is written.
 //!
 //! The captures hold this process's fd numbers and pid, uid and gid, so a
 //! new run rewrites those bytes.
@@ -17,13 +19,13 @@
 use std::fs::{self, File};
 use std::os::fd::{AsFd, BorrowedFd};
 
-use sockcmsg::model::Model;
+use sockcmsg::model::{Model, UringDatagram, UringSubmission};
 use sockcmsg::socket::{self, ControlBuffer, SocketKind, SocketOption};
 use sockcmsg::typed::{Direction, TypedMessage};
 use sockcmsg::{check, ControlMessage, Layout, OwnedControlMessage, Ucred};
 
 use crate::fuzz::DICTIONARY;
-use crate::inputs::{any_layout_input, roundtrip_input, typed_input, with_cmsg_len};
+use crate::inputs::{any_layout_input, roundtrip_input, typed_input, uring_input, with_cmsg_len};
 use crate::root;
 
 /// The targets whose input is a raw control buffer.
@@ -65,6 +67,7 @@ pub(crate) fn write_all() -> Result<(), String> {
     write_seeds("parse_any_layout", &buffers)?;
     write_seeds("roundtrip_any_layout", &messages)?;
     write_seeds("typed", &typed_seeds()?)?;
+    write_seeds("uring", &uring_seeds())?;
     let dictionary = root().join(DICTIONARY);
     fs::write(&dictionary, dictionary_text())
         .map_err(|err| format!("{}: {err}", dictionary.display()))?;
@@ -257,6 +260,145 @@ fn any_layout_seeds() -> Result<(Vec<Seed>, Vec<Seed>), String> {
         }
     }
     Ok((buffers, messages))
+}
+
+/// A datagram into a submission's buffer, for [`uring_seeds`].
+#[derive(Clone, Copy)]
+struct UringCase {
+    name: &'static str,
+    /// `msg_namelen` and `msg_controllen`.
+    regions: (u8, u8),
+    /// The buffer's bytes after the regions.
+    room: u128,
+    /// The sender's address length.
+    sender: u128,
+    credentials: bool,
+    fds: u128,
+    /// `MSG_TRUNC` asked for.
+    msg_trunc: bool,
+}
+
+/// The `uring` target's seeds: on each Linux layout, the completions the
+/// model says the kernel writes for a datagram with fds (and credentials,
+/// and a sender's address) into buffers of several region sizes (the
+/// control region whole, too small, aligned or not; the name and payload
+/// cut), and two it never writes (too short; a `controllen` past its
+/// region).
+fn uring_seeds() -> Vec<Seed> {
+    let linux = [
+        Layout::LINUX_64,
+        Layout::LINUX_64_BE,
+        Layout::LINUX_64_MUSL,
+        Layout::LINUX_32,
+    ];
+    let case = |name, regions: (u8, u8), room, sender, credentials, fds, msg_trunc| UringCase {
+        name,
+        regions,
+        room,
+        sender,
+        credentials,
+        fds,
+        msg_trunc,
+    };
+    let cases = [
+        case("one-fd", (0, 24), 8, 0, false, 1, false),
+        case(
+            "three-fds-into-room-for-two",
+            (0, 24),
+            8,
+            0,
+            false,
+            3,
+            false,
+        ),
+        case(
+            "credentials-and-fds-unaligned",
+            (14, 64),
+            8,
+            14,
+            true,
+            2,
+            false,
+        ),
+        case("name-cut", (8, 24), 8, 20, false, 1, false),
+        case("payload-cut-msg-trunc", (0, 24), 2, 0, false, 1, true),
+        case("no-control-region", (16, 0), 8, 12, true, 1, false),
+    ];
+    let mut seeds = Vec::new();
+    for layout in linux {
+        let model = Model::new(layout);
+        for UringCase {
+            name,
+            regions: (name_len, control_len),
+            room,
+            sender,
+            credentials,
+            fds,
+            msg_trunc,
+        } in cases
+        {
+            let submission = UringSubmission {
+                name_len: name_len.into(),
+                control_len: control_len.into(),
+                buffer_len: 16 + u128::from(name_len) + u128::from(control_len) + room,
+                msg_trunc,
+            };
+            let datagram = UringDatagram {
+                name_len: sender,
+                payload_len: 5,
+                credentials,
+                fds,
+            };
+            let done = model
+                .uring_receive(submission, datagram, u128::MAX)
+                .expect("every seed's buffer has room for its regions");
+            // The control region as the kernel fills it: the credentials,
+            // then the fds installed, the last message cut to what fits.
+            let mut control = Vec::new();
+            if credentials {
+                let cred = model.ucred_bytes(1234, 1000, 1000);
+                let kind = layout.scm_credentials().expect("a Linux layout");
+                control.extend(model.encode([(layout.sol_socket(), kind, &cred[..])]));
+            }
+            let installed: Vec<i32> = (0..done.control.fds_installed as i32)
+                .map(|n| 3 + n)
+                .collect();
+            if !installed.is_empty() {
+                let fds = model.fd_bytes(&installed);
+                control.extend(model.encode([(
+                    layout.sol_socket(),
+                    layout.scm_rights(),
+                    &fds[..],
+                )]));
+            }
+            control.truncate(done.controllen as usize);
+            let sender_name: Vec<u8> = (1..=sender as u8).collect();
+            let buf = model.uring_buffer(
+                &done,
+                (name_len.into(), control_len.into()),
+                &sender_name,
+                &control,
+                b"hello",
+            );
+            let input = uring_input(layout, name_len, control_len, &buf);
+            seeds.push((format!("{}-{name}", layout.name()), input));
+        }
+        let mut past_region = vec![0; 16 + 24];
+        past_region[4..8].copy_from_slice(&if layout.is_big_endian() {
+            25u32.to_be_bytes()
+        } else {
+            25u32.to_le_bytes()
+        });
+        seeds.push((
+            format!("{}-controllen-past-region", layout.name()),
+            uring_input(layout, 0, 24, &past_region),
+        ));
+        seeds.push((
+            format!("{}-too-short", layout.name()),
+            uring_input(layout, 8, 24, &[0; 40]),
+        ));
+    }
+    seeds
 }
 
 /// A value of each typed kind, its fields distinct and away from the edges.

@@ -12,7 +12,8 @@ use sockcmsg::{Error, Layout, Ucred};
 use super::go::{GoAnswer, GoVerdict};
 use super::platforms::names;
 use super::report::{
-    BufferReport, ContentReport, InputReport, MessagesReport, Part, Payload, Section,
+    BufferReport, CompletionReport, ContentReport, InputReport, MessagesReport, Part, Payload,
+    Section,
 };
 
 /// Values per printed row: 16 bytes of hex, or 16 fds.
@@ -25,6 +26,7 @@ pub(super) fn input(report: &InputReport) -> String {
         let (what, content_len) = match &report.content {
             ContentReport::Buffer(buffer) => ("the buffer", buffer.len),
             ContentReport::Messages(messages) => ("the input of messages", messages.input_len),
+            ContentReport::Completion(completion) => ("the completion input", completion.input_len),
         };
         let picked = match pick.byte {
             Some(byte) => format!(
@@ -45,6 +47,33 @@ pub(super) fn input(report: &InputReport) -> String {
     match &report.content {
         ContentReport::Buffer(buffer) => out.push_str(&buffer_text(buffer)),
         ContentReport::Messages(messages) => out.push_str(&messages_text(messages)),
+        ContentReport::Completion(completion) => out.push_str(&completion_text(completion)),
+    }
+    out
+}
+
+/// An io_uring completion: its regions, its header's numbers, then its
+/// control bytes decoded; or why it does not split.
+fn completion_text(report: &CompletionReport) -> String {
+    let mut out = format!(
+        "a name region of {} and a control region of {} (the next two bytes), \
+         then the completion buffer\n",
+        bytes_title(report.name_len as usize),
+        bytes_title(report.control_len as usize)
+    );
+    match &report.split {
+        Ok((namelen, payloadlen, flags, name, payload, control)) => {
+            writeln!(
+                out,
+                "namelen {namelen} ({name} in the buffer), payloadlen {payloadlen} \
+                 ({payload} in the buffer), flags {flags:#x}; the control bytes:\n"
+            )
+            .expect("writing to a String cannot fail");
+            out.push_str(&buffer_text(control));
+        }
+        Err(err) => {
+            writeln!(out, "does not split: {err}").expect("writing to a String cannot fail");
+        }
     }
     out
 }

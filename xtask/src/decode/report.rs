@@ -20,6 +20,8 @@ enum Content {
     Messages,
     /// Typed messages' numbers and data (`check::typed_messages`).
     TypedRecords,
+    /// Two region sizes and an io_uring completion (`check::uring_input`).
+    Completion,
 }
 
 /// How a fuzz target reads its input.
@@ -67,6 +69,13 @@ const TARGET_INPUTS: &[(&str, InputFormat)] = &[
         InputFormat {
             layout_byte: true,
             content: Content::TypedRecords,
+        },
+    ),
+    (
+        "uring",
+        InputFormat {
+            layout_byte: true,
+            content: Content::Completion,
         },
     ),
     (
@@ -124,6 +133,20 @@ pub(super) struct LayoutPick {
 pub(super) enum ContentReport {
     Buffer(BufferReport),
     Messages(MessagesReport),
+    Completion(CompletionReport),
+}
+
+/// An io_uring completion as the `uring` target reads it: its regions'
+/// sizes, and its parts, with its control bytes decoded, or the error.
+#[derive(Debug, PartialEq)]
+pub(super) struct CompletionReport {
+    /// The bytes after the layout byte.
+    pub(super) input_len: usize,
+    pub(super) name_len: u32,
+    pub(super) control_len: u32,
+    /// The header's numbers (`namelen`, `payloadlen`, `flags`), the name
+    /// and payload lengths in the buffer, and the control bytes decoded.
+    pub(super) split: Result<(u32, u32, u32, usize, usize, BufferReport), Error>,
 }
 
 /// The messages a roundtrip target makes of its input, and their encoding.
@@ -267,6 +290,29 @@ pub(super) fn input(
             content.len(),
             check::typed_messages(bytes).1,
         )),
+        Content::Completion => {
+            let (_, name_len, control_len, buf) = check::uring_input(bytes);
+            let split = layout
+                .parse_recvmsg_out(buf, name_len, control_len)
+                .map(|out| {
+                    let control = buffer(layout, out.control);
+                    let (name, payload) = (out.name.len(), out.payload.len());
+                    (
+                        out.name_len,
+                        out.payload_len,
+                        out.flags,
+                        name,
+                        payload,
+                        control,
+                    )
+                });
+            ContentReport::Completion(CompletionReport {
+                input_len: content.len(),
+                name_len,
+                control_len,
+                split,
+            })
+        }
     };
     Ok(InputReport {
         layout_pick,
@@ -442,15 +488,48 @@ mod tests {
     fn buffer_of(report: InputReport) -> BufferReport {
         match report.content {
             ContentReport::Buffer(buffer) => buffer,
-            ContentReport::Messages(messages) => panic!("messages: {messages:?}"),
+            other => panic!("not a buffer: {other:?}"),
         }
     }
 
     fn messages_of(report: InputReport) -> MessagesReport {
         match report.content {
             ContentReport::Messages(messages) => messages,
-            ContentReport::Buffer(buffer) => panic!("a buffer: {buffer:?}"),
+            other => panic!("not messages: {other:?}"),
         }
+    }
+
+    /// The `uring` target's input: the regions' sizes, the header's
+    /// numbers, and the control bytes decoded as a buffer.
+    #[test]
+    fn a_uring_input_splits_and_its_control_is_decoded() {
+        let rights = Layout::LINUX_64.unix_rights(&[7]).unwrap();
+        let mut bytes = vec![0, 0, 24];
+        for field in [0u32, 20, 2, 0x8] {
+            bytes.extend(field.to_le_bytes());
+        }
+        bytes.extend(&rights[..20]);
+        bytes.extend([0; 4]);
+        bytes.extend(b"hi");
+        let report = input("uring", None, &bytes).unwrap();
+        let ContentReport::Completion(completion) = report.content else {
+            panic!("not a completion: {report:?}");
+        };
+        assert_eq!((completion.name_len, completion.control_len), (0, 24));
+        let (namelen, payloadlen, flags, name, payload, control) = completion.split.unwrap();
+        assert_eq!(
+            (namelen, payloadlen, flags, name, payload),
+            (0, 2, 0x8, 0, 2)
+        );
+        assert_eq!(control.len, 20);
+        let short = input("uring", None, &[0, 0, 24, 1, 2]).unwrap();
+        let ContentReport::Completion(short) = short.content else {
+            panic!("not a completion");
+        };
+        assert!(matches!(
+            short.split,
+            Err(Error::CompletionTooShort { len: 2, needed: 40 })
+        ));
     }
 
     #[test]
@@ -839,7 +918,7 @@ mod tests {
             input_format("parse_anylayout"),
             Err(
                 "no fuzz target \"parse_anylayout\"; the targets are parse, roundtrip, \
-                 parse_any_layout, roundtrip_any_layout, typed, libc_walk, kernel"
+                 parse_any_layout, roundtrip_any_layout, typed, uring, libc_walk, kernel"
                     .to_owned()
             )
         );
