@@ -63,6 +63,8 @@ mod options;
 mod recv;
 mod send;
 mod syscall;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod uring;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use batch::{recv_batch, send_batch, SendDatagram};
@@ -79,6 +81,8 @@ pub use send::{
 /// `std::net::SocketAddr` and reads and builds Unix paths and abstract
 /// names.
 pub use socket2::SockAddr;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use uring::{take_completion_fds, CompletionFds};
 
 /// The type of socket [`socketpair`] makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

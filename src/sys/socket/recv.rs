@@ -11,7 +11,7 @@ use crate::{Error, Layout, Ucred};
 
 /// `SCM_PIDFD`: a pidfd of the sender, with `SO_PASSPIDFD` (Linux 6.5).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-const SCM_PIDFD: i32 = 4;
+pub(super) const SCM_PIDFD: i32 = 4;
 
 /// Options for [`recv_with`].
 ///
@@ -206,11 +206,11 @@ impl<C: ControlStorage> Received<C> {
 
 /// The descriptors and credentials taken from the control data, owned.
 #[derive(Debug, Default)]
-struct Taken {
-    fds: Vec<OwnedFd>,
-    pidfd: Option<OwnedFd>,
-    credentials: Option<Ucred>,
-    credentials_truncated: bool,
+pub(super) struct Taken {
+    pub(super) fds: Vec<OwnedFd>,
+    pub(super) pidfd: Option<OwnedFd>,
+    pub(super) credentials: Option<Ucred>,
+    pub(super) credentials_truncated: bool,
 }
 
 /// Receives into `data` and `control` with `MSG_CMSG_CLOEXEC`, and takes
@@ -345,7 +345,7 @@ pub(super) fn received<C: ControlStorage>(
 
 /// Takes every descriptor in `control`, and reads the credentials. On an
 /// error, what was taken is dropped (closed).
-fn take_ownership(control: &[u8]) -> io::Result<Taken> {
+pub(super) fn take_ownership(control: &[u8]) -> io::Result<Taken> {
     let layout = Layout::HOST;
     let invalid = |err: Error| io::Error::new(io::ErrorKind::InvalidData, err);
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -410,21 +410,21 @@ fn own(fd: RawFd, received: &Taken) -> Option<OwnedFd> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::ControlMessage;
     use std::os::fd::IntoRawFd;
 
     /// Held by each test that checks a number was closed, so that no other
     /// test opens a descriptor that reuses it in between.
-    static FD_NUMBERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    pub(in crate::sys::socket) static FD_NUMBERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     /// A descriptor handed over as a bare number, as the kernel hands them.
-    fn installed() -> RawFd {
+    pub(in crate::sys::socket) fn installed() -> RawFd {
         std::fs::File::open("/dev/null").unwrap().into_raw_fd()
     }
 
-    fn is_open(fd: RawFd) -> bool {
+    pub(in crate::sys::socket) fn is_open(fd: RawFd) -> bool {
         std::path::Path::new(&format!("/proc/self/fd/{fd}")).exists()
     }
 
