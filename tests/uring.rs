@@ -1,40 +1,27 @@
 //! io_uring multishot recvmsg completions: the codec's parser
 //! (`Layout::parse_recvmsg_out`) against the model (`Model::uring_parse`)
-//! on any bytes and region sizes, and on the buffers the model says the
-//! kernel writes (`Model::uring_receive`, `uring_buffer`), on every layout.
+//! on any bytes and region sizes, through the `uring` fuzz target's check
+//! (`check::uring`), and on the buffers the model says the kernel writes
+//! (`Model::uring_receive`, `uring_buffer`), on every layout.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use sockcmsg::model::{Model, Rejection, UringDatagram, UringSubmission};
+use sockcmsg::check;
+use sockcmsg::model::{Model, UringDatagram, UringSubmission};
 use sockcmsg::uring::RecvmsgOut;
 use sockcmsg::Layout;
 
-/// Where `part` lies in `buf`.
-fn range_in(buf: &[u8], part: &[u8]) -> std::ops::Range<usize> {
-    let at = part.as_ptr() as usize - buf.as_ptr() as usize;
-    at..at + part.len()
-}
-
-/// The codec's answer against the model's, for `buf` and the regions.
-fn agrees(layout: Layout, buf: &[u8], name_len: u32, control_len: u32) {
-    let model = Model::new(layout).uring_parse(buf, name_len.into(), control_len.into());
-    let codec = layout.parse_recvmsg_out(buf, name_len, control_len);
-    match (codec, model) {
-        (Ok(out), Ok(parts)) => {
-            assert_eq!(range_in(buf, out.name), parts.name);
-            assert_eq!(range_in(buf, out.control), parts.control);
-            assert_eq!(range_in(buf, out.payload), parts.payload);
-            assert_eq!(u128::from(out.name_len), parts.namelen);
-            assert_eq!(u128::from(out.payload_len), parts.payloadlen);
-            assert_eq!(out.flags, parts.flags);
-            assert_eq!(out.name_truncated(), parts.name_truncated);
-            assert_eq!(out.control_truncated(), parts.control_truncated);
-            assert_eq!(out.payload_truncated(), parts.payload_truncated);
-        }
-        (Err(err), Err(rejection)) => assert_eq!(Rejection::of_error(err), Some(rejection)),
-        (codec, model) => panic!("codec {codec:?}, model {model:?}"),
-    }
+/// The `uring` fuzz target's check on `buf` as a completion of the regions
+/// on `layout`: the codec's parts or rejection against the model's.
+fn agrees(layout: Layout, buf: &[u8], name_len: u8, control_len: u8) {
+    let index = Layout::ALL
+        .iter()
+        .position(|known| *known == layout)
+        .unwrap();
+    let mut input = vec![index as u8, name_len, control_len];
+    input.extend(buf);
+    check::uring(&input);
 }
 
 /// A header of small numbers in `layout`'s byte order, so that the
@@ -66,8 +53,8 @@ proptest! {
     fn any_bytes_split_as_the_model_splits_them(
         layout in select(Layout::ALL.to_vec()),
         bytes in vec(any::<u8>(), 0..160),
-        name_len in 0u32..48,
-        control_len in 0u32..64,
+        name_len in 0u8..48,
+        control_len in 0u8..64,
     ) {
         agrees(layout, &bytes, name_len, control_len);
     }
@@ -76,8 +63,8 @@ proptest! {
     fn headers_of_small_numbers_split_as_the_model_splits_them(
         (layout, head) in select(Layout::ALL.to_vec()).prop_flat_map(|layout| (Just(layout), header(layout))),
         rest in vec(any::<u8>(), 0..160),
-        name_len in 0u32..48,
-        control_len in 0u32..64,
+        name_len in 0u8..48,
+        control_len in 0u8..64,
     ) {
         let buf: Vec<u8> = head.into_iter().chain(rest).collect();
         agrees(layout, &buf, name_len, control_len);
