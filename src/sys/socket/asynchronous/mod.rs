@@ -119,8 +119,9 @@ pub(super) mod sealed {
         /// The socket's descriptor.
         fn fd(&self, token: Token) -> BorrowedFd<'_>;
 
-        /// Waits until the socket is ready for `wait` and runs `io` on its
-        /// descriptor, again after each `WouldBlock`, within the poll that
+        /// Runs `io` on the socket's descriptor when the runtime says the
+        /// socket is ready for `wait` (tokio waits first, async-io tries
+        /// first), again after each `WouldBlock`, within the poll that
         /// returns its result.
         fn io<R>(
             &self,
