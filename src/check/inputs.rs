@@ -41,7 +41,7 @@ pub fn any_layout_messages(bytes: &[u8]) -> (Layout, Vec<OwnedControlMessage>) {
     (layout, msgs)
 }
 
-/// What the [`uring`](super::uring) target reads from `bytes`: the layout
+/// What the [`uring`](fn@super::uring) target reads from `bytes`: the layout
 /// the first byte picks ([`pick_layout`]), the name and control region
 /// sizes (the next two bytes, each up to 255; 0 when missing), and the
 /// completion buffer (the rest).
