@@ -128,11 +128,7 @@ fn dropped_receives_and_sends_lose_and_leak_nothing() {
                 let mut data = [0; 4];
                 let recv = aio::recv(&rx, &mut data, &mut control);
                 if let Some(received) = or_timer(&mut rng, recv).await {
-                    let received = received.unwrap();
-                    assert_eq!(received.fds.len(), 1, "message {seq}");
-                    assert!(marker.is(&received.fds[0]));
-                    drop(received);
-                    assert_eq!(u32::from_ne_bytes(data), seq);
+                    cases::assert_numbered(received.unwrap(), data, seq, &marker);
                     seq += 1;
                 }
                 if rng.below(8) == 0 {

@@ -144,11 +144,7 @@ fn dropped_receives_and_sends_lose_and_leak_nothing() {
             let recv = aio::recv(&rx, &mut data, &mut control);
             tokio::select! {
                 received = recv => {
-                    let received = received.unwrap();
-                    assert_eq!(received.fds.len(), 1, "message {seq}");
-                    assert!(marker.is(&received.fds[0]));
-                    drop(received);
-                    assert_eq!(u32::from_ne_bytes(data), seq);
+                    cases::assert_numbered(received.unwrap(), data, seq, &marker);
                     seq += 1;
                 }
                 () = tokio::time::sleep(Duration::from_micros(rng.below(1500))) => dropped += 1,

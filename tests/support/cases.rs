@@ -6,7 +6,9 @@ use std::io::IoSlice;
 use std::os::fd::AsFd;
 
 use sockcmsg::socket::asynchronous::{self as aio, AsyncSocket};
-use sockcmsg::socket::{ControlBuffer, RecvOptions, SendDatagram, SendMessage, SendOptions};
+use sockcmsg::socket::{
+    ControlBuffer, Received, RecvOptions, SendDatagram, SendMessage, SendOptions,
+};
 use sockcmsg::typed::{TypedKind, TypedMessage};
 
 use super::Marker;
@@ -40,11 +42,17 @@ pub async fn receive_numbered(rx: &impl AsyncSocket, marker: &Marker, messages: 
     for seq in 0..messages {
         let mut data = [0; 4];
         let received = aio::recv(rx, &mut data, &mut control).await.unwrap();
-        assert_eq!(u32::from_ne_bytes(data), seq);
-        assert_eq!(received.fds.len(), 1, "message {seq}");
-        assert!(marker.is(&received.fds[0]));
         assert!(!received.control_truncated);
+        assert_numbered(received, data, seq, marker);
     }
+}
+
+/// One message of [`send_numbered`], received into `data`: number `seq`,
+/// with one fd, which names the marker (and is closed here).
+pub fn assert_numbered<C>(received: Received<C>, data: [u8; 4], seq: u32, marker: &Marker) {
+    assert_eq!(u32::from_ne_bytes(data), seq);
+    assert_eq!(received.fds.len(), 1, "message {seq}");
+    assert!(marker.is(&received.fds[0]));
 }
 
 /// A peer sends 10 fds to a buffer with room for 2 (`cmsg_space(8)`
