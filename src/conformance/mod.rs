@@ -111,13 +111,13 @@
 )]
 
 mod compare;
+mod completion;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod fd_ownership;
 mod inputs;
 mod report;
 mod runner;
 mod sockcmsg;
-#[cfg(any(target_os = "linux", target_os = "android"))]
 mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -125,6 +125,7 @@ use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::Layout;
 
+pub use completion::{CompletionParts, ParsedCompletion, COMPLETION_CHECKS};
 pub use inputs::rules_exercised;
 pub use report::{CheckSummary, Finding, Report};
 pub use runner::{
@@ -201,6 +202,23 @@ pub trait Implementation: std::panic::RefUnwindSafe {
     /// Encodes one `SCM_CREDENTIALS` message (Linux).
     fn encode_credentials(&self, pid: i32, uid: u32, gid: u32) -> Option<Vec<u8>> {
         let _ = (pid, uid, gid);
+        None
+    }
+
+    /// Splits `buf`, an io_uring multishot `IORING_OP_RECVMSG` completion
+    /// (the provided buffer's first `res` bytes) of a submission whose
+    /// `msghdr` has `name_len` bytes of name and `control_len` of control,
+    /// as its users do, and parses its control bytes: the
+    /// `completions` and `forged completions` checks
+    /// ([`COMPLETION_CHECKS`]) compare the answer with
+    /// [`Model::uring_parse`](crate::model::Model::uring_parse).
+    fn parse_completion(
+        &self,
+        buf: &[u8],
+        name_len: u32,
+        control_len: u32,
+    ) -> Option<ParsedCompletion> {
+        let _ = (buf, name_len, control_len);
         None
     }
 

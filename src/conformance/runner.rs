@@ -9,7 +9,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 
 use super::compare::{self, describe_walk};
+use super::completion::{self, COMPLETION_CHECKS};
 use super::report::hex;
+use super::wire::Answer;
 use super::{inputs, CheckSummary, Finding, Implementation, Parsed, Report};
 use crate::model::Model;
 use crate::strategies::{malformed_buffer, well_formed_buffer};
@@ -90,8 +92,8 @@ fn odd_address<'s>(space: &'s mut Vec<u8>, input: &[u8]) -> &'s [u8] {
 
 /// What one case did.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Outcome {
-    Answered(Option<Parsed>),
+pub(super) enum Outcome<T = Parsed> {
+    Answered(Option<T>),
     Failed(String),
 }
 
@@ -177,7 +179,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         // Built only when a check reads them: up to 128 KiB each.
         let probes = match super::RULES
             .iter()
-            .chain(&["unaligned"])
+            .chain(&["unaligned", "forged completions"])
             .any(|c| self.runs(c))
         {
             true => inputs::rule_probes(self.model()),
@@ -223,7 +225,52 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         if self.runs("fds") {
             super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
         }
+        self.completion_checks(&mut report, &probes);
         report
+    }
+
+    /// The io_uring checks ([`completion`]), each case isolated.
+    fn completion_checks(&self, report: &mut Report, probes: &[(&'static str, Vec<Vec<u8>>)]) {
+        let model = self.model();
+        let every_probe = || probes.iter().flat_map(|(_, inputs)| inputs);
+        for check in COMPLETION_CHECKS
+            .into_iter()
+            .filter(|check| self.runs(check))
+        {
+            if model.layout().scm_credentials().is_none() {
+                not_run(report, check, "io_uring is Linux's, and the layout is not");
+                continue;
+            }
+            let cases = match check {
+                "completions" => completion::kernel_cases(&model),
+                _ => completion::forged_cases(&model, every_probe()),
+            };
+            let mut summary = summary(check);
+            for case in &cases {
+                let got = match self.isolated(|| completion::parse(self.implementation, case)) {
+                    Outcome::Answered(None) => break,
+                    Outcome::Answered(Some(answer)) => (!completion::agrees(&model, case, &answer))
+                        .then(|| completion::describe(&answer)),
+                    Outcome::Failed(what) => Some(what),
+                };
+                summary.cases = summary.cases.saturating_add(1);
+                if let Some(got) = got {
+                    summary.findings = summary.findings.saturating_add(1);
+                    let model_said = completion::describe_model(&model, case);
+                    report
+                        .findings
+                        .push(finding(check, &case.input(), model_said, got));
+                }
+            }
+            match summary.cases {
+                0 => not_run(
+                    report,
+                    check,
+                    "the implementation does not parse completions",
+                ),
+                _ => report.checks.push(summary),
+            }
+        }
     }
 
     /// How long a case run in a child may take: the isolation's limit, or
@@ -242,15 +289,18 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
 
     /// One parse, isolated.
     fn parse_case(&self, buf: &[u8]) -> Outcome {
-        let implementation = self.implementation;
+        self.isolated(|| self.implementation.parse(buf))
+    }
+
+    /// One call of the implementation, isolated: caught in this process,
+    /// or run in a child whose answer comes back through a pipe.
+    pub(super) fn isolated<T: Answer>(&self, call: impl Fn() -> Option<T>) -> Outcome<T> {
         match self.isolation {
-            Isolation::InProcess => outcome(caught(|| implementation.parse(buf))),
+            Isolation::InProcess => outcome(caught(call)),
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Isolation::Process { limit } => {
                 use crate::sys::isolate::{in_child, ChildEnd};
-                let end = in_child(limit, || {
-                    super::wire::write(&outcome(caught(|| implementation.parse(buf))))
-                });
+                let end = in_child(limit, || super::wire::write(&outcome(caught(&call))));
                 match end {
                     ChildEnd::Returned(bytes) => super::wire::read(&bytes),
                     ChildEnd::Failed(how) => Outcome::Failed(how),
@@ -502,8 +552,8 @@ fn compare_encoding(
     }
 }
 
-/// A parse's answer, or how it failed.
-fn outcome(answer: Result<Option<Parsed>, String>) -> Outcome {
+/// An answer, or how the call failed.
+fn outcome<T>(answer: Result<Option<T>, String>) -> Outcome<T> {
     answer.map_or_else(Outcome::Failed, Outcome::Answered)
 }
 

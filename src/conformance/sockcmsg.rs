@@ -4,9 +4,9 @@
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::BorrowedFd;
 
+use super::{CompletionParts, Implementation, Parsed, ParsedCompletion, ParsedMessage, Payload};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::{HandedBack, HandedFd};
-use super::{Implementation, Parsed, ParsedMessage, Payload};
 use crate::{Error, Layout, SocketControlMessage};
 
 /// sockcmsg through its public API, as its users call it: the walk that
@@ -29,12 +29,25 @@ impl Implementation for Sockcmsg {
     }
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
-        let decoded: Result<Vec<ParsedMessage>, Error> = crate::messages(buf)
-            .map(|msg| msg.and_then(|msg| decode(&msg)))
-            .collect();
-        Some(match decoded {
-            Ok(msgs) => Parsed::Messages(msgs),
-            Err(err) => Parsed::Rejected(err.to_string()),
+        Some(parse_messages(crate::messages(buf)))
+    }
+
+    fn parse_completion(
+        &self,
+        buf: &[u8],
+        name_len: u32,
+        control_len: u32,
+    ) -> Option<ParsedCompletion> {
+        Some(match crate::parse_recvmsg_out(buf, name_len, control_len) {
+            Ok(out) => ParsedCompletion::Split(CompletionParts {
+                name: out.name.to_vec(),
+                control: parse_messages(out.messages()),
+                payload: out.payload.to_vec(),
+                name_truncated: Some(out.name_truncated()),
+                control_truncated: Some(out.control_truncated()),
+                payload_truncated: Some(out.payload_truncated()),
+            }),
+            Err(err) => ParsedCompletion::Rejected(err.to_string()),
         })
     }
 
@@ -60,6 +73,17 @@ impl Implementation for Sockcmsg {
             &mut [0; 1],
             &mut control,
         )))
+    }
+}
+
+/// The messages of a walk, each decoded as its users decode it; or the
+/// first error.
+fn parse_messages(walk: crate::Messages<'_>) -> Parsed {
+    let decoded: Result<Vec<ParsedMessage>, Error> =
+        walk.map(|msg| msg.and_then(|msg| decode(&msg))).collect();
+    match decoded {
+        Ok(msgs) => Parsed::Messages(msgs),
+        Err(err) => Parsed::Rejected(err.to_string()),
     }
 }
 

@@ -1,65 +1,154 @@
 //! A parse's outcome through the pipe from the child process that ran it:
 //! a tag byte, then the messages (level, type, payload tag, length, bytes;
-//! all little-endian) or a text.
+//! all little-endian), a split completion, or a text.
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use super::runner::Outcome;
-use super::{Parsed, ParsedMessage, Payload};
+use super::{CompletionParts, Parsed, ParsedCompletion, ParsedMessage, Payload};
 
 const UNSUPPORTED: u8 = 0;
 const MESSAGES: u8 = 1;
 const REJECTED: u8 = 2;
 const FAILED: u8 = 3;
+const SPLIT: u8 = 4;
 
 const BYTES: u8 = 0;
 const FDS: u8 = 1;
 const CREDENTIALS: u8 = 2;
 
-pub(super) fn write(outcome: &Outcome) -> Vec<u8> {
+/// An answer that crosses the pipe: a parse's or a completion parse's.
+pub(super) trait Answer: Sized {
+    /// Appends the answer, its tag first.
+    fn put(&self, out: &mut Vec<u8>);
+    /// The answer `put` wrote, from its tag on.
+    fn take(bytes: &[u8]) -> Option<Self>;
+}
+
+impl Answer for Parsed {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Parsed::Messages(msgs) => {
+                out.push(MESSAGES);
+                for msg in msgs {
+                    out.extend(msg.level.to_le_bytes());
+                    out.extend(msg.kind.to_le_bytes());
+                    let (tag, bytes) = match &msg.payload {
+                        Payload::Bytes(bytes) => (BYTES, bytes.clone()),
+                        Payload::Fds(fds) => {
+                            (FDS, fds.iter().flat_map(|fd| fd.to_le_bytes()).collect())
+                        }
+                        Payload::Credentials { pid, uid, gid } => (
+                            CREDENTIALS,
+                            [pid.to_le_bytes(), uid.to_le_bytes(), gid.to_le_bytes()].concat(),
+                        ),
+                    };
+                    out.push(tag);
+                    put_bytes(out, &bytes);
+                }
+            }
+            Parsed::Rejected(why) => put_text(out, REJECTED, why),
+        }
+    }
+
+    fn take(bytes: &[u8]) -> Option<Self> {
+        match bytes.split_first()? {
+            (&MESSAGES, rest) => read_messages(rest).map(Parsed::Messages),
+            (&REJECTED, rest) => Some(Parsed::Rejected(text(rest))),
+            _ => None,
+        }
+    }
+}
+
+/// A split completion: the name, the payload, the three truncations
+/// (0 unsaid, 1 false, 2 true), then the control's answer, last because a
+/// list of messages runs to the end.
+impl Answer for ParsedCompletion {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            ParsedCompletion::Split(parts) => {
+                out.push(SPLIT);
+                put_bytes(out, &parts.name);
+                put_bytes(out, &parts.payload);
+                for said in [
+                    parts.name_truncated,
+                    parts.control_truncated,
+                    parts.payload_truncated,
+                ] {
+                    out.push(said.map_or(0, |said| if said { 2 } else { 1 }));
+                }
+                parts.control.put(out);
+            }
+            ParsedCompletion::Rejected(why) => put_text(out, REJECTED, why),
+        }
+    }
+
+    fn take(bytes: &[u8]) -> Option<Self> {
+        match bytes.split_first()? {
+            (&SPLIT, rest) => {
+                let (name, rest) = take_bytes(rest)?;
+                let (payload, rest) = take_bytes(rest)?;
+                let (said, rest) = rest.split_first_chunk::<3>()?;
+                let [name_truncated, control_truncated, payload_truncated] =
+                    said.map(|said| match said {
+                        0 => None,
+                        said => Some(said == 2),
+                    });
+                Some(ParsedCompletion::Split(CompletionParts {
+                    name: name.to_vec(),
+                    payload: payload.to_vec(),
+                    name_truncated,
+                    control_truncated,
+                    payload_truncated,
+                    control: Parsed::take(rest)?,
+                }))
+            }
+            (&REJECTED, rest) => Some(ParsedCompletion::Rejected(text(rest))),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(super) fn write<T: Answer>(outcome: &Outcome<T>) -> Vec<u8> {
     let mut out = Vec::new();
-    let text = |out: &mut Vec<u8>, tag: u8, text: &str| {
-        out.push(tag);
-        out.extend(text.as_bytes());
-    };
     match outcome {
         Outcome::Answered(None) => out.push(UNSUPPORTED),
-        Outcome::Answered(Some(Parsed::Messages(msgs))) => {
-            out.push(MESSAGES);
-            for msg in msgs {
-                out.extend(msg.level.to_le_bytes());
-                out.extend(msg.kind.to_le_bytes());
-                let (tag, bytes) = match &msg.payload {
-                    Payload::Bytes(bytes) => (BYTES, bytes.clone()),
-                    Payload::Fds(fds) => {
-                        (FDS, fds.iter().flat_map(|fd| fd.to_le_bytes()).collect())
-                    }
-                    Payload::Credentials { pid, uid, gid } => (
-                        CREDENTIALS,
-                        [pid.to_le_bytes(), uid.to_le_bytes(), gid.to_le_bytes()].concat(),
-                    ),
-                };
-                out.push(tag);
-                out.extend(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
-                out.extend(bytes);
-            }
-        }
-        Outcome::Answered(Some(Parsed::Rejected(why))) => text(&mut out, REJECTED, why),
-        Outcome::Failed(what) => text(&mut out, FAILED, what),
+        Outcome::Answered(Some(answer)) => answer.put(&mut out),
+        Outcome::Failed(what) => put_text(&mut out, FAILED, what),
     }
     out
 }
 
-pub(super) fn read(bytes: &[u8]) -> Outcome {
-    let text = |rest: &[u8]| String::from_utf8_lossy(rest).into_owned();
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(super) fn read<T: Answer>(bytes: &[u8]) -> Outcome<T> {
     match bytes.split_first() {
         Some((&UNSUPPORTED, _)) => Outcome::Answered(None),
-        Some((&MESSAGES, rest)) => read_messages(rest).map_or_else(
+        Some((&FAILED, rest)) => Outcome::Failed(text(rest)),
+        Some(_) => T::take(bytes).map_or_else(
             || Outcome::Failed("a garbled answer from the child".to_owned()),
-            |msgs| Outcome::Answered(Some(Parsed::Messages(msgs))),
+            |answer| Outcome::Answered(Some(answer)),
         ),
-        Some((&REJECTED, rest)) => Outcome::Answered(Some(Parsed::Rejected(text(rest)))),
-        Some((_, rest)) => Outcome::Failed(text(rest)),
         None => Outcome::Failed("no answer from the child".to_owned()),
     }
+}
+
+fn put_text(out: &mut Vec<u8>, tag: u8, text: &str) {
+    out.push(tag);
+    out.extend(text.as_bytes());
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
+    out.extend(bytes);
+}
+
+fn take_bytes(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = bytes.split_first_chunk::<8>()?;
+    rest.split_at_checked(usize::try_from(u64::from_le_bytes(*len)).ok()?)
 }
 
 fn read_messages(mut rest: &[u8]) -> Option<Vec<ParsedMessage>> {
@@ -68,9 +157,7 @@ fn read_messages(mut rest: &[u8]) -> Option<Vec<ParsedMessage>> {
         let (level, after) = rest.split_first_chunk::<4>()?;
         let (kind, after) = after.split_first_chunk::<4>()?;
         let (tag, after) = after.split_first()?;
-        let (len, after) = after.split_first_chunk::<8>()?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-        let (bytes, after) = after.split_at_checked(len)?;
+        let (bytes, after) = take_bytes(after)?;
         let words = || {
             bytes
                 .chunks_exact(4)
@@ -99,7 +186,7 @@ fn read_messages(mut rest: &[u8]) -> Option<Vec<ParsedMessage>> {
     Some(msgs)
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
 
@@ -135,8 +222,27 @@ mod tests {
         for outcome in outcomes {
             assert_eq!(read(&write(&outcome)), outcome);
         }
+        let completions = [
+            Outcome::Answered(Some(ParsedCompletion::Rejected("short".into()))),
+            Outcome::Answered(Some(ParsedCompletion::Split(CompletionParts {
+                name: vec![1, 2],
+                control: Parsed::Messages(vec![ParsedMessage {
+                    level: 1,
+                    kind: 1,
+                    payload: Payload::Fds(vec![3]),
+                }]),
+                payload: b"hi".to_vec(),
+                name_truncated: None,
+                control_truncated: Some(false),
+                payload_truncated: Some(true),
+            }))),
+            Outcome::Failed("aborted: signal 6".into()),
+        ];
+        for outcome in completions {
+            assert_eq!(read(&write(&outcome)), outcome);
+        }
         assert_eq!(
-            read(&[MESSAGES, 1]),
+            read::<Parsed>(&[MESSAGES, 1]),
             Outcome::Failed("a garbled answer from the child".into())
         );
     }

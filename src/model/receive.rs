@@ -93,6 +93,46 @@ impl Model {
             written: control_len - left,
         }
     }
+
+    /// The control bytes the kernel writes for `receive` (what
+    /// [`kernel_receive`](Self::kernel_receive) said): the credentials
+    /// `ucred` (pid, uid, gid) in a message cut to its `credentials_len`,
+    /// then the first `fds_installed` of `fds` in one `SCM_RIGHTS`
+    /// message, all cut to `written` (so the last message may lack its
+    /// padding). The padding between messages is zero here; the kernel
+    /// leaves it as the buffer had it.
+    ///
+    /// ```
+    /// use sockcmsg::model::Model;
+    /// use sockcmsg::Layout;
+    /// let model = Model::new(Layout::LINUX_64);
+    /// // The credentials (32 bytes with padding) and one fd, unpadded.
+    /// let receive = model.kernel_receive(52, true, 3, u128::MAX);
+    /// let bytes = model.kernel_control(&receive, (7, 8, 9), &[3, 4, 5]);
+    /// assert_eq!(bytes.len(), 52);
+    /// assert_eq!(model.rights(1, 1, model.walk(&bytes).result().unwrap()[1].data(&bytes)), Ok(vec![3]));
+    /// ```
+    pub fn kernel_control(
+        &self,
+        receive: &KernelReceive,
+        ucred: (i32, u32, u32),
+        fds: &[i32],
+    ) -> Vec<u8> {
+        let layout = self.layout();
+        let mut bytes = Vec::new();
+        if let (Some(len), Some(kind)) = (receive.credentials_len, layout.scm_credentials()) {
+            let data = self.ucred_bytes(ucred.0, ucred.1, ucred.2);
+            let cut = (len - self.data_offset()) as usize;
+            bytes.extend(self.encode([(layout.sol_socket(), kind, &data[..cut])]));
+        }
+        let installed = &fds[..(receive.fds_installed as usize).min(fds.len())];
+        if !installed.is_empty() {
+            let data = self.fd_bytes(installed);
+            bytes.extend(self.encode([(layout.sol_socket(), layout.scm_rights(), &data[..])]));
+        }
+        bytes.truncate(receive.written as usize);
+        bytes
+    }
 }
 
 #[cfg(test)]

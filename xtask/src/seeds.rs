@@ -354,24 +354,8 @@ fn uring_seeds() -> Vec<Seed> {
                 .expect("every seed's buffer has room for its regions");
             // The control region as the kernel fills it: the credentials,
             // then the fds installed, the last message cut to what fits.
-            let mut control = Vec::new();
-            if credentials {
-                let cred = model.ucred_bytes(1234, 1000, 1000);
-                let kind = layout.scm_credentials().expect("a Linux layout");
-                control.extend(model.encode([(layout.sol_socket(), kind, &cred[..])]));
-            }
-            let installed: Vec<i32> = (0..done.control.fds_installed as i32)
-                .map(|n| 3 + n)
-                .collect();
-            if !installed.is_empty() {
-                let fds = model.fd_bytes(&installed);
-                control.extend(model.encode([(
-                    layout.sol_socket(),
-                    layout.scm_rights(),
-                    &fds[..],
-                )]));
-            }
-            control.truncate(done.controllen as usize);
+            let sent: Vec<i32> = (3..3 + fds as i32).collect();
+            let control = model.kernel_control(&done.control, (1234, 1000, 1000), &sent);
             let sender_name: Vec<u8> = (1..=sender as u8).collect();
             let buf = model.uring_buffer(
                 &done,
