@@ -2,14 +2,15 @@
 //! `docs/performance.md` from what they measured.
 //!
 //! Each benchmark binary (`cargo bench --bench parse`, `encode`, `live`,
-//! `typed`, `tokio`) measures the crate and a baseline doing the same work,
-//! side by side in one run: libc's calls and macros (a function named
-//! `libc` or `libc_fill`), or for the async round trips of `tokio` the
-//! crate's own blocking helpers (`sync`); each criterion group has one. A benchmark is its own crate that links sockcmsg's rlib, as
-//! a user's crate does, so only what sockcmsg marks `#[inline]` (or LTO)
-//! crosses into it; each runs in the [`BUILDS`] users build with: cargo's
-//! release profile, without LTO, and with fat LTO. Criterion writes each
-//! measurement to
+//! `typed`, `tokio`, `uring`) measures the crate and a baseline doing the
+//! same work, side by side in one run: libc's calls and macros (a function
+//! named `libc` or `libc_fill`), or for the async round trips of `tokio`
+//! and the io_uring receives of `uring` the crate's own blocking helpers
+//! (`sync`); each criterion group has one. A benchmark is its own crate
+//! that links sockcmsg's rlib, as a user's crate does, so only what
+//! sockcmsg marks `#[inline]` (or LTO) crosses into it; each runs in the
+//! [`BUILDS`] users build with: cargo's release profile, without LTO, and
+//! with fat LTO. Criterion writes each measurement to
 //! `<criterion home>/<group>/<function>/<size>/new/estimates.json` (next
 //! to `benchmark.json`, which names it); the home is `$CRITERION_HOME`, else
 //! `criterion/` in cargo's target directory, which honours
@@ -36,7 +37,7 @@ use crate::fuzz::run_checked;
 use crate::{load_average, root, target_dir, version, write_page, Machine};
 
 /// The benchmark binaries of `benches/`, in the order they run.
-pub(crate) const BENCHES: [&str; 5] = ["parse", "encode", "live", "typed", "tokio"];
+pub(crate) const BENCHES: [&str; 6] = ["parse", "encode", "live", "typed", "tokio", "uring"];
 
 /// The rounds each benchmark binary runs in, unless `--rounds` says.
 pub(crate) const DEFAULT_ROUNDS: u64 = 2;
@@ -125,7 +126,8 @@ impl Measured {
     }
 
     /// Whether this is its group's baseline: libc's (`libc`, `libc_fill`),
-    /// or the blocking helpers the async ones are measured against (`sync`).
+    /// or the blocking helpers the async and io_uring ones are measured
+    /// against (`sync`).
     fn is_baseline(&self) -> bool {
         self.function.starts_with("libc") || self.function == "sync"
     }
@@ -288,8 +290,8 @@ fn page(
     };
     let mut text = format!(
         "Each benchmark runs beside its baseline in the same `cargo bench` run: libc doing \
-         the same work (`libc`, `libc_fill`), or, for the async round trips, the crate's \
-         blocking helpers on the same socket kind (`sync`). It runs with \
+         the same work (`libc`, `libc_fill`), or, for the async round trips and the io_uring \
+         receives, the crate's blocking helpers on the same socket kind (`sync`). It runs with \
          {options}. Each benchmark is a crate of its own that links sockcmsg as a user's \
          crate does, and runs twice: built with cargo's release profile (no LTO), and \
          with fat LTO and one codegen unit. Each build's benchmark binaries run in {rounds} \

@@ -20,8 +20,8 @@
 //!   runner and writes `docs/conformance.md`.
 //! - `bench`: runs the criterion benchmarks, without LTO and with fat LTO,
 //!   and writes each one's time and its ratio to its group's baseline (libc,
-//!   or the blocking helpers for the async ones) of the same run to
-//!   `docs/performance.md`.
+//!   or the blocking helpers for the async and io_uring ones) of the same
+//!   run to `docs/performance.md`.
 //! - `mutants`: runs cargo-mutants over the codec (`.cargo/mutants.toml`),
 //!   installing it first if it is missing, and writes the outcome to
 //!   `docs/mutants.md`.
@@ -99,13 +99,14 @@ commands:
       checks, or one input, and print the table without writing the page.
   bench [--benches a,b] [--rounds N] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
-      live, typed, tokio; --benches picks some), each built twice as a
-      user's crate builds sockcmsg (release without LTO, then with fat
-      LTO), each binary N times in turn (default 2), then write
+      live, typed, tokio, uring; --benches picks some), each built twice
+      as a user's crate builds sockcmsg (release without LTO, then with
+      fat LTO), each binary N times in turn (default 2), then write
       docs/performance.md: each benchmark's lowest median over the rounds
       and its ratio to its group's baseline (libc, or the blocking helpers
-      for the async round trips) measured the same way. Options after -- go to each
-      benchmark binary (such as --measurement-time 10, or a filter).
+      for the async round trips and io_uring receives) measured the same
+      way. Options after -- go to each benchmark binary (such as
+      --measurement-time 10, or a filter).
       Honours CARGO_TARGET_DIR and CRITERION_HOME.
   mutants [--jobs N] [--file PATH]... [-- CARGO_MUTANTS_OPTIONS]
       Run cargo mutants (installed first if missing) with the settings of
