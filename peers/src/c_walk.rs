@@ -28,18 +28,38 @@ pub(crate) struct Macros {
     pub(crate) data: unsafe extern "C" fn(*const libc::cmsghdr) -> *mut libc::c_uchar,
 }
 
-#[allow(
-    clippy::panic,
-    reason = "a read the program would make out of bounds is reported as a panic"
-)]
 pub(crate) fn walk(buf: &[u8], macros: &Macros) -> Vec<ParsedMessage> {
-    let base = buf.as_ptr() as usize;
     // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_control = buf.as_ptr().cast_mut().cast();
     msg.msg_controllen = buf.len() as _;
     // SAFETY: FIRSTHDR reads only `msg`.
-    let mut cmsg = unsafe { (macros.first)(&msg) };
+    let first = unsafe { (macros.first)(&msg) };
+    // SAFETY: `msg` describes `buf` and `walk_from` passes only headers
+    // inside it, as the macro requires; whatever their lengths, the C
+    // library decides where the next header is and whether one fits. It
+    // only reads.
+    let next = |cmsg| unsafe { (macros.next)(&msg, cmsg) };
+    walk_from(buf, first, next, macros.data)
+}
+
+/// [`walk`] from the header `first`, each next one from `next`, each
+/// message's data from `data`: for a library whose walk is not the
+/// `msghdr` macros' (liburing's over a completion). `bounds` is the memory
+/// the program may read: a header or a read outside it is reported.
+#[allow(
+    clippy::panic,
+    reason = "a read the program would make out of bounds is reported as a panic"
+)]
+pub(crate) fn walk_from(
+    bounds: &[u8],
+    first: *mut libc::cmsghdr,
+    mut next: impl FnMut(*const libc::cmsghdr) -> *mut libc::cmsghdr,
+    data: unsafe extern "C" fn(*const libc::cmsghdr) -> *mut libc::c_uchar,
+) -> Vec<ParsedMessage> {
+    let buf = bounds;
+    let base = buf.as_ptr() as usize;
+    let mut cmsg = first;
     let mut visited = Vec::new();
     let mut msgs = Vec::new();
     let mut read_outside = None;
@@ -59,9 +79,10 @@ pub(crate) fn walk(buf: &[u8], macros: &Macros) -> Vec<ParsedMessage> {
         // without assuming the pointer is aligned, as a careful program
         // does (and as x86 reads it where the macro points).
         let header = unsafe { cmsg.read_unaligned() };
+        #[allow(clippy::unnecessary_cast, reason = "cmsg_len is a u32 with musl")]
         let len = header.cmsg_len as usize;
         // SAFETY: CMSG_DATA only adds the header's size to the pointer.
-        let data_at = (unsafe { (macros.data)(cmsg) } as usize).wrapping_sub(base);
+        let data_at = (unsafe { data(cmsg) } as usize).wrapping_sub(base);
         let data = offset
             .checked_add(len)
             .filter(|&end| end >= data_at)
@@ -80,10 +101,7 @@ pub(crate) fn walk(buf: &[u8], macros: &Macros) -> Vec<ParsedMessage> {
                 ));
             }
         }
-        // SAFETY: `msg` describes `buf` and `cmsg` is a header inside it,
-        // as the macro requires; whatever its length, the C library decides
-        // where the next header is and whether one fits. It only reads.
-        cmsg = unsafe { (macros.next)(&msg, cmsg) };
+        cmsg = next(cmsg);
     }
     if let Some(read) = read_outside {
         panic!("{read}");

@@ -19,11 +19,14 @@ use std::os::unix::net::UnixDatagram;
 use sockcmsg::conformance::Implementation;
 
 mod c_walk;
+pub mod compio_crate;
 pub mod fuzz;
 #[cfg(target_env = "gnu")]
 pub mod glibc;
 pub mod go;
+pub mod io_uring_crate;
 pub mod libc_crate;
+pub mod liburing;
 pub mod nix_crate;
 pub mod passfd;
 pub mod rustix_crate;
@@ -219,6 +222,27 @@ pub fn all() -> Vec<Peer> {
             implementation: Box::new(tokio_seqpacket_crate::TokioSeqpacket::new()),
             walk: Some(tokio_seqpacket_crate::walk),
             notes: tokio_seqpacket_crate::NOTES,
+        },
+        Peer {
+            slug: "io-uring",
+            package: Some("io-uring"),
+            implementation: Box::new(io_uring_crate::IoUringCrate),
+            walk: None,
+            notes: io_uring_crate::NOTES,
+        },
+        Peer {
+            slug: "compio",
+            package: Some("compio-net"),
+            implementation: Box::new(compio_crate::Compio),
+            walk: None,
+            notes: compio_crate::NOTES,
+        },
+        Peer {
+            slug: "liburing",
+            package: None,
+            implementation: Box::new(liburing::Liburing),
+            walk: None,
+            notes: liburing::NOTES,
         },
         Peer {
             slug: "unix-ancillary",

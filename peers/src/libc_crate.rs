@@ -21,7 +21,8 @@ impl Implementation for LibcCrate {
     }
 }
 
-const MACROS: Macros = Macros {
+/// The `libc` crate's macros, which the io-uring peer's users walk with too.
+pub(crate) const MACROS: Macros = Macros {
     first: libc::CMSG_FIRSTHDR,
     next: libc::CMSG_NXTHDR,
     data: libc::CMSG_DATA,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use sockcmsg::conformance::{Finding, Report, CHECKS};
+use sockcmsg::conformance::{Finding, Report, CHECKS, COMPLETION_CHECKS};
 
 /// One implementation's run.
 pub struct Row<'a> {
@@ -65,6 +65,7 @@ pub fn reproducer_check(name: &str) -> Option<&'static str> {
     };
     CHECKS
         .into_iter()
+        .chain(COMPLETION_CHECKS)
         .find(|known| known.replace(' ', "-") == check)
 }
 
@@ -83,31 +84,37 @@ pub fn classes<'r>(groups: &[Vec<&'r Finding>], check: &str) -> Vec<&'r Finding>
         .collect()
 }
 
-/// The table, then each check's classes of findings, for `rows`;
+/// The tables, then each check's classes of findings, for `rows`;
 /// `reproduce` gives the command that replays the `n`th class of a check.
+/// The control-buffer table has the rows that ran any of [`CHECKS`]; the
+/// io_uring table, those that ran any of [`COMPLETION_CHECKS`].
 pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> String) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| implementation | {} | speed |", CHECKS.join(" | "));
-    let _ = writeln!(out, "|---|{}---|", "---|".repeat(CHECKS.len()));
-    for row in rows {
-        let cells: Vec<String> = CHECKS.iter().map(|check| cell(row, check)).collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            row.title,
-            cells.join(" | "),
-            row.speed.cell()
-        );
-    }
+    table(&mut out, rows, &CHECKS, true);
     let _ = writeln!(
         out,
         "\n✔: no finding (the number of cases in the link's title); ✘ N: N findings, linked to \
          the first; –: not run, with the reason in the link's title. Speed: the parse's time \
          over sockcmsg's, at the size where it compares worst (below 1: faster).\n"
     );
+    let _ = writeln!(
+        out,
+        "\n## io_uring completions\n\n\
+         Parsers of a multishot `IORING_OP_RECVMSG` completion: the provided buffer's \
+         `struct io_uring_recvmsg_out`, name, control and payload regions, against \
+         `Model::uring_parse`, the control bytes against the model's walk. `completions`: \
+         what the kernel writes (`Model::uring_receive`), with name regions of 0, 16, 28 and \
+         110 bytes, credentials and up to 7 fds into control regions at every edge of each \
+         message, payloads whole and cut. `forged completions`: what the kernel never writes \
+         (a short buffer, `controllen` past its region, a header longer than `controllen`, \
+         `payloadlen` past the buffer or short of it, and every rule probe as the control \
+         region). A finding's input is the submission's `msg_namelen` and `msg_controllen` \
+         (each a little-endian `u32`), then the buffer.\n"
+    );
+    table(&mut out, rows, &COMPLETION_CHECKS, false);
     for row in rows {
         let groups = row.report.groups();
-        for check in CHECKS {
+        for check in CHECKS.into_iter().chain(COMPLETION_CHECKS) {
             let classes = classes(&groups, check);
             if classes.is_empty() {
                 continue;
@@ -135,6 +142,40 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
         }
     }
     out
+}
+
+/// A table of `checks`, a row for each of `rows` that ran one of them,
+/// with the speed column if `speed`.
+fn table(out: &mut String, rows: &[Row<'_>], checks: &[&str], speed: bool) {
+    let speed_header = if speed { " speed |" } else { "" };
+    let _ = writeln!(
+        out,
+        "| implementation | {} |{speed_header}",
+        checks.join(" | ")
+    );
+    let _ = writeln!(
+        out,
+        "|---|{}{}",
+        "---|".repeat(checks.len()),
+        if speed { "---|" } else { "" }
+    );
+    for row in rows {
+        let ran = row
+            .report
+            .checks
+            .iter()
+            .any(|summary| checks.contains(&summary.check) && summary.not_run.is_none());
+        if !ran {
+            continue;
+        }
+        let cells: Vec<String> = checks.iter().map(|check| cell(row, check)).collect();
+        let speed_cell = if speed {
+            format!(" {} |", row.speed.cell())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "| {} | {} |{speed_cell}", row.title, cells.join(" | "));
+    }
 }
 
 /// A finding's input as the page shows it, in code: cut after 80 bytes
@@ -180,7 +221,7 @@ mod tests {
 
     #[test]
     fn a_reproducers_name_gives_back_its_check() {
-        for check in CHECKS {
+        for check in CHECKS.into_iter().chain(COMPLETION_CHECKS) {
             for n in 0..12 {
                 assert_eq!(reproducer_check(&reproducer_name(check, n)), Some(check));
             }

@@ -178,3 +178,54 @@ fn go_parse_unix_rights_panics_on_a_partial_fd() {
         "{report}"
     );
 }
+
+/// `peer`'s run of one io_uring check, each case in a child process.
+fn completion_check(peer: &Peer, check: &str) -> Report {
+    Runner::new(&*peer.implementation)
+        .isolation(Isolation::Process {
+            limit: Duration::from_secs(10),
+        })
+        .only([check])
+        .run()
+}
+
+#[test]
+fn liburing_loses_the_kernels_unpadded_last_message() {
+    let _turn = one_at_a_time();
+    let report = completion_check(&peer("liburing"), "completions");
+    let model = Model::new(Layout::HOST);
+    // The credentials and one fd in a region that ends with the fd's
+    // message unpadded: CMSG_SPACE(12) + CMSG_LEN(4).
+    let region = model.cmsg_space(12) + model.cmsg_len(4);
+    let found = report.findings_of("completions").find(|finding| {
+        let control_len = u32::from_le_bytes(finding.input[4..8].try_into().unwrap());
+        u128::from(control_len) == region
+    });
+    let Some(finding) = found else {
+        panic!("no finding with a {region}-byte region: {report}");
+    };
+    assert!(finding.model.contains("2 messages"), "{report}");
+    assert!(
+        finding
+            .implementation
+            .contains("control: 1 messages [level 1 type 2 "),
+        "{report}"
+    );
+    for finding in &report.findings {
+        assert!(!finding.implementation.contains("panicked"), "{report}");
+    }
+}
+
+#[test]
+fn io_uring_clamps_a_controllen_past_its_region() {
+    let _turn = one_at_a_time();
+    let peer = peer("io-uring");
+    let kernel = completion_check(&peer, "completions");
+    assert!(kernel.findings.is_empty(), "{kernel}");
+    let forged = completion_check(&peer, "forged completions");
+    let clamped = forged
+        .findings
+        .iter()
+        .any(|finding| finding.model.starts_with("rejected: ControlLenPastRegion"));
+    assert!(clamped, "{forged}");
+}
