@@ -181,9 +181,11 @@ pub(super) fn forged_cases<'p>(
             });
         }
     }
-    // One fd after the credentials, unpadded, in a 52-byte region after a
-    // 16-byte name: a completion the kernel writes, then forged.
-    let (name_len, control_len) = (16u32, 52u32);
+    // One fd after the credentials, each message padded, in a region that
+    // holds both, after a 16-byte name: a completion the kernel writes,
+    // then forged.
+    let name_len = 16u32;
+    let control_len = (model.cmsg_space(12) + model.cmsg_space(4)) as u32;
     let receive = model.kernel_receive(control_len.into(), true, 1, u128::MAX);
     let control = model.kernel_control(&receive, (1234, 1000, 1000), &[3]);
     let written = control.len() as u32;
