@@ -139,6 +139,9 @@ fn a_clamped_controllen_is_a_forged_completion_finding_only() {
     }
 }
 
+/// 64-bit only: with a 32-bit header every message's data is a multiple of
+/// its 4-byte alignment, so no message lacks padding.
+#[cfg(target_pointer_width = "64")]
 #[test]
 fn a_lost_unpadded_last_message_is_found_in_what_the_kernel_writes() {
     let report = run(&DropsUnpaddedLast);
