@@ -56,7 +56,10 @@ pub struct Liburing;
 
 impl Implementation for Liburing {
     fn name(&self) -> String {
-        "liburing io_uring_recvmsg_*".to_owned()
+        format!(
+            "liburing io_uring_recvmsg_* {}",
+            env!("SOCKCMSG_LIBURING_VERSION")
+        )
     }
 
     fn parse_completion(

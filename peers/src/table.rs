@@ -112,6 +112,7 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
          (each a little-endian `u32`), then the buffer.\n"
     );
     table(&mut out, rows, &COMPLETION_CHECKS, false);
+    let _ = writeln!(out, "\n## Findings, by implementation and check");
     for row in rows {
         let groups = row.report.groups();
         for check in CHECKS.into_iter().chain(COMPLETION_CHECKS) {
