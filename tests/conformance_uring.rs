@@ -107,7 +107,8 @@ impl Implementation for NeedsAlignedControl {
         control_len: u32,
     ) -> Option<ParsedCompletion> {
         let out = sockcmsg::parse_recvmsg_out(buf, name_len, control_len).ok()?;
-        let aligned = out.control.as_ptr() as usize % std::mem::align_of::<libc::cmsghdr>() == 0;
+        let align = Model::new(Layout::HOST).align() as usize;
+        let aligned = out.control.as_ptr() as usize % align == 0;
         assert!(aligned, "a misaligned control buffer");
         Some(split(&out, |_, _, _| false))
     }

@@ -104,6 +104,21 @@
 //! dropped without a word) and `cloexec` (the same receives: is every fd
 //! handed back close-on-exec, as `MSG_CMSG_CLOEXEC` makes it, by default?).
 //!
+//! For a parser of io_uring's multishot recvmsg completions
+//! ([`Implementation::parse_completion`]), two more ([`COMPLETION_CHECKS`]):
+//! `completions` (what the kernel writes, by
+//! [`Model::uring_receive`](crate::model::Model::uring_receive): name
+//! regions of 0, 16, 28 and 110 bytes, the credentials and up to 7 fds into
+//! control regions at every edge of each message, the payload whole and
+//! cut) and `forged completions` (a short buffer, a `controllen` past its
+//! region, a header longer than `controllen`, a `payloadlen` past the
+//! buffer or short of it, and every rule probe as the control region).
+//! Each answer is compared with
+//! [`Model::uring_parse`](crate::model::Model::uring_parse), its control
+//! messages as a parse's are. A finding's input is the submission's
+//! `msg_namelen` and `msg_controllen` (little-endian `u32`s), then the
+//! buffer.
+//!
 // Off Linux the variant does not exist: the link goes to the enum.
 #![cfg_attr(
     not(any(target_os = "linux", target_os = "android")),
