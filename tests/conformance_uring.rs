@@ -40,6 +40,20 @@ fn split(out: &RecvmsgOut<'_>, drop: impl Fn(usize, usize, usize) -> bool) -> Pa
     })
 }
 
+/// sockcmsg's split of `buf`, its messages walked by [`split`] with
+/// `drop`; sockcmsg's rejection otherwise.
+fn split_buffer(
+    buf: &[u8],
+    name_len: u32,
+    control_len: u32,
+    drop: impl Fn(usize, usize, usize) -> bool,
+) -> ParsedCompletion {
+    match sockcmsg::parse_recvmsg_out(buf, name_len, control_len) {
+        Ok(out) => split(&out, drop),
+        Err(err) => ParsedCompletion::Rejected(err.to_string()),
+    }
+}
+
 /// Clamps a `controllen` past its region to the region, as the `io-uring`
 /// crate's `RecvMsgOut::parse` does, instead of rejecting it.
 struct ClampsControlLen;
@@ -59,12 +73,7 @@ impl Implementation for ClampsControlLen {
             let controllen = u32::from_ne_bytes(field.try_into().unwrap());
             field.copy_from_slice(&controllen.min(control_len).to_ne_bytes());
         }
-        Some(
-            match sockcmsg::parse_recvmsg_out(&buf, name_len, control_len) {
-                Ok(out) => split(&out, |_, _, _| false),
-                Err(err) => ParsedCompletion::Rejected(err.to_string()),
-            },
-        )
+        Some(split_buffer(&buf, name_len, control_len, |_, _, _| false))
     }
 }
 
@@ -83,12 +92,12 @@ impl Implementation for DropsUnpaddedLast {
         name_len: u32,
         control_len: u32,
     ) -> Option<ParsedCompletion> {
-        Some(
-            match sockcmsg::parse_recvmsg_out(buf, name_len, control_len) {
-                Ok(out) => split(&out, |at, space, len| at > 0 && at + space > len),
-                Err(err) => ParsedCompletion::Rejected(err.to_string()),
-            },
-        )
+        Some(split_buffer(
+            buf,
+            name_len,
+            control_len,
+            |at, space, len| at > 0 && at + space > len,
+        ))
     }
 }
 

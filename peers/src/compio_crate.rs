@@ -11,9 +11,9 @@
 use std::mem::size_of;
 
 use compio_net::CMsgIter;
-use sockcmsg::conformance::{CompletionParts, Implementation, Parsed, ParsedCompletion};
+use sockcmsg::conformance::{Implementation, ParsedCompletion, ParsedMessage};
 
-use crate::c_walk;
+use crate::{c_walk, io_uring_crate};
 
 /// The io-uring crate's split, then `CMsgIter` over the control bytes.
 pub struct Compio;
@@ -29,27 +29,13 @@ impl Implementation for Compio {
         name_len: u32,
         control_len: u32,
     ) -> Option<ParsedCompletion> {
-        // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
-        let mut msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
-        msghdr.msg_namelen = name_len;
-        msghdr.msg_controllen = control_len as _;
-        Some(match io_uring::types::RecvMsgOut::parse(buf, &msghdr) {
-            Err(()) => ParsedCompletion::Rejected("RecvMsgOut::parse returned Err(())".to_owned()),
-            Ok(out) => ParsedCompletion::Split(CompletionParts {
-                name: out.name_data().to_vec(),
-                control: Parsed::Messages(walk(out.control_data())),
-                payload: out.payload_data().to_vec(),
-                name_truncated: Some(out.is_name_data_truncated()),
-                control_truncated: Some(out.is_control_data_truncated()),
-                payload_truncated: Some(out.is_payload_truncated()),
-            }),
-        })
+        Some(io_uring_crate::split(buf, name_len, control_len, walk))
     }
 }
 
 /// `CMsgIter` over `control`, each header it hands out passed to
 /// `c_walk`'s checks.
-fn walk(control: &[u8]) -> Vec<sockcmsg::conformance::ParsedMessage> {
+fn walk(control: &[u8]) -> Vec<ParsedMessage> {
     // SAFETY: as compio's users call it, on the control bytes a receive
     // wrote; the runner's isolation takes what a hostile buffer does.
     let mut messages = unsafe { CMsgIter::new(control) };

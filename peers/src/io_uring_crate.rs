@@ -6,7 +6,9 @@
 //! the control bytes "the same semantics as `msghdr.msg_control`". The
 //! walk is `c_walk`'s, which says what a finding of the walk means.
 
-use sockcmsg::conformance::{CompletionParts, Implementation, Parsed, ParsedCompletion};
+use sockcmsg::conformance::{
+    CompletionParts, Implementation, Parsed, ParsedCompletion, ParsedMessage,
+};
 
 use crate::c_walk;
 use crate::libc_crate::MACROS;
@@ -25,21 +27,34 @@ impl Implementation for IoUringCrate {
         name_len: u32,
         control_len: u32,
     ) -> Option<ParsedCompletion> {
-        // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
-        let mut msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
-        msghdr.msg_namelen = name_len;
-        msghdr.msg_controllen = control_len as _;
-        Some(match io_uring::types::RecvMsgOut::parse(buf, &msghdr) {
-            Err(()) => ParsedCompletion::Rejected("RecvMsgOut::parse returned Err(())".to_owned()),
-            Ok(out) => ParsedCompletion::Split(CompletionParts {
-                name: out.name_data().to_vec(),
-                control: Parsed::Messages(c_walk::walk(out.control_data(), &MACROS)),
-                payload: out.payload_data().to_vec(),
-                name_truncated: Some(out.is_name_data_truncated()),
-                control_truncated: Some(out.is_control_data_truncated()),
-                payload_truncated: Some(out.is_payload_truncated()),
-            }),
-        })
+        Some(split(buf, name_len, control_len, |control| {
+            c_walk::walk(control, &MACROS)
+        }))
+    }
+}
+
+/// `RecvMsgOut::parse` of `buf` for a submission of these region sizes,
+/// its control bytes walked by `walk`: the split the crate's users make.
+pub(crate) fn split(
+    buf: &[u8],
+    name_len: u32,
+    control_len: u32,
+    walk: impl FnOnce(&[u8]) -> Vec<ParsedMessage>,
+) -> ParsedCompletion {
+    // SAFETY: msghdr is a plain C struct for which all zeroes is valid.
+    let mut msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
+    msghdr.msg_namelen = name_len;
+    msghdr.msg_controllen = control_len as _;
+    match io_uring::types::RecvMsgOut::parse(buf, &msghdr) {
+        Err(()) => ParsedCompletion::Rejected("RecvMsgOut::parse returned Err(())".to_owned()),
+        Ok(out) => ParsedCompletion::Split(CompletionParts {
+            name: out.name_data().to_vec(),
+            control: Parsed::Messages(walk(out.control_data())),
+            payload: out.payload_data().to_vec(),
+            name_truncated: Some(out.is_name_data_truncated()),
+            control_truncated: Some(out.is_control_data_truncated()),
+            payload_truncated: Some(out.is_payload_truncated()),
+        }),
     }
 }
 

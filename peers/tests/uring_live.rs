@@ -44,8 +44,7 @@ const RIGHTS: (i32, i32) = (libc::SOL_SOCKET, libc::SCM_RIGHTS);
 
 /// What was seen of the one completion.
 struct Seen {
-    /// The CQE's `res`, and the header's `controllen` and `flags`.
-    res: usize,
+    /// The header's `controllen` and `flags`.
     controllen: usize,
     flags: u32,
     /// (level, type) of each message, as sockcmsg, liburing and the
@@ -144,8 +143,8 @@ fn receive_one(control_len: usize) -> Option<Seen> {
     // SAFETY: the kernel wrote this completion for this process, and
     // nothing took its fds yet (the walks above only read).
     let taken = unsafe { take_completion_fds(buf, 0, control_len, usize::MAX) }.unwrap();
+    println!("{control_len}-byte region: res {res}, controllen {controllen}, flags {flags:#x}");
     Some(Seen {
-        res,
         controllen,
         flags,
         sockcmsg,
@@ -174,10 +173,6 @@ fn liburing_drops_the_unpadded_scm_rights_the_kernel_wrote_and_its_fd_leaks() {
     let Some(seen) = receive_one(control_len) else {
         return;
     };
-    println!(
-        "{control_len}-byte region: res {}, controllen {}, flags {:#x}",
-        seen.res, seen.controllen, seen.flags
-    );
     assert_eq!(
         seen.controllen, control_len,
         "the kernel filled the region: both messages, the last without its padding"
@@ -213,10 +208,6 @@ fn with_the_padding_liburing_finds_both_messages() {
     let Some(seen) = receive_one(control_len) else {
         return;
     };
-    println!(
-        "{control_len}-byte region: res {}, controllen {}, flags {:#x}",
-        seen.res, seen.controllen, seen.flags
-    );
     assert_eq!(
         (seen.controllen, seen.flags & libc::MSG_CTRUNC as u32),
         (control_len, 0),
