@@ -56,7 +56,10 @@ again: an endless walk (`cargo run --release -p sockcmsg-peers --bin \
 conformance -- --peers libc --only 'hostile lengths'`). The model and the \
 kernel reject the buffer (`cmsg_len` past the end); Go returns an error. \
 A fix: `len.checked_add(size_of::<usize>() - 1)`, treating overflow as the \
-end of the walk.
+end of the walk: the report, its test and the patch are in \
+[findings/libc-cmsg-nxthdr-overflow.md](findings/libc-cmsg-nxthdr-overflow.md), \
+and `cargo xtask fixed` shows the row without the abort and with no new \
+finding.
 - **The macros do not check the current header's length against the \
 buffer.** `CMSG_FIRSTHDR` returns the first header whenever one fits \
 (`mod.rs:1774`), whatever its `cmsg_len`, and `CMSG_NXTHDR` checks only \

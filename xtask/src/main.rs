@@ -18,6 +18,8 @@
 //!   binaries it builds.
 //! - `conformance`: runs every peer of `peers/` through the conformance
 //!   runner and writes `docs/conformance.md`.
+//! - `fixed`: builds the peers with the patches of `peers/fixed/patches/`
+//!   applied and runs the runner's checks on them (`fixed.rs`).
 //! - `bench`: runs the criterion benchmarks, without LTO and with fat LTO,
 //!   and writes each one's time and its ratio to its group's baseline (libc,
 //!   or the blocking helpers for the async and io_uring ones) of the same
@@ -35,6 +37,7 @@ mod cflite;
 mod conformance;
 mod coverage;
 mod decode;
+mod fixed;
 mod fuzz;
 mod inputs;
 mod mutants;
@@ -97,6 +100,12 @@ commands:
       finding with its input (kept under corpus/conformance/<peer>/) and
       the command that replays it. With options, run only those peers or
       checks, or one input, and print the table without writing the page.
+  fixed
+      Apply each patch of peers/fixed/patches/ (the fixes that
+      docs/findings/ propose) to a copy of the crate's published source
+      under peers/fixed/patched/, then run peers/fixed's tests, which
+      build the peers against the patched crates ([patch]) and run the
+      conformance runner on them: the finding is gone, and no new one.
   bench [--benches a,b] [--rounds N] [-- CRITERION_OPTIONS]
       Run the criterion benchmarks (cargo bench --bench parse, encode,
       live, typed, tokio, uring; --benches picks some), each built twice
@@ -453,6 +462,10 @@ fn run(args: &[String]) -> Result<(), String> {
         "conformance" => {
             only_options(options, &["--peers", "--only", "--input"], &[])?;
             conformance::conformance(options)
+        }
+        "fixed" => {
+            only_options(options, &[], &[])?;
+            fixed::fixed()
         }
         "bench" => {
             let (options, criterion) = split_passthrough(options);
