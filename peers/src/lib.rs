@@ -19,6 +19,7 @@ use std::os::unix::net::UnixDatagram;
 use sockcmsg::conformance::Implementation;
 
 mod c_walk;
+pub mod cli;
 pub mod compio_crate;
 pub mod fuzz;
 #[cfg(target_env = "gnu")]

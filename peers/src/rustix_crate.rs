@@ -252,7 +252,11 @@ whatever the buffer (checked outside the runner, which drains everything):
 ScmCredentials(1))` = 72 bytes, the caller takes the credentials with
 `drain().next()` and drops the buffer: debug aborts at `msg.rs:992`, release
 leaks the fd. Advancing `read` by `CMSG_ALIGN(msg_len)` (clamped to the
-length) would fix both.
+length), with linux-raw-sys's `CMSG_NXTHDR` asking only that the next
+header fit, fixes both: the report, its tests and the two patches are in
+[findings/rustix-unpadded-last-message.md](findings/rustix-unpadded-last-message.md),
+and `cargo xtask fixed` shows the row without these findings and with no
+new one.
 
 The other `kernel` findings are credentials the kernel truncated under
 `MSG_CTRUNC` (data shorter than 12 bytes): dropped, see short credentials;
