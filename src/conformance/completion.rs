@@ -31,7 +31,8 @@ use std::ops::Range;
 
 use super::compare::{self, describe_walk};
 use super::report::hex;
-use super::{Implementation, Parsed};
+use super::runner::{finding, not_run, summary, Outcome, Runner};
+use super::{Implementation, Parsed, Report};
 use crate::model::{Model, UringDatagram, UringSubmission, RECVMSG_OUT_LEN};
 
 /// The checks of [`Implementation::parse_completion`], in the order they
@@ -68,15 +69,15 @@ pub struct CompletionParts {
 
 /// One completion: the submission's region sizes and the buffer.
 #[derive(Clone, Debug)]
-pub(super) struct Case {
-    pub(super) name_len: u32,
-    pub(super) control_len: u32,
-    pub(super) buf: Vec<u8>,
+struct Case {
+    name_len: u32,
+    control_len: u32,
+    buf: Vec<u8>,
 }
 
 impl Case {
     /// The case as a finding's input: the two sizes, then the buffer.
-    pub(super) fn input(&self) -> Vec<u8> {
+    fn input(&self) -> Vec<u8> {
         let mut input = Vec::with_capacity(self.buf.len().saturating_add(8));
         input.extend(self.name_len.to_le_bytes());
         input.extend(self.control_len.to_le_bytes());
@@ -86,7 +87,7 @@ impl Case {
 }
 
 /// The `completions` cases: what the kernel writes.
-pub(super) fn kernel_cases(model: &Model) -> Vec<Case> {
+fn kernel_cases(model: &Model) -> Vec<Case> {
     // (name region, sender's address length): none, an IPv4 and an IPv6
     // address that fit, one cut short, a Unix path in a full sockaddr_un.
     let names: [(u32, u32); 5] = [(0, 0), (16, 16), (28, 28), (16, 28), (110, 14)];
@@ -160,10 +161,7 @@ fn region_edges(model: &Model, credentials: bool, fds: u8) -> Vec<u32> {
 /// The `forged completions` cases: `probes` (the rule probes' control
 /// buffers) as control regions, and each field of a kernel-written
 /// completion forged.
-pub(super) fn forged_cases<'p>(
-    model: &Model,
-    probes: impl IntoIterator<Item = &'p Vec<u8>>,
-) -> Vec<Case> {
+fn forged_cases<'p>(model: &Model, probes: impl IntoIterator<Item = &'p Vec<u8>>) -> Vec<Case> {
     let mut cases = Vec::new();
     for probe in probes {
         let Ok(control_len) = u32::try_from(probe.len()) else {
@@ -248,7 +246,7 @@ fn header(model: &Model, fields: [u32; 4]) -> Vec<u8> {
 /// rejects the completion or its control data; else the same name and
 /// payload bytes, each truncation said as the model says it, and the
 /// control bytes parsed as [`compare::agrees`] wants.
-pub(super) fn agrees(model: &Model, case: &Case, answer: &ParsedCompletion) -> bool {
+fn agrees(model: &Model, case: &Case, answer: &ParsedCompletion) -> bool {
     let parts = match model.uring_parse(&case.buf, case.name_len.into(), case.control_len.into()) {
         Err(_) => return matches!(answer, ParsedCompletion::Rejected(_)),
         Ok(parts) => parts,
@@ -271,7 +269,7 @@ pub(super) fn agrees(model: &Model, case: &Case, answer: &ParsedCompletion) -> b
 }
 
 /// The model's answer for `case`, as a finding shows it.
-pub(super) fn describe_model(model: &Model, case: &Case) -> String {
+fn describe_model(model: &Model, case: &Case) -> String {
     let parts = model.uring_parse(&case.buf, case.name_len.into(), case.control_len.into());
     match parts {
         Err(rejection) => format!("rejected: {rejection:?}"),
@@ -293,7 +291,7 @@ pub(super) fn describe_model(model: &Model, case: &Case) -> String {
 }
 
 /// An implementation's answer, as a finding shows it.
-pub(super) fn describe(answer: &ParsedCompletion) -> String {
+fn describe(answer: &ParsedCompletion) -> String {
     match answer {
         ParsedCompletion::Rejected(why) => format!("rejected: {why}"),
         ParsedCompletion::Split(got) => describe_parts(
@@ -325,9 +323,57 @@ fn describe_parts(
 
 /// Runs `implementation`'s completion parse on `case`: the call the
 /// runner isolates.
-pub(super) fn parse<I: Implementation + ?Sized>(
-    implementation: &I,
-    case: &Case,
-) -> Option<ParsedCompletion> {
+fn parse<I: Implementation + ?Sized>(implementation: &I, case: &Case) -> Option<ParsedCompletion> {
     implementation.parse_completion(&case.buf, case.name_len, case.control_len)
+}
+
+impl<I: Implementation + ?Sized> Runner<'_, I> {
+    /// The io_uring checks, each case isolated.
+    pub(super) fn completion_checks(
+        &self,
+        report: &mut Report,
+        probes: &[(&'static str, Vec<Vec<u8>>)],
+    ) {
+        let model = self.model();
+        let every_probe = || probes.iter().flat_map(|(_, inputs)| inputs);
+        for check in COMPLETION_CHECKS
+            .into_iter()
+            .filter(|check| self.runs(check))
+        {
+            if model.layout().scm_credentials().is_none() {
+                not_run(report, check, "io_uring is Linux's, and the layout is not");
+                continue;
+            }
+            let cases = match check {
+                "completions" => kernel_cases(&model),
+                _ => forged_cases(&model, every_probe()),
+            };
+            let mut summary = summary(check);
+            for case in &cases {
+                let got = match self.isolated(|| parse(self.implementation(), case)) {
+                    Outcome::Answered(None) => break,
+                    Outcome::Answered(Some(answer)) => {
+                        (!agrees(&model, case, &answer)).then(|| describe(&answer))
+                    }
+                    Outcome::Failed(what) => Some(what),
+                };
+                summary.cases = summary.cases.saturating_add(1);
+                if let Some(got) = got {
+                    summary.findings = summary.findings.saturating_add(1);
+                    let model_said = describe_model(&model, case);
+                    report
+                        .findings
+                        .push(finding(check, &case.input(), model_said, got));
+                }
+            }
+            match summary.cases {
+                0 => not_run(
+                    report,
+                    check,
+                    "the implementation does not parse completions",
+                ),
+                _ => report.checks.push(summary),
+            }
+        }
+    }
 }

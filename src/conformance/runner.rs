@@ -9,7 +9,6 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 
 use super::compare::{self, describe_walk};
-use super::completion::{self, COMPLETION_CHECKS};
 use super::report::hex;
 use super::wire::Answer;
 use super::{inputs, CheckSummary, Finding, Implementation, Parsed, Report};
@@ -141,7 +140,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         self
     }
 
-    fn runs(&self, check: &str) -> bool {
+    pub(super) fn runs(&self, check: &str) -> bool {
         self.only
             .as_ref()
             .map_or(true, |only| only.iter().any(|name| name == check))
@@ -229,50 +228,6 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         report
     }
 
-    /// The io_uring checks ([`completion`]), each case isolated.
-    fn completion_checks(&self, report: &mut Report, probes: &[(&'static str, Vec<Vec<u8>>)]) {
-        let model = self.model();
-        let every_probe = || probes.iter().flat_map(|(_, inputs)| inputs);
-        for check in COMPLETION_CHECKS
-            .into_iter()
-            .filter(|check| self.runs(check))
-        {
-            if model.layout().scm_credentials().is_none() {
-                not_run(report, check, "io_uring is Linux's, and the layout is not");
-                continue;
-            }
-            let cases = match check {
-                "completions" => completion::kernel_cases(&model),
-                _ => completion::forged_cases(&model, every_probe()),
-            };
-            let mut summary = summary(check);
-            for case in &cases {
-                let got = match self.isolated(|| completion::parse(self.implementation, case)) {
-                    Outcome::Answered(None) => break,
-                    Outcome::Answered(Some(answer)) => (!completion::agrees(&model, case, &answer))
-                        .then(|| completion::describe(&answer)),
-                    Outcome::Failed(what) => Some(what),
-                };
-                summary.cases = summary.cases.saturating_add(1);
-                if let Some(got) = got {
-                    summary.findings = summary.findings.saturating_add(1);
-                    let model_said = completion::describe_model(&model, case);
-                    report
-                        .findings
-                        .push(finding(check, &case.input(), model_said, got));
-                }
-            }
-            match summary.cases {
-                0 => not_run(
-                    report,
-                    check,
-                    "the implementation does not parse completions",
-                ),
-                _ => report.checks.push(summary),
-            }
-        }
-    }
-
     /// How long a case run in a child may take: the isolation's limit, or
     /// ten seconds for the checks that always run in one.
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -283,8 +238,13 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         }
     }
 
-    fn model(&self) -> Model {
+    pub(super) fn model(&self) -> Model {
         Model::new(self.implementation.layout())
+    }
+
+    /// The implementation under test.
+    pub(super) fn implementation(&self) -> &'a I {
+        self.implementation
     }
 
     /// One parse, isolated.
