@@ -307,60 +307,130 @@ fn receive_and_count<I: Implementation + ?Sized>(
     };
     let used = handed.control_len.unwrap_or(case.control_len);
     let expected = case.with_control_len(used).expected(model);
-    if let Some(truncated) = handed.truncated.filter(|&t| t != expected.truncated) {
-        problems.push(format!("reported MSG_CTRUNC {truncated}"));
-    }
-    let numbers = handed.fds.iter().map(|fd| match fd {
-        HandedFd::Owned(owned) => owned.as_raw_fd(),
-        HandedFd::Raw(raw) => *raw,
-    });
-    let mut seen = Vec::new();
-    let mut inheritable = Vec::new();
-    for fd in numbers {
-        if seen.contains(&fd) {
-            problems.push(format!("handed back fd {fd} twice"));
-        } else if before.contains(&fd) || identity(fd) != Some(sent) {
-            problems.push(format!(
-                "handed back fd {fd}, which is not a descriptor received"
-            ));
-        } else {
-            if !fd_table::is_close_on_exec(fd) {
-                inheritable.push(fd);
+    let installed = Installed {
+        fds: usize::try_from(expected.fds_installed).unwrap_or(usize::MAX),
+        by: "the kernel",
+        truncated: expected.truncated,
+        before: &before,
+        identity: sent,
+    };
+    let judged = installed.judge(handed, answered, &mut problems);
+    Ok((used, problems, judged.inheritable))
+}
+
+/// What a receive was given: the basis of [`Installed::judge`].
+pub(super) struct Installed<'a> {
+    /// How many descriptors were installed and must be handed back (all
+    /// of them, unless the receive says the control data was cut short).
+    pub(super) fds: usize,
+    /// Who installed them, as a finding says it.
+    pub(super) by: &'static str,
+    /// Whether `MSG_CTRUNC` was set.
+    pub(super) truncated: bool,
+    /// The descriptors open before the receive.
+    pub(super) before: &'a [RawFd],
+    /// The file each installed descriptor refers to.
+    pub(super) identity: (u64, u64),
+}
+
+/// What [`Installed::judge`] found besides its problems.
+pub(super) struct Judged {
+    /// The distinct descriptors received that were handed back.
+    pub(super) handed: usize,
+    /// Those without `FD_CLOEXEC`.
+    pub(super) inheritable: Vec<RawFd>,
+}
+
+impl Installed<'_> {
+    /// Checks what a receive handed back (`answered`: as a success) against
+    /// what was installed, adding each problem: a descriptor handed back
+    /// twice or not received, `MSG_CTRUNC` misreported, installed ones not
+    /// handed back in silence; then drops what was handed back and adds
+    /// the descriptors left open or closed that were not received.
+    pub(super) fn judge(
+        &self,
+        handed: HandedBack,
+        answered: bool,
+        problems: &mut Vec<String>,
+    ) -> Judged {
+        if let Some(truncated) = handed.truncated.filter(|&t| t != self.truncated) {
+            problems.push(format!("reported MSG_CTRUNC {truncated}"));
+        }
+        let numbers = handed.fds.iter().map(|fd| match fd {
+            HandedFd::Owned(owned) => owned.as_raw_fd(),
+            HandedFd::Raw(raw) => *raw,
+        });
+        let mut seen = Vec::new();
+        let mut inheritable = Vec::new();
+        let (mut twice, mut foreign) = (Vec::new(), Vec::new());
+        for fd in numbers {
+            if seen.contains(&fd) {
+                twice.push(fd);
+            } else if self.before.contains(&fd) || identity(fd) != Some(self.identity) {
+                foreign.push(fd);
+            } else {
+                if !fd_table::is_close_on_exec(fd) {
+                    inheritable.push(fd);
+                }
+                seen.push(fd);
             }
-            seen.push(fd);
+        }
+        for (fds, what) in [(twice, "twice"), (foreign, "that were not received")] {
+            if !fds.is_empty() {
+                problems.push(format!(
+                    "handed back {} fds {what}: {}",
+                    fds.len(),
+                    some(&fds)
+                ));
+            }
+        }
+        let lost = self.fds.saturating_sub(seen.len());
+        if answered && lost > 0 && handed.truncated != Some(true) {
+            problems.push(format!(
+                "handed back {} of the {} fds {} installed, saying nothing of the other {lost}",
+                seen.len(),
+                self.fds,
+                self.by,
+            ));
+        }
+        release(handed, &seen);
+        let after = open_fds();
+        let leaked: Vec<RawFd> = after
+            .iter()
+            .filter(|fd| !self.before.contains(fd))
+            .copied()
+            .collect();
+        let closed: Vec<RawFd> = self
+            .before
+            .iter()
+            .filter(|fd| !after.contains(fd))
+            .copied()
+            .collect();
+        if !leaked.is_empty() {
+            problems.push(format!(
+                "leaked {} fds: {} still open after the result was dropped",
+                leaked.len(),
+                some(&leaked)
+            ));
+        }
+        if !closed.is_empty() {
+            problems.push(format!("closed fds it did not receive: {}", some(&closed)));
+        }
+        Judged {
+            handed: seen.len(),
+            inheritable,
         }
     }
-    let installed = usize::try_from(expected.fds_installed).unwrap_or(usize::MAX);
-    let lost = installed.saturating_sub(seen.len());
-    if answered && lost > 0 && handed.truncated != Some(true) {
-        problems.push(format!(
-            "handed back {} of the {installed} fds the kernel installed, saying nothing of \
-             the other {lost}",
-            seen.len()
-        ));
+}
+
+/// The first few of `fds`, for a finding's line.
+fn some(fds: &[RawFd]) -> String {
+    match fds.get(..8) {
+        Some(first) if fds.len() > 8 => {
+            format!("{first:?} and {} more", fds.len().saturating_sub(8))
+        }
+        _ => format!("{fds:?}"),
     }
-    release(handed, &seen);
-    let after = open_fds();
-    let leaked: Vec<RawFd> = after
-        .iter()
-        .filter(|fd| !before.contains(fd))
-        .copied()
-        .collect();
-    let closed: Vec<RawFd> = before
-        .iter()
-        .filter(|fd| !after.contains(fd))
-        .copied()
-        .collect();
-    if !leaked.is_empty() {
-        problems.push(format!(
-            "leaked {} fds: {leaked:?} still open after the result was dropped",
-            leaked.len()
-        ));
-    }
-    if !closed.is_empty() {
-        problems.push(format!("closed fds it did not receive: {closed:?}"));
-    }
-    Ok((used, problems, inheritable))
 }
 
 /// Drops what was handed back and closes the raw numbers among `verified`
@@ -389,7 +459,7 @@ fn release(handed: HandedBack, verified: &[RawFd]) {
 
 /// The process's open descriptors, in order. The listing's own handle is
 /// closed again before the numbers are checked.
-fn open_fds() -> Vec<RawFd> {
+pub(super) fn open_fds() -> Vec<RawFd> {
     let listed: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
         .map(|dir| {
             dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
@@ -415,7 +485,7 @@ fn limit_for(open: &[RawFd], room: usize) -> libc::rlim_t {
 }
 
 /// The file `fd` refers to, as (device, inode).
-fn identity(fd: RawFd) -> Option<(u64, u64)> {
+pub(super) fn identity(fd: RawFd) -> Option<(u64, u64)> {
     let metadata = std::fs::metadata(format!("/proc/self/fd/{fd}")).ok()?;
     Some((metadata.dev(), metadata.ino()))
 }

@@ -102,7 +102,15 @@
 //! [`Model::kernel_receive`](crate::model::Model::kernel_receive):
 //! a leak, a foreign or repeated fd, a wrong `MSG_CTRUNC`, installed fds
 //! dropped without a word) and `cloexec` (the same receives: is every fd
-//! handed back close-on-exec, as `MSG_CMSG_CLOEXEC` makes it, by default?).
+//! handed back close-on-exec, as `MSG_CMSG_CLOEXEC` makes it, by default?),
+//! and `forged receives` (Linux 5.9 or later): the same receive call, its
+//! `recvmsg` answered through seccomp user notification with a control
+//! buffer Linux never writes (every rule probe, the corpus and a sample of
+//! the strategies' buffers), a real fd installed at each fd slot of the
+//! model's walk ([`Model::forged_fd_slots`](crate::model::Model::forged_fd_slots)):
+//! a crash, a hang, an fd leaked, closed or handed back that was not
+//! installed, installed fds dropped in silence, and fds handed back from a
+//! buffer the model rejects are findings.
 //!
 //! For a parser of io_uring's multishot recvmsg completions
 //! ([`Implementation::parse_completion`]), two more ([`COMPLETION_CHECKS`]):
@@ -129,6 +137,8 @@ mod compare;
 mod completion;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod fd_ownership;
+#[cfg(target_os = "linux")]
+mod forged;
 mod inputs;
 mod report;
 mod runner;
@@ -165,7 +175,7 @@ pub const RULES: [&str; 8] = [
 ];
 
 /// Every check a run may report, by name, in the order it runs them.
-pub const CHECKS: [&str; 16] = [
+pub const CHECKS: [&str; 17] = [
     RULES[0],
     RULES[1],
     RULES[2],
@@ -182,6 +192,7 @@ pub const CHECKS: [&str; 16] = [
     "encoders",
     "fds",
     "cloexec",
+    "forged receives",
 ];
 
 /// Whether the inputs of `check` are control buffers (all but `encoders`,

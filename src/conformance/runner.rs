@@ -178,7 +178,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         // Built only when a check reads them: up to 128 KiB each.
         let probes = match super::RULES
             .iter()
-            .chain(&["unaligned", "forged completions"])
+            .chain(&["unaligned", "forged completions", "forged receives"])
             .any(|c| self.runs(c))
         {
             true => inputs::rule_probes(self.model()),
@@ -223,6 +223,18 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if self.runs("fds") {
             super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
+        }
+        #[cfg(target_os = "linux")]
+        if self.runs("forged receives") {
+            let corpus = inputs::folder_inputs(&self.corpus).unwrap_or_default();
+            let properties = self.property_buffers();
+            let every = probes
+                .iter()
+                .flat_map(|(_, inputs)| inputs)
+                .chain(&corpus)
+                .chain(&properties)
+                .map(Vec::as_slice);
+            super::forged::forged_check(self.implementation, every, self.case_limit(), &mut report);
         }
         self.completion_checks(&mut report, &probes);
         report
@@ -376,6 +388,27 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             }
         }
         report.checks.push(summary);
+    }
+
+    /// `property_cases` buffers of the strategies the `properties` check
+    /// draws from, with its seed, unshrunk.
+    #[cfg(target_os = "linux")]
+    fn property_buffers(&self) -> Vec<Vec<u8>> {
+        use proptest::strategy::ValueTree;
+        let layout = self.implementation.layout();
+        let buffers = prop_oneof![
+            well_formed_buffer(layout).prop_map(|buf| buf.bytes),
+            malformed_buffer(layout).prop_map(|buf| buf.bytes),
+        ];
+        let config = Config {
+            rng_seed: RngSeed::Fixed(self.seed_used()),
+            ..Config::default()
+        };
+        let mut runner = TestRunner::new(config);
+        (0..self.property_cases)
+            .filter_map(|_| buffers.new_tree(&mut runner).ok())
+            .map(|tree| tree.current())
+            .collect()
     }
 
     /// The encoders' bytes against the model's.

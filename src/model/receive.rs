@@ -133,6 +133,36 @@ impl Model {
         bytes.truncate(receive.written as usize);
         bytes
     }
+
+    /// Where a forged receive (the runner's `forged receives` check, as a
+    /// kernel that wrote `control` would) installs descriptors: the offset
+    /// of every whole fd of each `SCM_RIGHTS` message the walk finds, the
+    /// messages before a rejection included. Nowhere else: a rejected
+    /// header's data is not a message, and a partial fd is no fd.
+    ///
+    /// ```
+    /// use sockcmsg::model::Model;
+    /// use sockcmsg::Layout;
+    /// let model = Model::new(Layout::LINUX_64);
+    /// // Two fds and half of a third, then a header 1 byte too long.
+    /// let mut control = model.encode([(1, 1, &[0; 10][..])]);
+    /// control.extend(model.header(17, 1, 1));
+    /// assert_eq!(model.forged_fd_slots(&control), [16, 20]);
+    /// ```
+    pub fn forged_fd_slots(&self, control: &[u8]) -> Vec<usize> {
+        let layout = self.layout();
+        self.walk(control)
+            .messages
+            .iter()
+            .filter(|msg| (msg.level, msg.kind) == (layout.sol_socket(), layout.scm_rights()))
+            .flat_map(|msg| {
+                let whole = msg.data_len - msg.data_len % FD_LEN as u128;
+                (msg.data_at..msg.data_at + whole)
+                    .step_by(FD_LEN)
+                    .map(|at| at as usize)
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -99,7 +99,10 @@ pub(crate) fn in_child(limit: Duration, case: impl FnOnce() -> Vec<u8>) -> Child
     drop((write_end, out_write, forking));
     let mut result = Reading::new(read_end, usize::MAX);
     let mut output = Reading::new(out_read, OUTPUT_KEPT);
-    let returned = read_until_closed(&mut [&mut result, &mut output], deadline);
+    // A case may close its own pipe (a parser that closes numbers it read)
+    // and then hang: it has returned only once it has ended.
+    let returned =
+        read_until_closed(&mut [&mut result, &mut output], deadline) && ended_by(pid, deadline);
     if !returned {
         // SAFETY: `pid` is our child, not yet reaped.
         unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -202,6 +205,41 @@ fn report_panics_in_children() {
             unsafe { libc::write(libc::STDERR_FILENO, line.as_ptr().cast(), line.len()) };
         }));
     });
+}
+
+/// Waits until `pid`, our child, has ended or `deadline` has passed, and
+/// says whether it ended. Without a deadline, or a pidfd to wait on (Linux
+/// before 5.3), it says yes and [`reap`] waits.
+fn ended_by(pid: libc::pid_t, deadline: Option<Instant>) -> bool {
+    let Some(deadline) = deadline else {
+        return true;
+    };
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let Ok(pidfd) = RawFd::try_from(pidfd) else {
+        return true;
+    };
+    if pidfd < 0 {
+        return true;
+    }
+    // SAFETY: a new descriptor that nothing else owns.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let millis = libc::c_int::try_from(left.as_millis()).unwrap_or(libc::c_int::MAX);
+        let mut polled = libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        match unsafe { libc::poll(&mut polled, 1, millis) } {
+            n if n > 0 => return true,
+            0 => return false,
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return true,
+        }
+    }
 }
 
 /// Waits for `pid`, our child, to end, and returns its wait status.

@@ -8,6 +8,8 @@
     any(target_os = "linux", target_os = "android")
 ))]
 pub(crate) mod fd_table;
+#[cfg(all(feature = "conformance", target_os = "linux"))]
+pub(crate) mod forge;
 #[cfg(all(
     feature = "conformance",
     any(target_os = "linux", target_os = "android")
