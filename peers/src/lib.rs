@@ -30,6 +30,7 @@ pub mod libc_crate;
 pub mod liburing;
 pub mod nix_crate;
 pub mod passfd;
+pub mod python;
 pub mod rustix_crate;
 pub mod sendfd;
 pub mod std_ancillary;
@@ -209,6 +210,20 @@ pub fn all() -> Vec<Peer> {
             implementation: Box::new(passfd::Passfd),
             walk: None,
             notes: passfd::NOTES,
+        },
+        Peer {
+            slug: "python",
+            package: None,
+            implementation: Box::new(python::Python::recv_fds()),
+            walk: None,
+            notes: python::NOTES,
+        },
+        Peer {
+            slug: "python-recvmsg",
+            package: None,
+            implementation: Box::new(python::Python::recvmsg()),
+            walk: None,
+            notes: python::RECVMSG_NOTES,
         },
         Peer {
             slug: "uds",

@@ -229,3 +229,121 @@ fn io_uring_clamps_a_controllen_past_its_region() {
         .any(|finding| finding.model.starts_with("rejected: ControlLenPastRegion"));
     assert!(clamped, "{forged}");
 }
+
+#[test]
+fn python_hands_back_received_fds_without_fd_cloexec_and_leaks_none() {
+    let _turn = one_at_a_time();
+    for slug in ["python", "python-recvmsg"] {
+        let peer = peer(slug);
+        let report = Runner::new(&*peer.implementation).only(["fds"]).run();
+        assert!(
+            report.implementation.starts_with("Python socket."),
+            "{report}"
+        );
+        let check = |name: &str| {
+            report
+                .checks
+                .iter()
+                .find(|summary| summary.check == name)
+                .unwrap_or_else(|| panic!("no {name} check: {report}"))
+        };
+        // Every fd the kernel installs is handed back, and nothing else
+        // stays open in Python (the adapter keeps Python's leaks open here).
+        let fds = check("fds");
+        assert!(fds.not_run.is_none() && fds.cases > 0, "{report}");
+        assert_eq!(fds.findings, 0, "{report}");
+        // But each is inheritable: recvmsg(2) without MSG_CMSG_CLOEXEC
+        // (sock_recvmsg_guts passes the caller's flags, and recv_fds none).
+        let cloexec = check("cloexec");
+        assert!(cloexec.cases > 0, "{report}");
+        assert_eq!(cloexec.findings, cloexec.cases, "{report}");
+        let case = "1 fds, a control buffer of 20 bytes";
+        let finding = report
+            .findings_of("cloexec")
+            .find(|finding| finding.input == case.as_bytes());
+        assert!(
+            finding.is_some_and(
+                |finding| finding.implementation.starts_with("handed back fds [")
+                    && finding.implementation.ends_with("] without FD_CLOEXEC")
+            ),
+            "{report}"
+        );
+    }
+}
+
+/// `peer`'s `forged receives` findings, on the rule probes and `input`: its
+/// own receive call answered with control buffers Linux never writes.
+fn forged(peer: &Peer, name: &str, input: &[u8]) -> Report {
+    Runner::new(&*peer.implementation)
+        .isolation(Isolation::Process {
+            limit: Duration::from_secs(10),
+        })
+        .corpus(input_file(name, input))
+        .property_cases(0)
+        .only(["forged receives"])
+        .run()
+}
+
+/// The finding of `report` on `input`, whose text must contain each of
+/// `says`.
+fn forged_finding(report: &Report, input: &[u8], says: &[&str]) {
+    let finding = report
+        .findings
+        .iter()
+        .find(|finding| finding.input == input);
+    let Some(finding) = finding else {
+        panic!("no finding on {input:02x?}: {report}");
+    };
+    for said in says {
+        assert!(
+            finding.implementation.contains(said),
+            "{said}: {finding:#?}"
+        );
+    }
+}
+
+#[test]
+fn passfd_leaks_the_fd_of_a_message_without_its_padding_on_an_error_path() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::HOST);
+    // One SCM_RIGHTS fd, cmsg_len 20 and no padding: passfd refuses a
+    // msg_controllen that is not CMSG_SPACE(4) and returns before closing
+    // the fd installed (lib.rs:184-186).
+    let input = model.encode([(1, 1, &model.fd_bytes(&[7])[..])])[..20].to_vec();
+    let report = forged(&peer("passfd"), "passfd-unpadded", &input);
+    forged_finding(&report, &input, &["leaked 1 fds"]);
+}
+
+#[test]
+fn sendfd_panics_on_more_fds_than_its_buffer_was_sized_for() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::HOST);
+    let mut input = model.header(0xffff_fff0, 1, 1);
+    input.resize(40, 0);
+    let report = forged(&peer("sendfd"), "sendfd-max-len", &input);
+    forged_finding(
+        &report,
+        &input,
+        &[
+            "sendfd-0.4.5/src/lib.rs:188",
+            "buffer was sized for exactly",
+        ],
+    );
+}
+
+#[test]
+fn uds_subtracts_the_header_from_a_cmsg_len_below_it() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::HOST);
+    let mut input = model.header(0, 1, 1);
+    input.resize(40, 0);
+    let report = forged(&peer("uds"), "uds-zero-len", &input);
+    forged_finding(
+        &report,
+        &input,
+        &[
+            "uds-0.4.2/src/ancillary.rs:396",
+            "attempt to subtract with overflow",
+        ],
+    );
+}
