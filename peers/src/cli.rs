@@ -39,6 +39,10 @@ fn replayable(check: &str) -> bool {
         && !COMPLETION_CHECKS.contains(&check)
 }
 
+const USAGE: &str = "usage: conformance [--peers a,b] [--only check,check] [--input FILE] \
+                     [--versions name=1.2,...] [--speed slug=1.05,...] [--save DIR] \
+                     [--property-cases N] [--findings FILE]";
+
 struct Options {
     peers: Option<Vec<String>>,
     only: Option<Vec<String>>,
@@ -64,6 +68,9 @@ fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let list = |value: String| value.split(',').map(str::to_owned).collect::<Vec<_>>();
     while let Some(flag) = args.next() {
+        if matches!(flag.as_str(), "--help" | "-h") {
+            return Err(USAGE.to_owned());
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--peers" => options.peers = Some(list(value)),

@@ -221,8 +221,21 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             self.encoder_check(&mut report);
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        if self.runs("fds") {
-            super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut report);
+        if self.runs("fds") || self.runs("cloexec") {
+            // One receive gives both checks' answers; only those asked for
+            // are kept.
+            let mut both = Report::default();
+            super::fd_ownership::fd_check(self.implementation, self.case_limit(), &mut both);
+            report.checks.extend(
+                both.checks
+                    .into_iter()
+                    .filter(|summary| self.runs(summary.check)),
+            );
+            report.findings.extend(
+                both.findings
+                    .into_iter()
+                    .filter(|found| self.runs(found.check)),
+            );
         }
         #[cfg(target_os = "linux")]
         if self.runs("forged receives") {
