@@ -94,8 +94,17 @@ fn recvmsg(socket: BorrowedFd<'_>, control_len: usize) -> Vec<u8> {
     msg.msg_iovlen = 1;
     msg.msg_control = control.as_mut_ptr().cast();
     msg.msg_controllen = control_len as _;
+    // The system call itself: 32-bit x86's C library may go through
+    // socketcall(2), which the forgery does not trap.
     // SAFETY: `msg` points to `iov` and `control`, alive for the call.
-    let received = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    let received = unsafe {
+        libc::syscall(
+            libc::SYS_recvmsg,
+            socket.as_raw_fd(),
+            &mut msg,
+            libc::MSG_CMSG_CLOEXEC,
+        )
+    };
     let written = if received < 0 {
         0
     } else {

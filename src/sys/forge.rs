@@ -26,6 +26,10 @@
 //! one in a program it started. A later `recvmsg` on the descriptor goes to
 //! the kernel.
 //!
+//! On 32-bit x86 a C library may receive through `socketcall(2)`, which
+//! the filter does not trap (it cannot read the descriptor from there):
+//! such a receive reaches the kernel, and the check says it was not run.
+//!
 //! The filter stays on the calling thread for the life of its process: call
 //! this only in a child that exits after the case (`isolate.rs`).
 
@@ -138,7 +142,7 @@ pub(crate) fn forge_recvmsg<R>(
     }
     let running = Running {
         // SAFETY: pthread_create succeeded, so it wrote the thread's id.
-        thread: unsafe { thread.assume_init() },
+        thread: Some(unsafe { thread.assume_init() }),
         stop,
         stopping: &stopping,
         supervisor,
@@ -151,7 +155,8 @@ pub(crate) fn forge_recvmsg<R>(
 /// The supervisor thread and what it shares, joined when dropped (also
 /// when the receive panics).
 struct Running<'a> {
-    thread: libc::pthread_t,
+    /// The supervisor, until joined.
+    thread: Option<libc::pthread_t>,
     stop: OwnedFd,
     stopping: &'a AtomicBool,
     supervisor: *mut Supervisor<'a>,
@@ -172,11 +177,9 @@ impl Running<'_> {
         let one: u64 = 1;
         // SAFETY: writes 8 bytes from `one` to an eventfd this owns.
         unsafe { libc::write(self.stop.as_raw_fd(), (&one as *const u64).cast(), 8) };
-        if self.thread != 0 {
-            // SAFETY: `thread` is the supervisor, started and not yet joined
-            // (set to 0 once joined).
-            unsafe { libc::pthread_join(self.thread, std::ptr::null_mut()) };
-            self.thread = 0;
+        if let Some(thread) = self.thread.take() {
+            // SAFETY: `thread` is the supervisor, started and not yet joined.
+            unsafe { libc::pthread_join(thread, std::ptr::null_mut()) };
         }
     }
 }
