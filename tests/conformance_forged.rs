@@ -182,7 +182,7 @@ fn fds_left_open_on_an_error_are_found_where_the_model_rejects_after_rights() {
             "{finding:#?}"
         );
         assert!(
-            !model.forged_fd_slots(&finding.input).is_empty(),
+            !model.forged_fd_slots(&finding.input, false).is_empty(),
             "{finding:#?}"
         );
         assert!(finding.implementation.starts_with("leaked"), "{finding:#?}");

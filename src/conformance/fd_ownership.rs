@@ -314,8 +314,8 @@ fn receive_and_count<I: Implementation + ?Sized>(
         before: &before,
         identity: sent,
     };
-    let judged = installed.judge(handed, answered, &mut problems);
-    Ok((used, problems, judged.inheritable))
+    let inheritable = installed.judge(handed, answered, &mut problems);
+    Ok((used, problems, inheritable))
 }
 
 /// What a receive was given: the basis of [`Installed::judge`].
@@ -333,26 +333,20 @@ pub(super) struct Installed<'a> {
     pub(super) identity: (u64, u64),
 }
 
-/// What [`Installed::judge`] found besides its problems.
-pub(super) struct Judged {
-    /// The distinct descriptors received that were handed back.
-    pub(super) handed: usize,
-    /// Those without `FD_CLOEXEC`.
-    pub(super) inheritable: Vec<RawFd>,
-}
-
 impl Installed<'_> {
     /// Checks what a receive handed back (`answered`: as a success) against
     /// what was installed, adding each problem: a descriptor handed back
     /// twice or not received, `MSG_CTRUNC` misreported, installed ones not
     /// handed back in silence; then drops what was handed back and adds
-    /// the descriptors left open or closed that were not received.
+    /// the descriptors left open or closed that were not received. Gives
+    /// back those of the fds received that were handed back without
+    /// `FD_CLOEXEC`.
     pub(super) fn judge(
         &self,
         handed: HandedBack,
         answered: bool,
         problems: &mut Vec<String>,
-    ) -> Judged {
+    ) -> Vec<RawFd> {
         if let Some(truncated) = handed.truncated.filter(|&t| t != self.truncated) {
             problems.push(format!("reported MSG_CTRUNC {truncated}"));
         }
@@ -362,10 +356,12 @@ impl Installed<'_> {
         });
         let mut seen = Vec::new();
         let mut inheritable = Vec::new();
-        let (mut twice, mut foreign) = (Vec::new(), Vec::new());
+        let (mut twice, mut closed_early, mut foreign) = (Vec::new(), Vec::new(), Vec::new());
         for fd in numbers {
             if seen.contains(&fd) {
                 twice.push(fd);
+            } else if !self.before.contains(&fd) && !fd_table::is_open(fd) {
+                closed_early.push(fd);
             } else if self.before.contains(&fd) || identity(fd) != Some(self.identity) {
                 foreign.push(fd);
             } else {
@@ -375,7 +371,14 @@ impl Installed<'_> {
                 seen.push(fd);
             }
         }
-        for (fds, what) in [(twice, "twice"), (foreign, "that were not received")] {
+        for (fds, what) in [
+            (twice, "twice"),
+            (
+                closed_early,
+                "that were not open (closed before the caller got them, or never opened)",
+            ),
+            (foreign, "that were not received"),
+        ] {
             if !fds.is_empty() {
                 problems.push(format!(
                     "handed back {} fds {what}: {}",
@@ -416,10 +419,7 @@ impl Installed<'_> {
         if !closed.is_empty() {
             problems.push(format!("closed fds it did not receive: {}", some(&closed)));
         }
-        Judged {
-            handed: seen.len(),
-            inheritable,
-        }
+        inheritable
     }
 }
 

@@ -109,8 +109,8 @@
 //! the strategies' buffers), a real fd installed at each fd slot of the
 //! model's walk ([`Model::forged_fd_slots`](crate::model::Model::forged_fd_slots)):
 //! a crash, a hang, an fd leaked, closed or handed back that was not
-//! installed, installed fds dropped in silence, and fds handed back from a
-//! buffer the model rejects are findings.
+//! installed, and installed fds dropped in silence from a buffer the model
+//! accepts are findings.
 //!
 //! For a parser of io_uring's multishot recvmsg completions
 //! ([`Implementation::parse_completion`]), two more ([`COMPLETION_CHECKS`]):

@@ -36,7 +36,7 @@
     reason = "the model is written for reading: u128 arithmetic, compared before subtracting"
 )]
 
-use super::{Model, FD_LEN, UCRED_LEN};
+use super::{Model, Rejection, FD_LEN, UCRED_LEN};
 
 /// What the kernel does with one received message's control data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,31 +137,46 @@ impl Model {
     /// Where a forged receive (the runner's `forged receives` check, as a
     /// kernel that wrote `control` would) installs descriptors: the offset
     /// of every whole fd of each `SCM_RIGHTS` message the walk finds, the
-    /// messages before a rejection included. Nowhere else: a rejected
-    /// header's data is not a message, and a partial fd is no fd.
+    /// messages before a rejection included; and, when the kernel cut the
+    /// control data (`cut`: `MSG_CTRUNC`), of the `SCM_RIGHTS` header the
+    /// walk rejects for a length past the end, in the bytes there are:
+    /// macOS leaves a cut message's `cmsg_len` whole (rustix#1683), and
+    /// installs the fds that fit. Nowhere else: a rejected header's data is
+    /// no message, and a partial fd is no fd.
     ///
     /// ```
     /// use sockcmsg::model::Model;
     /// use sockcmsg::Layout;
     /// let model = Model::new(Layout::LINUX_64);
-    /// // Two fds and half of a third, then a header 1 byte too long.
+    /// // Two fds and half of a third, then a header of 3 fds with room for 1.
     /// let mut control = model.encode([(1, 1, &[0; 10][..])]);
-    /// control.extend(model.header(17, 1, 1));
-    /// assert_eq!(model.forged_fd_slots(&control), [16, 20]);
+    /// control.extend(model.header(28, 1, 1));
+    /// control.extend([0; 4]);
+    /// assert_eq!(model.forged_fd_slots(&control, false), [16, 20]);
+    /// assert_eq!(model.forged_fd_slots(&control, true), [16, 20, 48]);
     /// ```
-    pub fn forged_fd_slots(&self, control: &[u8]) -> Vec<usize> {
+    pub fn forged_fd_slots(&self, control: &[u8], cut: bool) -> Vec<usize> {
         let layout = self.layout();
-        self.walk(control)
+        let rights = (layout.sol_socket(), layout.scm_rights());
+        let walk = self.walk(control);
+        let whole =
+            |from: u128, len: u128| (from..from + len - len % FD_LEN as u128).step_by(FD_LEN);
+        let mut slots: Vec<usize> = walk
             .messages
             .iter()
-            .filter(|msg| (msg.level, msg.kind) == (layout.sol_socket(), layout.scm_rights()))
-            .flat_map(|msg| {
-                let whole = msg.data_len - msg.data_len % FD_LEN as u128;
-                (msg.data_at..msg.data_at + whole)
-                    .step_by(FD_LEN)
-                    .map(|at| at as usize)
-            })
-            .collect()
+            .filter(|msg| (msg.level, msg.kind) == rights)
+            .flat_map(|msg| whole(msg.data_at, msg.data_len))
+            .map(|at| at as usize)
+            .collect();
+        if let (true, Some(Rejection::LengthPastEnd { offset, .. })) = (cut, walk.rejection) {
+            let (_, level, kind) = self.read_header(&control[offset as usize..]);
+            let data_at = offset + self.data_offset();
+            if (level, kind) == rights {
+                let available = control.len() as u128 - data_at;
+                slots.extend(whole(data_at, available).map(|at| at as usize));
+            }
+        }
+        slots
     }
 }
 

@@ -43,9 +43,9 @@ pub(crate) struct Forgery<'a> {
     /// The control bytes; a receive gets as many as its buffer holds.
     pub(crate) control: &'a [u8],
     /// Where descriptors go in the control bytes written (a prefix of
-    /// `control`): the offset of each 4-byte slot that gets the number of
-    /// a new descriptor.
-    pub(crate) fd_slots: &'a dyn Fn(&[u8]) -> Vec<usize>,
+    /// `control`; the flag: cut short, `MSG_CTRUNC`): the offset of each
+    /// 4-byte slot that gets the number of a new descriptor.
+    pub(crate) fd_slots: &'a dyn Fn(&[u8], bool) -> Vec<usize>,
     /// What each installed descriptor is a copy of.
     pub(crate) source: BorrowedFd<'a>,
 }
@@ -195,7 +195,7 @@ impl Drop for Running<'_> {
 /// `Forgery` with the source as a number, for the supervisor thread.
 struct ForgeryParts<'a> {
     control: &'a [u8],
-    fd_slots: &'a dyn Fn(&[u8]) -> Vec<usize>,
+    fd_slots: &'a dyn Fn(&[u8], bool) -> Vec<usize>,
     source: RawFd,
 }
 
@@ -325,7 +325,8 @@ impl Supervisor<'_> {
             i64::try_from(flags).is_ok_and(|f| f & i64::from(libc::MSG_CMSG_CLOEXEC) != 0);
         self.forged.room = room;
         self.forged.written = written;
-        for slot in (self.forgery.fd_slots)(&control) {
+        let cut = written < self.forgery.control.len();
+        for slot in (self.forgery.fd_slots)(&control, cut) {
             let fd = self.add_fd(call.id, cloexec)?;
             self.forged.installed.push(fd);
             let end = slot.checked_add(4).ok_or_else(|| invalid("slot"))?;
@@ -336,7 +337,7 @@ impl Supervisor<'_> {
         }
         write_bytes(pid, msg.msg_control as usize, &control)?;
         msg.msg_controllen = written.try_into().map_err(|_| invalid("controllen"))?;
-        msg.msg_flags = match written < self.forgery.control.len() {
+        msg.msg_flags = match cut {
             true => libc::MSG_CTRUNC,
             false => 0,
         };

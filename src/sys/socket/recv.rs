@@ -315,7 +315,8 @@ pub(super) fn received<C: ControlStorage>(
     options: RecvOptions,
 ) -> io::Result<Received<C>> {
     control.finish(recvd.control_len, TOKEN);
-    let mut taken = take_ownership(control.written(start, recvd.control_len, TOKEN))?;
+    let cut = recvd.flags & libc::MSG_CTRUNC != 0;
+    let mut taken = take_ownership(control.written(start, recvd.control_len, TOKEN), cut)?;
     #[cfg(target_os = "macos")]
     if options.cloexec {
         for fd in &taken.fds {
@@ -345,14 +346,38 @@ pub(super) fn received<C: ControlStorage>(
 
 /// Takes every descriptor in `control`, and reads the credentials. On an
 /// error, what was taken is dropped (closed).
-pub(super) fn take_ownership(control: &[u8]) -> io::Result<Taken> {
+///
+/// `cut`: the kernel set `MSG_CTRUNC`. Linux then shortens the last
+/// `cmsg_len` to what it wrote; macOS leaves it whole (rustix#1683), so the
+/// last header passes the end, and the fds that fit before it were
+/// installed: they are taken too, and closed with the rest, since the
+/// buffer is an error.
+pub(super) fn take_ownership(control: &[u8], cut: bool) -> io::Result<Taken> {
     let layout = Layout::HOST;
     let invalid = |err: Error| io::Error::new(io::ErrorKind::InvalidData, err);
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let mut pidfd_seen = false;
     let mut received = Taken::default();
     for msg in layout.messages(control) {
-        let msg = msg.map_err(invalid)?;
+        let msg = match msg {
+            Ok(msg) => msg,
+            Err(err @ Error::LengthPastEnd { offset, .. }) if cut => {
+                let cut_rights = control
+                    .get(offset..)
+                    .and_then(|rest| Some((layout.read_header(rest)?, rest)))
+                    .filter(|(header, _)| {
+                        (header.level, header.kind) == (layout.sol_socket(), libc::SCM_RIGHTS)
+                    })
+                    .and_then(|(_, rest)| rest.get(layout.data_offset()..));
+                for fd in layout.whole_fds(cut_rights.unwrap_or_default()) {
+                    if let Some(owned) = own(fd, &received) {
+                        received.fds.push(owned);
+                    }
+                }
+                return Err(invalid(err));
+            }
+            Err(err) => return Err(invalid(err)),
+        };
         if msg.header.level != layout.sol_socket() {
             continue;
         }
@@ -429,7 +454,7 @@ pub(super) mod tests {
     }
 
     fn take(control: &[u8]) -> io::Result<Taken> {
-        take_ownership(control)
+        take_ownership(control, false)
     }
 
     fn pidfd_message(fd: RawFd) -> Vec<u8> {
@@ -549,6 +574,22 @@ pub(super) mod tests {
         assert!(is_open(after));
         // SAFETY: nothing owns `after`: the receive did not take it.
         drop(unsafe { OwnedFd::from_raw_fd(after) });
+    }
+
+    /// macOS's cut message: `MSG_CTRUNC`, and a `cmsg_len` still the whole
+    /// message's, past the end: the fds that fit were installed, and are
+    /// closed with the error. Without `MSG_CTRUNC` nothing there is taken.
+    #[test]
+    fn the_fds_of_a_cut_message_whose_length_passes_the_end_are_closed() {
+        let _numbers = FD_NUMBERS.lock().unwrap();
+        let fds = [installed(), installed()];
+        let mut control = crate::unix_rights(&[fds[0], fds[1], 2_000_000_000]).unwrap();
+        let whole = Layout::HOST.cmsg_len(8);
+        control.truncate(whole);
+        assert!(take_ownership(&control, false).is_err());
+        assert!(fds.iter().all(|&fd| is_open(fd)));
+        assert!(take_ownership(&control, true).is_err());
+        assert!(fds.iter().all(|&fd| !is_open(fd)));
     }
 
     fn raw(fds: &[OwnedFd]) -> Vec<RawFd> {

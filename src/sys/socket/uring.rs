@@ -77,7 +77,8 @@ pub unsafe fn take_completion_fds(
         (
             at,
             fd_slots(layout, out.control),
-            take_ownership(out.control),
+            // io_uring is Linux's, which shortens a cut message's cmsg_len.
+            take_ownership(out.control, false),
         )
     };
     // Every number the walk reached, taken or not (negative, repeated,
