@@ -371,6 +371,11 @@ impl Installed<'_> {
                 seen.push(fd);
             }
         }
+        // Those closed early were handed back: not lost in silence.
+        let lost = self
+            .fds
+            .saturating_sub(seen.len())
+            .saturating_sub(closed_early.len());
         for (fds, what) in [
             (twice, "twice"),
             (
@@ -387,7 +392,6 @@ impl Installed<'_> {
                 ));
             }
         }
-        let lost = self.fds.saturating_sub(seen.len());
         if answered && lost > 0 && handed.truncated != Some(true) {
             problems.push(format!(
                 "handed back {} of the {} fds {} installed, saying nothing of the other {lost}",

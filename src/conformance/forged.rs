@@ -65,7 +65,8 @@ pub(super) fn forged_check<'i, I: Implementation + ?Sized>(
         }
         let text = match in_child(limit, || run_case(implementation, &model, input)) {
             ChildEnd::Returned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            ChildEnd::Failed(how) => format!("{RAN}\n{}\n{how}", input.len()),
+            // How much its buffer held, the child did not get to say.
+            ChildEnd::Failed(how) => format!("{RAN}\n?\n{how}"),
             ChildEnd::NotStarted(err) => return not_run(report, CHECK, &err),
         };
         let mut lines = text.splitn(3, '\n');
@@ -82,12 +83,8 @@ pub(super) fn forged_check<'i, I: Implementation + ?Sized>(
             }
             _ => return not_run(report, CHECK, &format!("no forged receive: {problems}")),
         }
-        // What the receive's buffer held of the input.
-        let written = written
-            .parse()
-            .ok()
-            .and_then(|len| input.get(..len))
-            .unwrap_or(input);
+        // What the receive's buffer held of the input, if the child said.
+        let written = written.parse().ok().and_then(|len| input.get(..len));
         summary.cases = summary.cases.saturating_add(1);
         if !problems.is_empty() {
             summary.findings = summary.findings.saturating_add(1);
@@ -107,16 +104,25 @@ pub(super) fn forged_check<'i, I: Implementation + ?Sized>(
 }
 
 /// The model's line of a finding: its walk of the bytes `written` of
-/// `input` (all, unless the receive's buffer was smaller).
-fn expected(model: &Model, input: &[u8], written: &[u8]) -> String {
-    let cut = match written.len() < input.len() {
-        true => format!(
-            "its buffer of {} bytes holds {} of the {}, with MSG_CTRUNC: ",
-            written.len(),
-            written.len(),
-            input.len()
+/// `input` (all, unless the receive's buffer was smaller; `None`: the
+/// receive ended the child before it could say).
+fn expected(model: &Model, input: &[u8], written: Option<&[u8]>) -> String {
+    let (cut, written) = match written {
+        Some(written) if written.len() < input.len() => (
+            format!(
+                "its buffer of {} bytes holds {} of the {}, with MSG_CTRUNC: ",
+                written.len(),
+                written.len(),
+                input.len()
+            ),
+            written,
         ),
-        false => String::new(),
+        Some(written) => (String::new(), written),
+        None => (
+            "if its buffer holds them all (a smaller one gets a prefix, with MSG_CTRUNC): "
+                .to_owned(),
+            input,
+        ),
     };
     format!(
         "{cut}{}; a forged receive installs {} fds, each handed back or closed, none open \
