@@ -115,4 +115,35 @@ could iterate it and report the truncation beside it; or, before returning
   (`src/sys/socket/mod.rs:371`) is one the caller must ask for; with
   `MsgFlags::empty()` a program that later execs hands every received fd to
   its child. sockcmsg sets it unless told not to.
+
+**Forged receives** (263). These buffers come from a forged `recvmsg(2)`:
+Linux writes few of them, but macOS under `MSG_CTRUNC`, gVisor or a seccomp
+supervisor emulating `recvmsg`, or a kernel bug can. macOS's cut shape never
+reaches the walk, because `cmsgs()` answers `ENOBUFS` under `MSG_CTRUNC`
+(`mod.rs:707-709`). Every finding is an uncut buffer whose `cmsg_len`
+`decode_from` trusts: the data length is `header + cmsg_len - CMSG_DATA`
+(`mod.rs:1020-1021`), never bounded by the buffer.
+- **Under 16:** overflow panic at `mod.rs:1020` (81).
+  `00000000000000000000000000000000`.
+- **Near `usize::MAX`:** overflow panic there too (45).
+  `ffffffffffffffffffffffffffffffff`.
+- **Huge:** the bare "aborted: signal 6" is a failed allocation, either
+  copying an unknown type's data (`mod.rs:1185-1188`) or
+  `Vec::with_capacity` for `SCM_RIGHTS` (`mod.rs:1025`) (97).
+  `01180009000027008000ababababababab`. Above `isize::MAX`, the
+  `from_raw_parts` precondition aborts at `mod.rs:1185` (12,
+  `f85bffffff18ffff000001410000b2abab`), and in 2 more cases the copy at
+  `mod.rs:1188` aborts on its no-overlap precondition.
+- **Past the end:** `SCM_RIGHTS` reads `(cmsg_len - 16) / 4` numbers
+  (`mod.rs:1024-1031`) from beyond the buffer. They come back not open, not
+  received, or twice (24).
+  `14000000000000000100000001000000000000000000000040000000000000000100000001000000abababababababab`.
+  Read from inside the buffer, `29000000000000000100000001000000` + 24 zero
+  bytes (`cmsg_len` 41 in 40) gives fd 0 six times (2).
+
+This check cannot see one related bug, because no fd is involved.
+`decode_from` reads a whole `ucred` (`mod.rs:1036`) or `timeval`
+(`mod.rs:1046`) whatever `cmsg_len` says, so a short `SCM_CREDENTIALS` or
+`SCM_TIMESTAMP` is silently read past its end. Reproduce:
+`cargo xtask conformance --peers nix --only 'forged receives'`.
 "#;

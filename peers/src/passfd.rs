@@ -62,4 +62,17 @@ pub const NOTES: &str = r#"`passfd` always receives into `CMSG_SPACE(sizeof(int)
 - The model and the kernel: with a 24-byte buffer the kernel installs 2 of 2 (or 2 of 3-4, with `MSG_CTRUNC`). None may be open after the caller drops what it was given.
 - Fix: read the fd count from `cmsg_len` (`(cmsg_len - CMSG_LEN(0)) / sizeof(int)`) and close every fd past the first (or return an error after closing them all), and check `MSG_CTRUNC`.
 
-Also from the source, not a leak: with `SO_PASSCRED` on, the kernel's `SCM_CREDENTIALS` message comes first and fills the 24 bytes (truncated, `MSG_CTRUNC`), so no fd is installed and `recv_fd` fails with `bad control msg (level)` (line 177). A passfd receiver on a socket with `SO_PASSCRED` can never receive an fd. One fd alone is received and returned with `FD_CLOEXEC` set (line 190), with no leak."#;
+Also from the source, not a leak: with `SO_PASSCRED` on, the kernel's `SCM_CREDENTIALS` message comes first and fills the 24 bytes (truncated, `MSG_CTRUNC`), so no fd is installed and `recv_fd` fails with `bad control msg (level)` (line 177). A passfd receiver on a socket with `SO_PASSCRED` can never receive an fd. One fd alone is received and returned with `FD_CLOEXEC` set (line 190), with no leak.
+
+**Forged receives** (333). These buffers come from a forged `recvmsg(2)`: Linux writes few of them, but macOS under `MSG_CTRUNC`, gVisor or a seccomp supervisor emulating `recvmsg`, or a kernel bug can. The buffer is always 24 bytes, so longer inputs arrive cut, with `MSG_CTRUNC`, which passfd never reads. It checks level and type (`lib.rs:177`) and `msg_controllen` (`lib.rs:184`), never `cmsg_len`, and returns the word at `CMSG_DATA` (`lib.rs:189`):
+- **The second fd leaks** (266). This is the `fds` class (`lib.rs:184`, `189`), in three shapes:
+  - the kernel's own, `180000000000000001000000010000000600000007000000` (10);
+  - the same cut, `180000000000000001000000010000000194357702943577ee` (17);
+  - macOS's, with `cmsg_len` 28 cut to 24 and the two fds that fit installed, `1c000000000000000100000001000000060000000700000008000000` (239).
+- **A message holding no whole fd still yields one** (60). passfd returns the word that follows:
+  - `110000000000000001000000010000000100000000000000` returns fd 1 (stdout) as the caller's (1);
+  - `1000000000000000010000000100000010000000000000000100000001000000`, cut to 24, returns 16, the next header's length (53);
+  - a `cmsg_len` of 0 to 16 followed by zeros returns fd 0 (6).
+- **The error path leaks** (7). A `msg_controllen` other than 24 (`1400000000000000010000000100000006000000`, 20 bytes) gives `bad control msg (len)` (`lib.rs:184-185`) without closing the installed fd. Linux reports 24 here.
+
+Reproduce: `cargo xtask conformance --peers passfd --only 'forged receives'`."#;

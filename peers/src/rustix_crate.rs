@@ -336,4 +336,34 @@ them).
   `RecvFlags`, and `RecvFlags::CMSG_CLOEXEC` is the caller's to ask for;
   with `RecvFlags::empty()` a program that later execs hands every received
   fd to its child.
+
+**Forged receives** (522). These buffers come from a forged `recvmsg(2)`:
+Linux writes few of them, but macOS under `MSG_CTRUNC`, gVisor or a seccomp
+supervisor emulating `recvmsg`, or a kernel bug can. The adapter's buffer is
+the input's length, so no input is cut. Most findings are the `read` offset
+above, reached by buffers Linux does not write:
+- **The second drain aborts** (417). `Drop for RecvAncillaryBuffer`
+  (`msg.rs:490-494`) drains again from `read`, which moved by unpadded
+  lengths (`msg.rs:550-551`), and `msg.rs:992` makes a misaligned
+  `&mut cmsghdr`. Examples:
+  `140000000000000001000000010000000194357700000000eeeeeeeeeeeeeeeeeeeeeeee`
+  (accepted: one fd, then 12 bytes), or a `cmsg_len` of 1-15
+  (`01000000000000000100000001000000` + 24 zero bytes).
+- **When that offset is 8-aligned,** the second drain closes fds already
+  handed out as `OwnedFd` ("not open", 10; smallest 164 bytes,
+  `14000000000000000000360101000000000000fa…`). An unpadded last message
+  refused by `lrs:154-155` has its fds leaked or closed unseen (10):
+  `140000000000000001000000010000000000000a000000001400000000000000010000000100000000000200000032001400000000000000010000000100000000010100`.
+- **Overflow** in `CMSG_ALIGN` at `lrs:118` (52).
+  `ffffffffffffffffffffffffffffffff`.
+- **`length` underflow** at `msg.rs:551` (26). `lrs:147` cuts `cmsg_len` to
+  `u32`, so a `cmsg_len` of 2^32+16 steps 16 bytes while the clamp takes the
+  rest:
+  `14000000000000000100000001000000019435770000000010000000010000000100000001000000180000000000000001000000010000000294357703943577`.
+- **The clamp** (`msg.rs:546`, meant for macOS's cut buffers), applied to an
+  uncut buffer, makes fds of the bytes that follow (7).
+  `29000000000000000100000001000000` + 24 zero bytes gives six `OwnedFd(0)`.
+
+Reproduce:
+`cargo xtask conformance --peers rustix --only 'forged receives'`.
 "#;

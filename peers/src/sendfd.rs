@@ -68,4 +68,14 @@ pub const NOTES: &str = r#"Only `fds` and `cloexec` run (sendfd neither parses a
 
 From reading the source: the caller is not told about `MSG_CTRUNC`. With `SO_PASSCRED` on, the kernel's `SCM_CREDENTIALS` message (32 bytes) comes first and uses the room sized for the fds, so fewer fds (or none) arrive, and `recv_with_fd` returns a smaller count with no error. The trait's documentation (`src/lib.rs:314-316`) warns about this. The data length `(*cmsg_header).cmsg_len as usize - data_offset` (`src/lib.rs:152`) is checked only by `debug_assert!`. That is harmless here, since the buffer is always one the kernel just wrote.
 
-`cloexec`: the received fds are not close-on-exec: `recv_with_fd` calls `libc::recvmsg(socket, &mut msghdr, 0)` (`src/lib.rs:134`) without `MSG_CMSG_CLOEXEC` and sets no `FD_CLOEXEC` afterwards (passfd does, `src/lib.rs:190`), so a program that execs passes them on."#;
+`cloexec`: the received fds are not close-on-exec: `recv_with_fd` calls `libc::recvmsg(socket, &mut msghdr, 0)` (`src/lib.rs:134`) without `MSG_CMSG_CLOEXEC` and sets no `FD_CLOEXEC` afterwards (passfd does, `src/lib.rs:190`), so a program that execs passes them on.
+
+**Forged receives** (210). These buffers come from a forged `recvmsg(2)`: Linux writes few of them, but macOS under `MSG_CTRUNC`, gVisor or a seccomp supervisor emulating `recvmsg`, or a kernel bug can. The walk (`src/lib.rs:143-196`) trusts `cmsg_len`, and only `debug_assert!`s check it:
+- **A partial fd** fails `lib.rs:154` (132). `11000000000000000100000001000000` (`cmsg_len` 17). Release builds round down.
+- **Under 16 on `SCM_RIGHTS`:** overflow panic at `lib.rs:152` (21). `00000000000000000100000001000000`.
+- **2^63 or more:** `lib.rs:153` fails (12). `f8ffffffffffffff0100000001000000abababababababab`.
+- **Near `usize::MAX` on another type:** libc's `CMSG_ALIGN` (`linux_like/mod.rs:1770`) overflows in `CMSG_NXTHDR` (`lib.rs:195`), an `extern "C"` fn, so the process aborts (23). `ffffffffffffffffffffffffffffffff`.
+- **More fds than the slice holds:** the branch its comment calls unreachable panics at `lib.rs:188` (11). `10000000010000000100000001000000abababababababab` claims 2^30 fds in 24 bytes.
+- **Reads past its heap buffer** (`construct_msghdr_for`, `lib.rs:48-53`; read at `lib.rs:158`) (11). `1c000000000000000100000002000000d7b0…` (225 bytes) is cut to 224 with `MSG_CTRUNC`, in macOS's shape. sendfd hands back the 44 fds installed in the bytes that fit, plus 4 numbers from past the buffer ("not open", "not received"). When such a header claims more fds than the slice holds, the same shape hits the panic at `lib.rs:188` instead.
+
+Reproduce: `cargo xtask conformance --peers sendfd --only 'forged receives'`."#;

@@ -88,4 +88,15 @@ Found by reading, not in the table:
 - **`MSG_CTRUNC` is never reported.** `Ancillary::ancillary_truncated` is private (ancillary.rs:466-467, "type is not yet exposed"). `recv_fds` returns only `MSG_TRUNC` (ancillary.rs:565), and `UnixDatagramExt::recv_fds` drops even that. The control buffer is sized from `fd_buf.len()` alone (ancillary.rs:544), so with `SO_PASSCRED` on, the 32 bytes of credentials come first and push the fds out. Then `recv_fds(&mut buf, &mut [0; 2])` (a 24-byte buffer) gets 0 of the 2 fds sent, and `Ok((1, 0))`. The kernel has set `MSG_CTRUNC` and discarded them, and the caller cannot tell. The adapter's own run shows this: `control_len` 24 with credentials hands back none.
 - **A cut credentials message is read whole.** `Ancillary::next` reads a 12-byte `ucred` from any `SCM_CREDENTIALS` message without checking its length (ancillary.rs:423 `FIXME check payload size?`, read at 430). With `SO_PASSCRED` and a 24-byte buffer, the kernel writes `cmsg_len` 24, which is 8 bytes of data. The read then goes 4 bytes past the slice handed to `recvmsg`. It stays inside `AncillaryBuf`'s 256-byte on-stack array, so nothing faults, and `recv_fds` discards the value.
 - **A header shorter than 16 bytes would underflow.** `Ancillary::next` computes `cmsg_len - CMSG_LEN(0)` without checking (ancillary.rs:396). Only buffers the kernel wrote reach it, and the kernel never writes such a header.
+
+**Forged receives** (145). These buffers come from a forged `recvmsg(2)`: Linux writes few of them, but macOS under `MSG_CTRUNC`, gVisor or a seccomp supervisor emulating `recvmsg`, or a kernel bug can. `Ancillary::next` trusts `cmsg_len` (ancillary.rs:395-419), and `recv_fds` keeps `fd_buf.len()` numbers and **closes** the rest (ancillary.rs:553-562):
+- **Under 16:** overflow at ancillary.rs:396. It panics again in `Drop for Ancillary` (ancillary.rs:443-453), so the process aborts (73). `00000000000000000100000001000000` + 24 zero bytes.
+- **Near `usize::MAX`:** libc's `CMSG_ALIGN` (`linux_like/mod.rs:1770`) overflows in `CMSG_NXTHDR` (ancillary.rs:434) (37). `f8ffffffffffffff0100000001000000abababababababab`.
+- **Past the end** (35). The fds are read from beyond the message (ancillary.rs:302). Those kept come back "not open" or "not received", and the rest are closed:
+  - `14000000000000000100000001000000e02301db00000000180100000000000001000000010000009ce9303d` closes fds 0 and 1.
+  - `10000000010000000100000001000000abababababababab` claims 2^30 fds. It closes words until it reads past the stack: the bare "signal 11" (10).
+  - In macOS's shape, `0b010000000000000100000001000000bf52…` (331 bytes) is cut to 328 with `MSG_CTRUNC`. uds takes the 2 fds installed in the bytes that fit, then 4 words from past the buffer.
+  - `29000000000000000100000001000000` + 24 zero bytes (`cmsg_len` 41 in 40) gives fd 0 six times.
+
+Reproduce: `cargo xtask conformance --peers uds --only 'forged receives'`.
 "#;
