@@ -8,6 +8,7 @@
 //! conformance [--peers a,b] [--only check,check] [--input FILE]
 //!             [--versions name=1.2,...] [--speed slug=1.05,...]
 //!             [--save DIR] [--property-cases N] [--findings FILE]
+//!             [--undefined FILE]
 //! ```
 //!
 //! `--input FILE` replays one control buffer (the `corpus` check alone);
@@ -15,7 +16,11 @@
 //! as `DIR/<peer>/<check>`, where the page's reproduce commands point.
 //! `--findings FILE` writes every finding, one a line: the peer, the check
 //! and the input in hex, tab-separated (what `cargo xtask fixed` compares
-//! between a peer and its fixed build).
+//! between a peer and its fixed build). `--undefined FILE` adds the
+//! `undefined behaviour` column from what `cargo xtask miri` wrote: a line
+//! per peer, tab-separated, `slug ok CASES TOOL`, `slug not-run REASON`,
+//! or, for each undefined behaviour found, `slug ub CASES TOOL INPUT-HEX
+//! REPORT` (the report's lines joined by ` ⏎ `, shown joined by ` / `).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,7 +28,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::table::{self, Row, Speed};
-use sockcmsg::conformance::{self, Finding, Isolation, Report, Runner, CHECKS, COMPLETION_CHECKS};
+use sockcmsg::conformance::{
+    self, CheckSummary, Finding, Isolation, Report, Runner, CHECKS, COMPLETION_CHECKS,
+};
 
 const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd64.tsv");
 
@@ -41,7 +48,7 @@ fn replayable(check: &str) -> bool {
 
 const USAGE: &str = "usage: conformance [--peers a,b] [--only check,check] [--input FILE] \
                      [--versions name=1.2,...] [--speed slug=1.05,...] [--save DIR] \
-                     [--property-cases N] [--findings FILE]";
+                     [--property-cases N] [--findings FILE] [--undefined FILE]";
 
 struct Options {
     peers: Option<Vec<String>>,
@@ -51,6 +58,7 @@ struct Options {
     speed: BTreeMap<String, String>,
     save: Option<PathBuf>,
     findings: Option<PathBuf>,
+    undefined: Option<PathBuf>,
     property_cases: u32,
 }
 
@@ -63,6 +71,7 @@ fn options() -> Result<Options, String> {
         speed: BTreeMap::new(),
         save: None,
         findings: None,
+        undefined: None,
         property_cases: 256,
     };
     let mut args = std::env::args().skip(1);
@@ -78,6 +87,7 @@ fn options() -> Result<Options, String> {
             "--input" => options.input = Some(PathBuf::from(value)),
             "--save" => options.save = Some(PathBuf::from(value)),
             "--findings" => options.findings = Some(PathBuf::from(value)),
+            "--undefined" => options.undefined = Some(PathBuf::from(value)),
             "--property-cases" => {
                 options.property_cases = value.parse().map_err(|err| format!("{flag}: {err}"))?
             }
@@ -117,6 +127,12 @@ pub fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let options = options()?;
+    let undefined = match &options.undefined {
+        Some(path) => Some(
+            std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?,
+        ),
+        None => None,
+    };
     let peers = crate::all();
     if let Some(named) = &options.peers {
         if let Some(unknown) = named
@@ -161,7 +177,10 @@ fn run() -> Result<(), String> {
         if let Some(only) = &options.only {
             runner = runner.only(only.iter().cloned());
         }
-        let report = runner.run();
+        let mut report = runner.run();
+        if let Some(file) = &undefined {
+            undefined_behaviour(file, peer.slug, &mut report)?;
+        }
         eprintln!("{report}");
         let version = peer
             .package
@@ -201,6 +220,63 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// Adds to `report` the `undefined behaviour` column's lines for `slug` of
+/// `file` (see the module doc), if it has any.
+fn undefined_behaviour(file: &str, slug: &str, report: &mut Report) -> Result<(), String> {
+    let mut summary = CheckSummary {
+        check: table::UNDEFINED,
+        cases: 0,
+        findings: 0,
+        not_run: None,
+    };
+    let mut seen = false;
+    for line in file.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.first() != Some(&slug) {
+            continue;
+        }
+        seen = true;
+        let cases = |field: Option<&&str>| {
+            field
+                .and_then(|cases| cases.parse().ok())
+                .ok_or_else(|| format!("--undefined: no number of cases in {line:?}"))
+        };
+        match fields.get(1).copied() {
+            Some("ok") => summary.cases = cases(fields.get(2))?,
+            Some("not-run") => summary.not_run = fields.get(2).map(|why| (*why).to_owned()),
+            Some("ub") => {
+                let (Some(tool), Some(input), Some(said)) =
+                    (fields.get(3), fields.get(4), fields.get(5))
+                else {
+                    return Err(format!("--undefined: a ub line needs 6 fields: {line:?}"));
+                };
+                summary.cases = cases(fields.get(2))?;
+                summary.findings = summary.findings.saturating_add(1);
+                report.findings.push(Finding {
+                    check: table::UNDEFINED,
+                    input: unhex(input).ok_or_else(|| format!("--undefined: {input:?}"))?,
+                    model: format!(
+                        "no undefined behaviour: the parse runs to its end under {tool}"
+                    ),
+                    implementation: said.replace(" ⏎ ", " / "),
+                });
+            }
+            _ => return Err(format!("--undefined: {line:?}")),
+        }
+    }
+    if seen {
+        report.checks.push(summary);
+    }
+    Ok(())
+}
+
+fn unhex(hex: &str) -> Option<Vec<u8>> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
+        .collect()
+}
+
 /// The committed corpora of the peers' fuzz targets, `corpus/peer_<slug>/`,
 /// in name order.
 fn peer_corpora() -> Result<Vec<PathBuf>, String> {
@@ -226,6 +302,9 @@ fn peer_corpora() -> Result<Vec<PathBuf>, String> {
 /// peer `slug`: the saved input, or for a check whose input is not a
 /// buffer (or is placed at an odd address), the check itself.
 fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
+    if finding.check == table::UNDEFINED {
+        return format!("cargo xtask miri --peers {slug}");
+    }
     if replayable(finding.check) {
         format!(
             "cargo xtask conformance --peers {slug} --input corpus/conformance/{slug}/{}",

@@ -42,6 +42,11 @@ impl Speed {
     }
 }
 
+/// The column `cargo xtask miri` fills (through the conformance program's
+/// `--undefined`), after the runner's [`CHECKS`]: each parse under Miri
+/// (Rust) or AddressSanitizer (C).
+pub const UNDEFINED: &str = "undefined behaviour";
+
 /// A finding's anchor in the page: `libc-tail`.
 pub fn anchor(slug: &str, check: &str) -> String {
     format!("{slug}-{}", check.replace(' ', "-"))
@@ -90,7 +95,8 @@ pub fn classes<'r>(groups: &[Vec<&'r Finding>], check: &str) -> Vec<&'r Finding>
 /// io_uring table, those that ran any of [`COMPLETION_CHECKS`].
 pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> String) -> String {
     let mut out = String::new();
-    table(&mut out, rows, &CHECKS, true);
+    let columns: Vec<&str> = CHECKS.into_iter().chain([UNDEFINED]).collect();
+    table(&mut out, rows, &columns, true);
     let _ = writeln!(
         out,
         "\n✔: no finding (the number of cases in the link's title); ✘ N: N findings, linked to \
@@ -115,7 +121,11 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
     let _ = writeln!(out, "\n## Findings, by implementation and check");
     for row in rows {
         let groups = row.report.groups();
-        for check in CHECKS.into_iter().chain(COMPLETION_CHECKS) {
+        for check in CHECKS
+            .into_iter()
+            .chain([UNDEFINED])
+            .chain(COMPLETION_CHECKS)
+        {
             let classes = classes(&groups, check);
             if classes.is_empty() {
                 continue;

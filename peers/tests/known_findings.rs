@@ -235,7 +235,9 @@ fn python_hands_back_received_fds_without_fd_cloexec_and_leaks_none() {
     let _turn = one_at_a_time();
     for slug in ["python", "python-recvmsg"] {
         let peer = peer(slug);
-        let report = Runner::new(&*peer.implementation).only(["fds"]).run();
+        let report = Runner::new(&*peer.implementation)
+            .only(["fds", "cloexec"])
+            .run();
         assert!(
             report.implementation.starts_with("Python socket."),
             "{report}"
