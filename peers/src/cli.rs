@@ -17,8 +17,8 @@
 //! `--findings FILE` writes every finding, one a line: the peer, the check
 //! and the input in hex, tab-separated (what `cargo xtask fixed` compares
 //! between a peer and its fixed build). `--undefined FILE` adds the
-//! `undefined behaviour` column from what `cargo xtask miri` wrote: a line
-//! per peer, tab-separated, `slug ok CASES TOOL`, `slug not-run REASON`,
+//! `undefined behaviour` column from what `cargo xtask miri` wrote
+//! (lines starting with `#` are comments): a line per peer, tab-separated, `slug ok CASES TOOL`, `slug not-run REASON`,
 //! or, for each undefined behaviour found, `slug ub CASES TOOL INPUT-HEX
 //! REPORT` (the report's lines joined by ` ⏎ `, shown joined by ` / `).
 
@@ -230,7 +230,7 @@ fn undefined_behaviour(file: &str, slug: &str, report: &mut Report) -> Result<()
         not_run: None,
     };
     let mut seen = false;
-    for line in file.lines() {
+    for line in file.lines().filter(|line| !line.starts_with('#')) {
         let fields: Vec<&str> = line.split('\t').collect();
         if fields.first() != Some(&slug) {
             continue;

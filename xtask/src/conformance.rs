@@ -25,6 +25,11 @@ use crate::{cargo_metadata, root, version, write_page, Machine};
 /// The folder of the saved findings, relative to the repository.
 const FINDINGS: &str = "corpus/conformance";
 
+/// What `cargo xtask miri` found, relative to the repository: the
+/// `undefined behaviour` column (the format of the conformance program's
+/// `--undefined`, after a first line `# ` and how it was made).
+pub(crate) const UNDEFINED: &str = "docs/undefined-behaviour.tsv";
+
 /// Runs the peers; `passed_on` are options for the binary (`--peers`,
 /// `--only`, `--input`).
 pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
@@ -62,6 +67,18 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
     if !speed.is_empty() {
         command.arg("--speed").arg(speed.join(","));
     }
+    let undefined = root().join(UNDEFINED);
+    let miri_run = match std::fs::read_to_string(&undefined) {
+        Ok(text) if full_run => {
+            command.arg("--undefined").arg(&undefined);
+            text.lines()
+                .next()
+                .and_then(|line| line.strip_prefix("# "))
+                .unwrap_or("")
+                .to_owned()
+        }
+        _ => String::new(),
+    };
     if full_run {
         let saved = root().join(FINDINGS);
         if saved.exists() {
@@ -91,7 +108,12 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
          committed corpus (sockcmsg's targets' and what the peers' fuzz targets kept and \
          found, `cargo xtask fuzz --targets peers`: docs/fuzzing-peers.md), the proptest \
          strategies, buffers the kernel wrote, the encoders, \
-         and fd ownership through real sockets; and the speed of each parse, from \
+         fd ownership through real sockets, the same receive call given every rule probe, \
+         the corpus and a sample of the strategies' buffers as a forged `recvmsg` answer \
+         (`forged receives`: seccomp user notification, a real fd installed at each fd \
+         slot; docs/conformance.md's notes say which systems write such buffers), and \
+         undefined behaviour under Miri (each Rust parse) and AddressSanitizer (glibc's), \
+         from `cargo xtask miri` ({UNDEFINED}: {miri_run}); and the speed of each parse, from \
          `cargo bench -p sockcmsg-peers --bench parse` in the same run: the most, over 1, 16 \
          and 256 messages, of the peer's median time over sockcmsg's, each walking the same \
          aligned buffer as its users loop over a received one (every message visited, every \
