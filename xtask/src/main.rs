@@ -18,6 +18,9 @@
 //!   binaries it builds.
 //! - `conformance`: runs every peer of `peers/` through the conformance
 //!   runner and writes `docs/conformance.md`.
+//! - `miri`: runs the Rust peers' parses under Miri and glibc's under
+//!   AddressSanitizer (`miri.rs`, `peers/miri/`) and writes the table's
+//!   `undefined behaviour` column to `docs/undefined-behaviour.tsv`.
 //! - `fixed`: builds the peers with the patches of `peers/fixed/patches/`
 //!   applied and runs the runner's checks on them (`fixed.rs`).
 //! - `bench`: runs the criterion benchmarks, without LTO and with fat LTO,
@@ -40,6 +43,7 @@ mod decode;
 mod fixed;
 mod fuzz;
 mod inputs;
+mod miri;
 mod mutants;
 mod seeds;
 
@@ -100,6 +104,15 @@ commands:
       finding with its input (kept under corpus/conformance/<peer>/) and
       the command that replays it. With options, run only those peers or
       checks, or one input, and print the table without writing the page.
+  miri [--peers a,b] [--jobs N] [--exhaustive] [--out FILE]
+      Run the Rust peers' parse loops (peers/miri/) under Miri on the rule
+      probes and 50 corpus files, aligned and at an odd address (Tree
+      Borrows where Stacked Borrows objects), and glibc's walk under
+      AddressSanitizer, then write the conformance table's undefined
+      behaviour column to docs/undefined-behaviour.tsv (with --peers, to
+      target/miri-peers/undefined.tsv; --out FILE elsewhere), which the
+      next cargo xtask conformance reads. --exhaustive runs every input
+      instead of sampling a probe group that keeps stopping at one place.
   fixed
       Apply each patch of peers/fixed/patches/ (the fixes that
       docs/findings/ propose) to a copy of the crate's published source
@@ -462,6 +475,16 @@ fn run(args: &[String]) -> Result<(), String> {
         "conformance" => {
             only_options(options, &["--peers", "--only", "--input"], &[])?;
             conformance::conformance(options)
+        }
+        "miri" => {
+            only_options(options, &["--peers", "--jobs", "--out"], &["--exhaustive"])?;
+            let jobs = number(options, "--jobs", 2)?.max(1);
+            miri::command(
+                option(options, "--peers")?,
+                usize::try_from(jobs).unwrap_or(2),
+                options.iter().any(|arg| arg == "--exhaustive"),
+                option(options, "--out")?.map(Path::new),
+            )
         }
         "fixed" => {
             only_options(options, &[], &[])?;

@@ -59,7 +59,11 @@ pub fn record_probes() -> Vec<Input> {
         let seen = recorder.seen.into_inner().unwrap_or_default();
         // The runner parses each probe once: as many buffers as cases.
         let cases: usize = report.checks.iter().map(|check| check.cases).sum();
-        assert_eq!(seen.len(), cases, "the {rule} check's cases, each recorded once");
+        assert_eq!(
+            seen.len(),
+            cases,
+            "the {rule} check's cases, each recorded once"
+        );
         inputs.extend(seen.into_iter().enumerate().map(|(index, bytes)| Input {
             label: format!("{rule} #{index}"),
             bytes,
@@ -71,7 +75,8 @@ pub fn record_probes() -> Vec<Input> {
 /// `count` files of `folder` (all if fewer), evenly spread over their
 /// names in order, each labelled `corpus <name>`.
 pub fn corpus_sample(folder: &Path, count: usize) -> Result<Vec<Input>, String> {
-    let entries = std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+    let entries =
+        std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
     let mut files: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -106,9 +111,17 @@ pub fn encode(inputs: &[Input]) -> Vec<u8> {
     let mut out = MAGIC.to_vec();
     for input in inputs {
         let label = input.label.as_bytes();
-        out.extend(u16::try_from(label.len()).expect("a short label").to_le_bytes());
+        out.extend(
+            u16::try_from(label.len())
+                .expect("a short label")
+                .to_le_bytes(),
+        );
         out.extend(label);
-        out.extend(u32::try_from(input.bytes.len()).expect("an input under 4 GiB").to_le_bytes());
+        out.extend(
+            u32::try_from(input.bytes.len())
+                .expect("an input under 4 GiB")
+                .to_le_bytes(),
+        );
         out.extend(&input.bytes);
     }
     out
@@ -127,7 +140,10 @@ pub fn read_short(path: &Path, max_len: usize) -> Result<Vec<Result<Vec<u8>, usi
     let mut magic = vec![0; MAGIC.len()];
     file.read_exact(&mut magic).map_err(error)?;
     if magic != MAGIC {
-        return Err(format!("{}: not an inputs file (no magic line)", path.display()));
+        return Err(format!(
+            "{}: not an inputs file (no magic line)",
+            path.display()
+        ));
     }
     let mut inputs = Vec::new();
     let mut at = MAGIC.len() as u64;
@@ -144,7 +160,8 @@ pub fn read_short(path: &Path, max_len: usize) -> Result<Vec<Result<Vec<u8>, usi
             file.read_exact(&mut bytes).map_err(error)?;
             inputs.push(Ok(bytes));
         } else {
-            file.seek(SeekFrom::Current(i64::from(len))).map_err(error)?;
+            file.seek(SeekFrom::Current(i64::from(len)))
+                .map_err(error)?;
             inputs.push(Err(len as usize));
         }
         at = file.stream_position().map_err(error)?;

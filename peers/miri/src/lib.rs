@@ -1,20 +1,24 @@
 //! The peers' parse loops run under Miri, and glibc's walk under
 //! AddressSanitizer, on the conformance runner's rule probes and a sample of
-//! `corpus/parse/`: what `xtask/src/miri.rs` runs for the table's
-//! "undefined behaviour" column.
+//! `corpus/parse/`: what `xtask/src/miri.rs` (`cargo xtask miri`) runs for
+//! the table's "undefined behaviour" column.
 //!
-//! - `miri-inputs` (a native run): asks sockcmsg's conformance runner for
-//!   its rule probes (through an [`Implementation`](sockcmsg::conformance::Implementation)
-//!   that records every buffer it is handed, [`inputs::record_probes`]) and
-//!   takes an even sample of `corpus/parse/`, and writes them to one file
-//!   ([`inputs::write`]).
-//! - `miri-parse PEER FILE [--from N] [--odd]` (under `cargo +nightly miri
-//!   run`, `-Zmiri-disable-isolation` to read the file): each input, from
-//!   the `N`th, placed at the end of an allocation of its own (aligned, or
-//!   at an odd address with `--odd`), through the peer's loop; a line
-//!   `miri-parse: case N` on stderr before each, so that whoever runs it
-//!   knows which input Miri stopped at.
-//! - `asan-glibc FILE | blind-spot | caller-read` (built with
+//! - `miri-inputs OUT [--max-len BYTES]` (a native run): asks sockcmsg's
+//!   conformance runner for its rule probes (through an
+//!   [`Implementation`](sockcmsg::conformance::Implementation) that records
+//!   every buffer it is handed, [`inputs::record_probes`]), takes an even
+//!   sample of 50 files of `corpus/parse/`, and writes them to one file
+//!   ([`inputs::encode`]).
+//! - `miri-parse PEER FILE [--from N] [--odd] [--spare BYTES]` (under
+//!   `cargo +nightly miri run`, `-Zmiri-disable-isolation` to read the
+//!   file): each input, from the `N`th, placed at the end of an allocation
+//!   of its own (8-aligned, at an odd address with `--odd`, or followed by
+//!   BYTES more of the allocation with `--spare`), through PEER's loop
+//!   ([`PARSERS`]); a line `miri-parse: case N` on stderr before each, so
+//!   that whoever runs it knows which input Miri stopped at. `miri-parse
+//!   std` runs std's `SocketAncillary` cases instead (it parses only what
+//!   it encoded or received).
+//! - `asan-glibc FILE [--odd] | blind-spot | caller-read` (built with
 //!   `-Zsanitizer=address`): glibc's walk on the same inputs, and the two
 //!   demonstrations of what ASan sees and does not.
 //!
@@ -108,14 +112,20 @@ impl Placed {
 
     /// As [`new`](Placed::new), with `spare` zero bytes after the input.
     pub fn with_spare(input: &[u8], shift: usize, spare: usize) -> Placed {
-        let size = shift.saturating_add(input.len()).saturating_add(spare).max(1);
+        let size = shift
+            .saturating_add(input.len())
+            .saturating_add(spare)
+            .max(1);
         let layout =
             std::alloc::Layout::from_size_align(size, 8).expect("a buffer of the inputs' size");
         // SAFETY: the layout's size is not zero.
         let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
         assert!(!ptr.is_null(), "out of memory");
         // SAFETY: the allocation holds `shift + input.len()` bytes.
-        unsafe { ptr.add(shift).copy_from_nonoverlapping(input.as_ptr(), input.len()) };
+        unsafe {
+            ptr.add(shift)
+                .copy_from_nonoverlapping(input.as_ptr(), input.len())
+        };
         Placed {
             ptr,
             layout,

@@ -13,6 +13,10 @@
 //! rustix's own `UCred` is read, as `cvt_msg` reads it. [`walk`] is the
 //! rustix adapter's loop (`peers/src/rustix_crate.rs::walk`) over it.
 
+// The casts and conversions are rustix's, kept as written (they are not
+// no-ops on every target rustix builds for).
+#![allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
 use std::mem::{size_of, take, MaybeUninit};

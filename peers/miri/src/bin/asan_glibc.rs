@@ -66,7 +66,9 @@ fn main() -> std::process::ExitCode {
             // claims 4 bytes more than there are), which is what ASan is
             // asked to see.
             let sum = unsafe { sockcmsg_peers_miri::glibc_walk(placed.bytes()) };
-            println!("asan-glibc: caller-read: the loop read past the buffer, sum {sum}: no ASan report");
+            println!(
+                "asan-glibc: caller-read: the loop read past the buffer, sum {sum}: no ASan report"
+            );
             std::process::ExitCode::SUCCESS
         }
         [file] => {

@@ -47,8 +47,7 @@ fn run() -> Result<(), String> {
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
-    let out =
-        out.ok_or("usage: miri-inputs OUT [--corpus DIR] [--sample N] [--max-len BYTES]")?;
+    let out = out.ok_or("usage: miri-inputs OUT [--corpus DIR] [--sample N] [--max-len BYTES]")?;
     let mut all = inputs::record_probes();
     all.retain(|input| input.bytes.len() <= max_len);
     let probes = all.len();

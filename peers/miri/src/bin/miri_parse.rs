@@ -34,6 +34,9 @@ use sockcmsg_peers_miri::{inputs, Placed, PARSERS};
 /// are run in the short probes), and every corpus file.
 const DEFAULT_MAX_LEN: usize = 4096;
 
+/// One case: what it does with the buffer it is handed (and places anew).
+type Case = Box<dyn Fn(&mut Placed)>;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -93,7 +96,6 @@ fn run() -> Result<(), String> {
         let first_line = message.lines().next().unwrap_or("");
         eprintln!("miri-parse: panicked at {location}: {first_line}");
     }));
-    type Case = Box<dyn Fn(&mut Placed)>;
     let file = match positional.as_slice() {
         [_, file] => inputs::read_short(file.as_ref(), max_len)?,
         _ => Vec::new(),
@@ -127,9 +129,11 @@ fn run() -> Result<(), String> {
                 .collect()
         }
         _ => {
-            return Err("usage: miri-parse PEER FILE [--from N] [--odd] [--spare BYTES] \
+            return Err(
+                "usage: miri-parse PEER FILE [--from N] [--odd] [--spare BYTES] \
                         [--max-len BYTES] | miri-parse std [--from N] [--odd]"
-                .into())
+                    .into(),
+            )
         }
     };
     let (mut ran, mut panicked, mut skipped) = (0usize, 0usize, 0usize);
@@ -148,7 +152,10 @@ fn run() -> Result<(), String> {
             panicked += 1;
         }
         ran += 1;
-        eprintln!("miri-parse: case {index} ran in {} ms", started.elapsed().as_millis());
+        eprintln!(
+            "miri-parse: case {index} ran in {} ms",
+            started.elapsed().as_millis()
+        );
     }
     eprintln!(
         "miri-parse: done: {ran} cases from case {from}, {panicked} panicked; \
@@ -160,7 +167,7 @@ fn run() -> Result<(), String> {
 /// std's `SocketAncillary` as its users encode and walk: each case a
 /// sequence of `add_*` calls into a buffer of exactly their
 /// `CMSG_SPACE`s, then `messages()` drained, every fd and credential read.
-fn std_cases() -> Vec<(String, Box<dyn Fn(&mut Placed)>)> {
+fn std_cases() -> Vec<(String, Case)> {
     use std::os::unix::net::SocketCred;
 
     #[derive(Clone)]
@@ -176,7 +183,11 @@ fn std_cases() -> Vec<(String, Box<dyn Fn(&mut Placed)>)> {
     let sequences: Vec<Vec<Add>> = vec![
         vec![Add::Fds(vec![3])],
         vec![Add::Creds(1, 2, 3)],
-        vec![Add::Fds(vec![3, 4, 5]), Add::Creds(1, 2, 3), Add::Fds(vec![6])],
+        vec![
+            Add::Fds(vec![3, 4, 5]),
+            Add::Creds(1, 2, 3),
+            Add::Fds(vec![6]),
+        ],
         vec![Add::Fds((3..256).collect())],
     ];
     sequences
@@ -189,12 +200,13 @@ fn std_cases() -> Vec<(String, Box<dyn Fn(&mut Placed)>)> {
                     .map(|add| match add {
                         Add::Fds(fds) if fds.len() > 3 => format!("add_fds({} fds)", fds.len()),
                         Add::Fds(fds) => format!("add_fds(&{fds:?})"),
-                        Add::Creds(pid, uid, gid) => format!("add_creds(pid {pid}, uid {uid}, gid {gid})"),
+                        Add::Creds(pid, uid, gid) =>
+                            format!("add_creds(pid {pid}, uid {uid}, gid {gid})"),
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            let case: Box<dyn Fn(&mut Placed)> = Box::new(move |placed: &mut Placed| {
+            let case: Case = Box::new(move |placed: &mut Placed| {
                 use std::os::unix::net::{AncillaryData, SocketAncillary};
                 let shift = placed.shift();
                 *placed = Placed::new(&vec![0; len], shift);

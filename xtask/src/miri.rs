@@ -1,0 +1,1117 @@
+//! `cargo xtask miri`: the peers' parse loops under Miri, and glibc's walk
+//! under AddressSanitizer, on the conformance runner's rule probes and a
+//! sample of `corpus/parse/`: the conformance table's "undefined
+//! behaviour" column.
+//!
+//! `peers/miri/` (a workspace of its own, the lock file's versions) holds
+//! the programs; this module runs them:
+//!
+//! 1. `miri-inputs`, natively: the rule probes (as the runner hands them to
+//!    a parser) and 50 files of `corpus/parse/`, into one file.
+//! 2. `miri-parse PEER FILE` under `cargo +nightly miri run`, for each
+//!    peer of [`PEERS`]: each input at the end of an allocation of its own,
+//!    8-aligned, and again at an odd address (the runner's `unaligned`
+//!    placement), in separate runs. Miri stops at the first undefined
+//!    behaviour; the run is started again after the input it stopped at, so
+//!    that one UB does not hide the others. A UB met again and again would
+//!    cost a Miri run per input, so some inputs are passed over
+//!    ([`run_peer`]): aligned, once [`REPEATS`] inputs of an input group (a
+//!    rule's probes, the corpus sample) stopped at the same UB (the same
+//!    line and message), or one if that UB already stopped inputs of two
+//!    other groups, the rest of the group is sampled, 1, 3, 7, ... inputs
+//!    passed over after each further stop there; at an odd address, where
+//!    every input meets the same misaligned first header, the rest of the
+//!    run after [`REPEATS`] stops at one UB. An abort (a panic in a function
+//!    that cannot unwind) stops a run too and is listed, not counted as UB.
+//!    When a UB is an aliasing-model one (Stacked Borrows, Miri's default,
+//!    which Rust has not adopted), the aligned run is repeated under Tree
+//!    Borrows (`-Zmiri-tree-borrows`), which says whether the code is UB
+//!    under both models and shows what the aliasing error hid. When it is
+//!    pointer arithmetic out of the allocation, the run is repeated with
+//!    [`SPARE`] bytes after each input ([`Placement::Spare`]): a received
+//!    buffer with room left, where a step just past the end is not UB, so
+//!    the UBs that hid behind it show.
+//! 3. For glibc, `asan-glibc` built with `-Zsanitizer=address`: glibc's
+//!    walk on the same inputs (every one, long ones included: ASan is
+//!    fast), and its two demonstrations: glibc's `__cmsg_nxthdr` reading
+//!    past an allocation unseen (glibc is not instrumented), and a caller's
+//!    loop doing the same, reported.
+//!
+//! Inputs longer than [`MAX_LEN`] (each rule's edge "at scale": after 255
+//! to 1,000 messages, and at the end of 128 KiB) are not run under Miri:
+//! they take it seconds to a minute each, and their edges are in the short
+//! probes.
+//!
+//! The results are printed, and written as the lines the conformance
+//! program's `--undefined FILE` reads ([`undefined_lines`]; default file
+//! `<target>/miri-peers/undefined.tsv`). Measured on a 2-core machine, two
+//! Miri runs at a time, builds warm: about 2 minutes in all (the first
+//! build of the Miri and ASan programs adds a few). `--exhaustive` passes
+//! over no input and finds the UBs the sampling misses (linux-raw-sys's
+//! `lib.rs:147`, tokio-seqpacket's `reader.rs:281` under Stacked Borrows):
+//! 8.5 minutes for rustix-linux-raw and tokio-seqpacket alone.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::{root, target_dir};
+
+/// The peers of the conformance table this command fills the `undefined
+/// behaviour` column of (their slugs), each with the `miri-parse` runs it
+/// takes: rustix's are its walk as Miri builds it (the libc backend, which
+/// rustix's build.rs picks under Miri) and `rustix-linux-raw`, the same
+/// walk with its linux_raw backend's macros, linux-raw-sys's
+/// `cmsg_macros` (the backend the table runs). glibc has none: it is run
+/// under AddressSanitizer.
+pub(crate) const PEERS: [(&str, &[&str]); 6] = [
+    ("sockcmsg", &["sockcmsg"]),
+    ("libc", &["libc"]),
+    ("rustix", &["rustix", "rustix-linux-raw"]),
+    ("tokio-seqpacket", &["tokio-seqpacket"]),
+    ("std", &["std"]),
+    ("glibc", &[]),
+];
+
+/// The longest input run under Miri (`miri-parse`'s default).
+pub(crate) const MAX_LEN: usize = 4096;
+
+/// How many inputs of a group may stop at the same UB before the rest of
+/// the group is passed over (see [`run_peer`]).
+pub(crate) const REPEATS: usize = 2;
+
+/// How long one Miri run may take.
+const RUN_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// Where an input is put.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Placement {
+    /// At an 8-aligned address.
+    Aligned,
+    /// One byte past one, as the runner's `unaligned` check puts it.
+    OddAddress,
+    /// Aligned, with [`SPARE`] bytes after it in its allocation: a received
+    /// buffer with room left, where stepping a little past the end is not
+    /// out of the allocation (run when the aligned run found pointer
+    /// arithmetic out of it, to show what that hid).
+    Spare,
+}
+
+/// The room after the buffer in [`Placement::Spare`].
+pub(crate) const SPARE: usize = 64;
+
+/// Miri's aliasing model for a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Borrows {
+    /// Miri's default.
+    Stacked,
+    /// `-Zmiri-tree-borrows`.
+    Tree,
+}
+
+/// One undefined behaviour Miri reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Ub {
+    /// The report's first lines: `error: Undefined Behavior: ...`, the
+    /// `-->` line and the code it points at.
+    pub(crate) first_lines: Vec<String>,
+    /// The input: its label (`tail #0`, `corpus seed-...`, std's case).
+    pub(crate) input: String,
+    /// The input in hex (empty for std's cases, which are calls).
+    pub(crate) input_hex: String,
+    /// The line of the library's code: the innermost frame in a crate of
+    /// the registry, in std's `os/unix/net/`, or in the rustix copy
+    /// (`peers/miri/src/linux_raw.rs`); else where Miri points. As
+    /// `crate-version/src/file.rs:line:column`.
+    pub(crate) location: String,
+    /// That line of source, read from the file.
+    pub(crate) code: String,
+    /// The library frames under it (callers), innermost first.
+    pub(crate) callers: Vec<String>,
+    /// Whether it is an aliasing-model (Stacked or Tree Borrows) error.
+    pub(crate) aliasing: bool,
+    /// How many inputs stopped at this location.
+    pub(crate) inputs: usize,
+}
+
+impl Ub {
+    /// What makes two reports the same UB: the line, and the message with
+    /// its numbers (tags, allocations, offsets, sizes) taken out.
+    pub(crate) fn key(&self) -> String {
+        let message = self.first_lines.first().map_or("", String::as_str);
+        // Numbers (tags, allocations, offsets, sizes) as `#`, and up to the
+        // first ", " or " at alloc": "in-bounds pointer arithmetic failed:
+        // attempting to offset pointer by # bytes", "trying to retag from
+        // <#> for Unique permission", "constructing invalid value of type
+        // &mut [u#]: encountered a dangling reference (...)".
+        let mut words = String::new();
+        for c in message.chars() {
+            match c.is_ascii_digit() {
+                true if words.ends_with('#') => {}
+                true => words.push('#'),
+                false => words.push(c),
+            }
+        }
+        let words = words.split(", ").next().unwrap_or("");
+        let words = words.split(" at alloc").next().unwrap_or("");
+        format!("{} {words}", self.location)
+    }
+}
+
+/// A run that ended for another reason than UB (an abort).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Stopped {
+    /// The input.
+    pub(crate) input: String,
+    /// Miri's first line (`error: abnormal termination: ...`) and the last
+    /// panic message before it.
+    pub(crate) what: String,
+}
+
+/// One peer's result in one placement and model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MiriResult {
+    /// The table's peer (its slug).
+    pub(crate) slug: String,
+    /// The run (`miri-parse`'s name: the slug, or `rustix-linux-raw`).
+    pub(crate) name: String,
+    pub(crate) placement: Placement,
+    pub(crate) borrows: Borrows,
+    /// Inputs run (to their end or to Miri's error).
+    pub(crate) cases: usize,
+    /// Of those, how many ran to their end with no UB (a caught panic
+    /// included).
+    pub(crate) clean: usize,
+    /// The first UB, if any.
+    pub(crate) first: Option<Ub>,
+    /// The other UBs at other lines, in the order met.
+    pub(crate) others: Vec<Ub>,
+    /// Aborts.
+    pub(crate) stopped: Vec<Stopped>,
+    /// Inputs not run because their group stopped [`REPEATS`] times at the
+    /// same line.
+    pub(crate) skipped: usize,
+    /// Miri runs made.
+    pub(crate) runs: usize,
+    /// Wall time.
+    pub(crate) time: Duration,
+}
+
+impl MiriResult {
+    /// The table's cell: `no UB (202 inputs)` or the first UB's line.
+    pub(crate) fn cell(&self) -> String {
+        match &self.first {
+            None => format!("no UB ({} inputs)", self.cases),
+            Some(ub) => format!(
+                "UB: {} ({}{})",
+                ub.location,
+                ub.first_lines
+                    .first()
+                    .map(|line| line.trim_start_matches("error: Undefined Behavior: "))
+                    .unwrap_or(""),
+                match self.others.len() {
+                    0 => String::new(),
+                    n => format!("; {n} more"),
+                }
+            ),
+        }
+    }
+}
+
+/// What ASan said of glibc's walk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AsanResult {
+    /// Inputs walked in each placement.
+    pub(crate) inputs: usize,
+    /// The walk's output, aligned and at odd addresses: its summary line,
+    /// or ASan's report's first lines.
+    pub(crate) walk: Vec<String>,
+    /// `blind-spot`: glibc reading past an allocation.
+    pub(crate) blind_spot: Vec<String>,
+    /// `caller-read`: the caller's loop reading past one.
+    pub(crate) caller_read: Vec<String>,
+}
+
+/// One input of the inputs file.
+struct Input {
+    label: String,
+    bytes: Vec<u8>,
+}
+
+/// `cargo xtask miri [--peers a,b] [--jobs N] [--exhaustive] [--out FILE]`:
+/// runs them, prints the results, and writes the lines of the conformance
+/// program's `--undefined FILE` ([`undefined_lines`]) to FILE (default
+/// `<target>/miri-peers/undefined.tsv`).
+pub(crate) fn command(
+    peers: Option<&str>,
+    jobs: usize,
+    exhaustive: bool,
+    out: Option<&Path>,
+) -> Result<(), String> {
+    let known: Vec<&str> = PEERS.iter().map(|(slug, _)| *slug).collect();
+    let slugs: Vec<&str> = match peers {
+        None => known.clone(),
+        Some(list) => list
+            .split(',')
+            .map(|name| {
+                known
+                    .iter()
+                    .copied()
+                    .find(|slug| *slug == name)
+                    .ok_or_else(|| format!("no peer {name:?}; the peers are {known:?}"))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let (started, clock) = (std::time::SystemTime::now(), Instant::now());
+    let (results, asan) = miri(&slugs, jobs, exhaustive)?;
+    print!("{}", report(&results, asan.as_ref()));
+    // The whole column goes where `cargo xtask conformance` reads it.
+    let out = match (out, peers) {
+        (Some(out), _) => out.to_path_buf(),
+        (None, None) => root().join(crate::conformance::UNDEFINED),
+        (None, Some(_)) => target_dir()?.join("miri-peers/undefined.tsv"),
+    };
+    let head = format!(
+        "# written by `cargo xtask miri{}`, started {} and run for {} s\n",
+        if exhaustive { " --exhaustive" } else { "" },
+        crate::utc(started),
+        clock.elapsed().as_secs()
+    );
+    std::fs::write(&out, head + &undefined_lines(&results, asan.as_ref()))
+        .map_err(|err| format!("{}: {err}", out.display()))?;
+    println!(
+        "xtask: miri: {} s in all; the column's lines in {} (conformance --undefined)",
+        clock.elapsed().as_secs(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Runs the table's peers `slugs` under Miri (`jobs` runs at a time), and
+/// glibc under ASan if it is one of them. `exhaustive` passes over no
+/// input: a Miri run per input that stops (minutes more; see
+/// [`run_peer`]).
+pub(crate) fn miri(
+    slugs: &[&str],
+    jobs: usize,
+    exhaustive: bool,
+) -> Result<(Vec<MiriResult>, Option<AsanResult>), String> {
+    let peers: Vec<(&str, &str)> = PEERS
+        .iter()
+        .filter(|(slug, _)| slugs.contains(slug))
+        .flat_map(|(slug, runs)| runs.iter().map(move |run| (*slug, *run)))
+        .collect();
+    let dir = root().join("peers/miri");
+    let target = target_dir()?.join("miri-peers");
+    // Every input for ASan; the short ones for Miri, whose runs then read
+    // only what they run.
+    let (all, file) = (target.join("inputs.bin"), target.join("inputs-miri.bin"));
+    std::fs::create_dir_all(&target).map_err(|err| format!("{}: {err}", target.display()))?;
+    for (out, max_len) in [(&all, None), (&file, Some(MAX_LEN.to_string()))] {
+        checked(
+            cargo(&dir, &target)
+                .args(["run", "--quiet", "--locked", "--no-default-features"])
+                .args(["--bin", "miri-inputs", "--"])
+                .arg(out)
+                .args(max_len.iter().flat_map(|len| ["--max-len", len.as_str()])),
+            "miri-inputs",
+        )?;
+    }
+    let inputs = read_inputs(&file)?;
+    // Built once before the runs, which then only check it is fresh.
+    if !peers.is_empty() {
+        checked(
+            &mut miri_run(&dir, &target, "", &["std", "--from", "1000000"]),
+            "cargo miri run (build)",
+        )?;
+    }
+    let queue = Mutex::new(peers.iter().rev().copied().collect::<Vec<_>>());
+    let results = Mutex::new(Vec::new());
+    let failure = Mutex::new(None);
+    // The queue's lock is taken in a closure, so that it is not held while
+    // a peer runs.
+    let next = || queue.lock().ok().and_then(|mut queue| queue.pop());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| {
+                while let Some((slug, peer)) = next() {
+                    match peer_results(&dir, &target, &file, &inputs, slug, peer, exhaustive) {
+                        Ok(found) => results.lock().expect("no panic holds it").extend(found),
+                        Err(err) => *failure.lock().expect("no panic holds it") = Some(err),
+                    }
+                }
+            });
+        }
+    });
+    if let Some(err) = failure.into_inner().expect("no panic held it") {
+        return Err(err);
+    }
+    let mut results = results.into_inner().expect("no panic held it");
+    let order = |result: &MiriResult| {
+        (
+            peers.iter().position(|(_, peer)| *peer == result.name),
+            result.placement,
+            result.borrows == Borrows::Tree,
+        )
+    };
+    results.sort_by_key(order);
+    let asan = match slugs.contains(&"glibc") {
+        true => Some(asan(&dir, &target, &all, read_inputs(&all)?.len())?),
+        false => None,
+    };
+    Ok((results, asan))
+}
+
+/// A peer's runs: aligned, at odd addresses, and aligned under Tree
+/// Borrows if the first found a Stacked Borrows error.
+fn peer_results(
+    dir: &Path,
+    target: &Path,
+    file: &Path,
+    inputs: &[Input],
+    slug: &str,
+    peer: &str,
+    exhaustive: bool,
+) -> Result<Vec<MiriResult>, String> {
+    let run = |placement, borrows| {
+        let result = run_peer(
+            dir, target, file, inputs, peer, placement, borrows, exhaustive,
+        )?;
+        Ok::<_, String>(MiriResult {
+            slug: slug.to_owned(),
+            ..result
+        })
+    };
+    let aligned = run(Placement::Aligned, Borrows::Stacked)?;
+    let odd = run(Placement::OddAddress, Borrows::Stacked)?;
+    let found = |what: &dyn Fn(&Ub) -> bool| aligned.first.iter().chain(&aligned.others).any(what);
+    let aliasing = found(&|ub| ub.aliasing);
+    let out_of_allocation = found(&|ub| {
+        ub.first_lines
+            .first()
+            .is_some_and(|line| line.contains("pointer arithmetic"))
+    });
+    let mut results = vec![aligned, odd];
+    if aliasing {
+        results.push(run(Placement::Aligned, Borrows::Tree)?);
+    }
+    if out_of_allocation {
+        let borrows = if aliasing {
+            Borrows::Tree
+        } else {
+            Borrows::Stacked
+        };
+        results.push(run(Placement::Spare, borrows)?);
+    }
+    Ok(results)
+}
+
+/// `cargo +nightly` in `dir`, its target folder `target`.
+fn cargo(dir: &Path, target: &Path) -> Command {
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(dir)
+        .arg("+nightly")
+        .env("CARGO_TARGET_DIR", target);
+    command
+}
+
+/// `cargo +nightly miri run --bin miri-parse -- ARGS`, isolation off (it
+/// reads the inputs file), `flags` added to MIRIFLAGS.
+fn miri_run(dir: &Path, target: &Path, flags: &str, args: &[&str]) -> Command {
+    let mut command = cargo(dir, target);
+    command
+        .args([
+            "miri",
+            "run",
+            "--quiet",
+            "--locked",
+            "--bin",
+            "miri-parse",
+            "--",
+        ])
+        .args(args)
+        .env(
+            "MIRIFLAGS",
+            format!("-Zmiri-disable-isolation {flags}").trim_end(),
+        );
+    command
+}
+
+/// Runs `command`, an error unless it succeeds.
+fn checked(command: &mut Command, what: &str) -> Result<(), String> {
+    let status = command
+        .status()
+        .map_err(|err| format!("{what}: cannot start: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: {status}"))
+    }
+}
+
+/// One peer in one placement and model, started again after each input
+/// Miri stops at; unless `exhaustive`, inputs are passed over as the
+/// module's docs say.
+#[allow(clippy::too_many_arguments)]
+fn run_peer(
+    dir: &Path,
+    target: &Path,
+    file: &Path,
+    inputs: &[Input],
+    peer: &str,
+    placement: Placement,
+    borrows: Borrows,
+    exhaustive: bool,
+) -> Result<MiriResult, String> {
+    let clock = Instant::now();
+    let mut result = MiriResult {
+        slug: peer.to_owned(),
+        name: peer.to_owned(),
+        placement,
+        borrows,
+        cases: 0,
+        clean: 0,
+        first: None,
+        others: Vec::new(),
+        stopped: Vec::new(),
+        skipped: 0,
+        runs: 0,
+        time: Duration::ZERO,
+    };
+    let flags = match borrows {
+        Borrows::Stacked => "",
+        Borrows::Tree => "-Zmiri-tree-borrows",
+    };
+    let file_arg = file.to_string_lossy().into_owned();
+    // For each UB (its line and message): the inputs stopped there, by
+    // group.
+    let mut stops: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut from = 0usize;
+    loop {
+        let from_arg = from.to_string();
+        let mut args = vec![peer];
+        if peer != "std" {
+            args.push(&file_arg);
+        }
+        args.extend(["--from", &from_arg]);
+        let spare = SPARE.to_string();
+        match placement {
+            Placement::Aligned => {}
+            Placement::OddAddress => args.push("--odd"),
+            Placement::Spare => args.extend(["--spare", &spare]),
+        }
+        let output = output_within(miri_run(dir, target, flags, &args), RUN_LIMIT)
+            .map_err(|err| format!("miri-parse {peer}: {err}"))?;
+        result.runs += 1;
+        let run = read_run(&output, if peer == "std" { &[] } else { inputs });
+        result.cases += run.started.len();
+        if run.done {
+            result.clean += run.started.len();
+            break;
+        }
+        let Some(&(at, ref label)) = run.started.last() else {
+            return Err(format!(
+                "miri-parse {peer} --from {from} ran no case:\n{}",
+                last_lines(&output, 30)
+            ));
+        };
+        result.clean += run.started.len() - 1;
+        let input = inputs.get(at).filter(|_| peer != "std");
+        let group = group(label);
+        match ub(&output, label, input) {
+            Some(found) => {
+                let by_group = stops.entry(found.key()).or_default();
+                *by_group.entry(group.to_owned()).or_default() += 1;
+                let in_group = by_group[group];
+                let other_groups = by_group.len() - 1;
+                let known = result
+                    .first
+                    .iter_mut()
+                    .chain(result.others.iter_mut())
+                    .find(|ub| ub.key() == found.key());
+                if let Some(known) = known {
+                    known.inputs += 1;
+                } else if result.first.is_none() {
+                    result.first = Some(found);
+                } else {
+                    result.others.push(found);
+                }
+                from = at + 1;
+                // Which inputs are passed over: at an odd address every
+                // input meets the same misaligned first header, so the run
+                // ends after REPEATS stops at one UB. Aligned, once REPEATS
+                // inputs of a group stopped at one UB (or one, if that UB
+                // already stopped inputs of two other groups), the group is
+                // sampled: 1, then 3, 7, ... inputs are passed over after
+                // each further stop at that UB, so that a UB on every input
+                // costs a few runs per group and another one met further on
+                // in the group can still show.
+                let passed_over = match placement {
+                    _ if exhaustive => 0,
+                    Placement::OddAddress if by_group.values().sum::<usize>() >= REPEATS => {
+                        usize::MAX
+                    }
+                    Placement::OddAddress => 0,
+                    Placement::Aligned | Placement::Spare => {
+                        let free = if other_groups >= 2 { 0 } else { REPEATS - 1 };
+                        match in_group.checked_sub(free) {
+                            None | Some(0) => 0,
+                            Some(past) => (1usize << past.min(16)) - 1,
+                        }
+                    }
+                };
+                if passed_over > 0 && peer != "std" {
+                    let rest: Vec<usize> = inputs
+                        .iter()
+                        .enumerate()
+                        .skip(from)
+                        .take_while(|(_, input)| {
+                            placement == Placement::OddAddress || self::group(&input.label) == group
+                        })
+                        .take(passed_over)
+                        .map(|(index, _)| index)
+                        .collect();
+                    result.skipped += rest.len();
+                    from = rest.last().map_or(from, |last| last + 1);
+                    if placement == Placement::OddAddress {
+                        break;
+                    }
+                }
+            }
+            None => {
+                result.stopped.push(Stopped {
+                    input: label.clone(),
+                    what: stop_reason(&output),
+                });
+                from = at + 1;
+            }
+        }
+    }
+    result.time = clock.elapsed();
+    Ok(result)
+}
+
+/// What a run printed: the cases it started (index, label), and whether it
+/// reached its end.
+struct Run {
+    started: Vec<(usize, String)>,
+    done: bool,
+}
+
+fn read_run(output: &str, inputs: &[Input]) -> Run {
+    let started = output
+        .lines()
+        .filter_map(|line| line.strip_prefix("miri-parse: case "))
+        .filter_map(|rest| {
+            let (index, label) = rest.split_once(' ').unwrap_or((rest, ""));
+            let index: usize = index.parse().ok()?;
+            // `case N (LABEL)` from std's cases; `case N` from a file's,
+            // whose label is the file's; `case N ran in ...` is not a start.
+            let label = match label
+                .strip_prefix('(')
+                .and_then(|label| label.strip_suffix(')'))
+            {
+                Some(label) => label.to_owned(),
+                None if label.is_empty() => inputs.get(index)?.label.clone(),
+                None => return None,
+            };
+            Some((index, label))
+        })
+        .collect();
+    Run {
+        started,
+        done: output
+            .lines()
+            .any(|line| line.starts_with("miri-parse: done:")),
+    }
+}
+
+/// An input's group: its check (`tail` of `tail #3`), `corpus`, or std's
+/// case itself.
+fn group(label: &str) -> &str {
+    label
+        .split_once(" #")
+        .map(|(check, _)| check)
+        .or_else(|| {
+            label
+                .split_once(' ')
+                .filter(|(word, _)| *word == "corpus")
+                .map(|(word, _)| word)
+        })
+        .unwrap_or(label)
+}
+
+/// The UB Miri reported in `output`, if it did.
+fn ub(output: &str, label: &str, input: Option<&Input>) -> Option<Ub> {
+    let lines: Vec<&str> = output.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| line.starts_with("error: Undefined Behavior"))?;
+    let block = &lines[start..];
+    let first_lines: Vec<String> = block
+        .iter()
+        .take_while(|line| {
+            let line = line.trim_start();
+            !(line.starts_with("= ") || line.starts_with("help:") || line.starts_with("note:"))
+        })
+        .take(12)
+        .map(|line| match line.split_once("--> ") {
+            Some((indent, place)) => format!("{indent}--> {}", short_path(place)),
+            None => line.trim_end().to_owned(),
+        })
+        .collect();
+    let aliasing = block.iter().take(20).any(|line| {
+        line.contains("Stacked Borrows")
+            || line.contains("Tree Borrows")
+            || line.contains("borrow stack")
+    });
+    // Where Miri points, then each frame of the backtrace.
+    let mut places: Vec<&str> = Vec::new();
+    for line in block {
+        let line = line.trim_start();
+        if let Some(place) = line.strip_prefix("--> ") {
+            if places.is_empty() {
+                places.push(place);
+            }
+        } else if let Some(place) = line.strip_prefix("at ") {
+            // `at FILE:L:C: L:C`
+            places.push(place.split(": ").next().unwrap_or(place));
+        }
+    }
+    let theirs: Vec<&str> = places
+        .iter()
+        .copied()
+        .filter(|place| is_library(place))
+        .collect();
+    let location = theirs.first().or(places.first()).copied().unwrap_or("");
+    let mut callers: Vec<String> = Vec::new();
+    for place in theirs.iter().skip(1) {
+        let short = short_path(place);
+        if callers.last() != Some(&short) && short != short_path(location) {
+            callers.push(short);
+        }
+    }
+    callers.truncate(3);
+    Some(Ub {
+        first_lines,
+        input: label.to_owned(),
+        input_hex: input.map(|input| hex(&input.bytes)).unwrap_or_default(),
+        location: short_path(location),
+        code: source_line(location),
+        callers,
+        aliasing,
+        inputs: 1,
+    })
+}
+
+/// Whether a path is a library's own code: a crate of the registry, std's
+/// `os/unix/net/` (`SocketAncillary`), or the copy of rustix's walk.
+fn is_library(place: &str) -> bool {
+    place.contains("/.cargo/registry/src/")
+        || place.contains("library/std/src/os/unix/net/")
+        || place.contains("linux_raw.rs")
+}
+
+/// `crate-version/src/file.rs:L:C` for a registry path, `library/...` for
+/// std's, `peers/miri/src/...` for this crate's.
+fn short_path(place: &str) -> String {
+    if let Some(at) = place.find("/.cargo/registry/src/") {
+        let rest = &place[at + "/.cargo/registry/src/".len()..];
+        return rest
+            .split_once('/')
+            .map_or(rest, |(_, path)| path)
+            .to_owned();
+    }
+    if let Some(at) = place.find("/library/") {
+        return place[at + 1..].to_owned();
+    }
+    // This crate's paths are relative to peers/miri; the adapters it
+    // shares are peers/src's.
+    match place.strip_prefix("src/") {
+        Some(rest) => match rest.strip_prefix("../../src/") {
+            Some(adapter) => format!("peers/src/{adapter}"),
+            None => format!("peers/miri/src/{rest}"),
+        },
+        None => place.to_owned(),
+    }
+}
+
+/// The line of source at `FILE:L:C`, trimmed, if the file is readable
+/// (relative paths are `peers/miri`'s).
+fn source_line(place: &str) -> String {
+    let mut parts = place.rsplitn(3, ':');
+    let (_column, line, path) = (parts.next(), parts.next(), parts.next());
+    let (Some(line), Some(path)) = (line.and_then(|line| line.parse::<usize>().ok()), path) else {
+        return String::new();
+    };
+    let path = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        root().join("peers/miri").join(path)
+    };
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .nth(line.saturating_sub(1))
+                .map(|line| line.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// Why a run stopped without UB: Miri's `error:` line and the last panic
+/// before it.
+fn stop_reason(output: &str) -> String {
+    let error = output
+        .lines()
+        .find(|line| line.starts_with("error"))
+        .unwrap_or("no error line");
+    let panic = output.lines().rfind(|line| {
+        line.starts_with("miri-parse: panicked at")
+            && !line.contains("panic in a function that cannot unwind")
+    });
+    match panic {
+        Some(panic) => format!(
+            "{error} ({})",
+            panic
+                .trim_start_matches("miri-parse: ")
+                .replace(&*root().to_string_lossy(), ".")
+        ),
+        None => error.to_owned(),
+    }
+}
+
+/// The last `n` lines of `text`.
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The command's stdout and stderr, killed after `limit`.
+fn output_within(mut command: Command, limit: Duration) -> Result<String, String> {
+    let out = tempfile("out")?;
+    let err = tempfile("err")?;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).map_err(|e| e.to_string())?)
+        .stderr(std::fs::File::create(&err).map_err(|e| e.to_string())?)
+        .spawn()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let clock = Instant::now();
+    loop {
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            break;
+        }
+        if clock.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("no end within {} s", limit.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = [&out, &err]
+        .iter()
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(&err);
+    Ok(text)
+}
+
+/// A fresh file name in the temporary folder.
+fn tempfile(what: &str) -> Result<PathBuf, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    Ok(std::env::temp_dir().join(format!("xtask-miri-{}-{n}.{what}", std::process::id())))
+}
+
+/// glibc's walk under AddressSanitizer.
+fn asan(dir: &Path, target: &Path, file: &Path, inputs: usize) -> Result<AsanResult, String> {
+    let triple = "x86_64-unknown-linux-gnu";
+    checked(
+        cargo(dir, target)
+            .args(["build", "--quiet", "--locked", "--no-default-features"])
+            .args(["--target", triple, "--bin", "asan-glibc"])
+            .env("RUSTFLAGS", "-Zsanitizer=address"),
+        "asan-glibc (build)",
+    )?;
+    let binary = target.join(triple).join("debug/asan-glibc");
+    let run = |args: &[&std::ffi::OsStr]| -> Result<Vec<String>, String> {
+        let mut command = Command::new(&binary);
+        command.args(args);
+        let output = output_within(command, RUN_LIMIT)?;
+        Ok(asan_lines(&output))
+    };
+    let mut walk = run(&[file.as_os_str()])?;
+    walk.extend(run(&[file.as_os_str(), "--odd".as_ref()])?);
+    Ok(AsanResult {
+        inputs,
+        walk,
+        blind_spot: run(&["blind-spot".as_ref()])?,
+        caller_read: run(&["caller-read".as_ref()])?,
+    })
+}
+
+/// A run's summary line, or ASan's report's first lines: the `ERROR` line,
+/// the access, the first frames outside core and std, and where the
+/// address lies.
+fn asan_lines(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .position(|line| line.contains("ERROR: AddressSanitizer"))
+    else {
+        return lines
+            .iter()
+            .filter(|line| line.starts_with("asan-glibc:"))
+            .map(|line| line.to_string())
+            .collect();
+    };
+    let mut kept: Vec<String> = lines[start..]
+        .iter()
+        .take(2)
+        .map(|line| line.trim().to_owned())
+        .collect();
+    kept.extend(
+        lines[start..]
+            .iter()
+            .filter(|line| line.trim_start().starts_with('#'))
+            .filter(|line| !line.contains("/library/core/") && !line.contains("/library/std/"))
+            .take(4)
+            .map(|line| line.trim().to_owned()),
+    );
+    kept.extend(
+        lines[start..]
+            .iter()
+            .find(|line| line.contains(" is located "))
+            .map(|line| line.trim().to_owned()),
+    );
+    kept
+}
+
+/// The inputs file (`peers/miri/src/inputs.rs`'s format).
+fn read_inputs(path: &Path) -> Result<Vec<Input>, String> {
+    const MAGIC: &[u8] = b"sockcmsg-miri-inputs 1\n";
+    let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let mut rest = bytes
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| format!("{}: not an inputs file", path.display()))?;
+    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
+        if rest.len() < n {
+            return Err("the inputs file is cut short".to_owned());
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Ok(head)
+    }
+    let mut inputs = Vec::new();
+    while !rest.is_empty() {
+        let len = take(&mut rest, 2)?;
+        let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
+        let label = String::from_utf8_lossy(take(&mut rest, len)?).into_owned();
+        let len = take(&mut rest, 4)?;
+        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let bytes = take(&mut rest, len)?.to_vec();
+        inputs.push(Input { label, bytes });
+    }
+    Ok(inputs)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The results as text: a line per peer and run, then each UB with its
+/// first lines, input and code, then ASan's.
+pub(crate) fn report(results: &[MiriResult], asan: Option<&AsanResult>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for result in results {
+        let _ = writeln!(
+            out,
+            "{} ({}, {}): {}; {} inputs, {} without UB, {} skipped, {} aborted; {} Miri runs, {} s",
+            result.name,
+            match result.placement {
+                Placement::Aligned => "aligned".to_owned(),
+                Placement::OddAddress => "odd address".to_owned(),
+                Placement::Spare => format!("aligned, {SPARE} spare bytes"),
+            },
+            match result.borrows {
+                Borrows::Stacked => "Stacked Borrows",
+                Borrows::Tree => "Tree Borrows",
+            },
+            result.cell(),
+            result.cases,
+            result.clean,
+            result.skipped,
+            result.stopped.len(),
+            result.runs,
+            result.time.as_secs(),
+        );
+        for ub in result.first.iter().chain(&result.others) {
+            let _ = writeln!(out, "  at {}: `{}`", ub.location, ub.code);
+            for caller in &ub.callers {
+                let _ = writeln!(out, "    called from {caller}");
+            }
+            let _ = writeln!(
+                out,
+                "  {} input(s) stopped here; the first: {} ({})",
+                ub.inputs,
+                ub.input,
+                if ub.input_hex.len() > 160 {
+                    format!(
+                        "{}... ({} bytes)",
+                        &ub.input_hex[..160],
+                        ub.input_hex.len() / 2
+                    )
+                } else {
+                    ub.input_hex.clone()
+                }
+            );
+            for line in &ub.first_lines {
+                let _ = writeln!(out, "    | {line}");
+            }
+        }
+        for stopped in &result.stopped {
+            let _ = writeln!(out, "  aborted on {}: {}", stopped.input, stopped.what);
+        }
+    }
+    let Some(asan) = asan else {
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "glibc under ASan ({} inputs each placement):",
+        asan.inputs
+    );
+    for (what, lines) in [
+        ("walk", &asan.walk),
+        ("blind-spot", &asan.blind_spot),
+        ("caller-read", &asan.caller_read),
+    ] {
+        let _ = writeln!(out, "  {what}:");
+        for line in lines {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out
+}
+
+/// How a run was made, for the column: `Miri, Stacked Borrows, ...`, with
+/// rustix's backend.
+fn tool(result: &MiriResult) -> String {
+    let backend = match result.name.as_str() {
+        "rustix" => " (rustix's libc backend, as Miri builds it)",
+        "rustix-linux-raw" => {
+            " (rustix's walk with its linux_raw backend's linux-raw-sys cmsg_macros, \
+             peers/miri/src/linux_raw.rs)"
+        }
+        _ => "",
+    };
+    let borrows = match result.borrows {
+        Borrows::Stacked => "Stacked Borrows",
+        Borrows::Tree => "Tree Borrows",
+    };
+    let placement = match result.placement {
+        Placement::Aligned => "8-aligned buffer at the end of its allocation".to_owned(),
+        Placement::OddAddress => "buffer at an odd address".to_owned(),
+        Placement::Spare => format!("8-aligned buffer, {SPARE} bytes of its allocation after it"),
+    };
+    format!("Miri, {borrows}, {placement}{backend}")
+}
+
+/// The lines of the conformance program's `--undefined FILE` (see
+/// `peers/src/cli.rs`), tab-separated: for each peer, a line per distinct
+/// UB, `slug ub CASES TOOL INPUT-HEX REPORT` (REPORT the library's line and
+/// Miri's first lines, joined by ` ⏎ `; std's cases are calls, their input
+/// empty and their label in REPORT), or else `slug ok CASES TOOL`. A UB met
+/// in several runs of a peer (Stacked and Tree Borrows) is one line, its
+/// TOOL the first run's; an aliasing UB that the Tree Borrows run did not
+/// meet says so. glibc's line is ASan's.
+pub(crate) fn undefined_lines(results: &[MiriResult], asan: Option<&AsanResult>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut slugs: Vec<&str> = results.iter().map(|result| result.slug.as_str()).collect();
+    slugs.dedup();
+    for slug in slugs {
+        let runs: Vec<&MiriResult> = results
+            .iter()
+            .filter(|result| result.slug == slug)
+            .collect();
+        let mut seen: Vec<String> = Vec::new();
+        for run in &runs {
+            for ub in run.first.iter().chain(&run.others) {
+                if seen.contains(&ub.key()) {
+                    continue;
+                }
+                seen.push(ub.key());
+                let tree_clean = ub.aliasing
+                    && run.borrows == Borrows::Stacked
+                    && runs.iter().any(|other| {
+                        other.name == run.name
+                            && other.borrows == Borrows::Tree
+                            && other.placement == run.placement
+                            && !other
+                                .first
+                                .iter()
+                                .chain(&other.others)
+                                .any(|found| found.location == ub.location)
+                    });
+                let mut tool = tool(run);
+                if tree_clean {
+                    tool.push_str("; not met under Tree Borrows");
+                }
+                let mut said = vec![format!("{}: `{}`", ub.location, ub.code)];
+                said.extend(
+                    ub.first_lines
+                        .iter()
+                        .map(|line| line.trim())
+                        .filter(|line| !line.is_empty() && *line != "|")
+                        .map(str::to_owned),
+                );
+                match ub.input_hex.is_empty() {
+                    true => said.push(format!("case: {}", ub.input)),
+                    false => said.push(format!("input: {}", ub.input)),
+                }
+                let said = said.join(" ⏎ ").replace('\t', " ");
+                let _ = writeln!(
+                    out,
+                    "{slug}\tub\t{}\t{tool}\t{}\t{said}",
+                    run.cases, ub.input_hex
+                );
+            }
+        }
+        if seen.is_empty() {
+            let cases = runs.iter().map(|run| run.cases).max().unwrap_or(0);
+            let tools: Vec<String> = runs.iter().map(|run| tool(run)).collect();
+            let _ = writeln!(out, "{slug}\tok\t{cases}\t{}", tools.join("; "));
+        }
+    }
+    if let Some(asan) = asan {
+        let tool = "AddressSanitizer, aligned and at an odd address (glibc's own reads, in \
+                    __cmsg_nxthdr, are not instrumented: only the walk's reads are checked)";
+        match asan
+            .walk
+            .iter()
+            .any(|line| line.contains("AddressSanitizer"))
+        {
+            false => {
+                let _ = writeln!(out, "glibc\tok\t{}\t{tool}", asan.inputs);
+            }
+            true => {
+                let _ = writeln!(
+                    out,
+                    "glibc\tub\t{}\t{tool}\t\t{}",
+                    asan.inputs,
+                    asan.walk.join(" ⏎ ").replace('\t', " ")
+                );
+            }
+        }
+    }
+    out
+}
