@@ -43,8 +43,9 @@
 //! probes.
 //!
 //! The results are printed, and written as the lines the conformance
-//! program's `--undefined FILE` reads ([`undefined_lines`]; default file
-//! `<target>/miri-peers/undefined.tsv`). Measured on a 2-core machine, two
+//! program's `--undefined FILE` reads ([`undefined_lines`]): for every
+//! peer, to `docs/undefined-behaviour.tsv`, which `cargo xtask
+//! conformance` reads; with `--peers`, to `<target>/miri-peers/undefined.tsv`. Measured on a 2-core machine, two
 //! Miri runs at a time, builds warm: about 2 minutes in all (the first
 //! build of the Miri and ASan programs adds a few). `--exhaustive` passes
 //! over no input and finds the UBs the sampling misses (linux-raw-sys's
@@ -58,6 +59,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::{root, target_dir};
+
+#[path = "../../peers/miri/src/format.rs"]
+mod format;
+use format::{hex, Input};
 
 /// The peers of the conformance table this command fills the `undefined
 /// behaviour` column of (their slugs), each with the `miri-parse` runs it
@@ -234,15 +239,10 @@ pub(crate) struct AsanResult {
     pub(crate) caller_read: Vec<String>,
 }
 
-/// One input of the inputs file.
-struct Input {
-    label: String,
-    bytes: Vec<u8>,
-}
-
 /// `cargo xtask miri [--peers a,b] [--jobs N] [--exhaustive] [--out FILE]`:
 /// runs them, prints the results, and writes the lines of the conformance
-/// program's `--undefined FILE` ([`undefined_lines`]) to FILE (default
+/// program's `--undefined FILE` ([`undefined_lines`]) to FILE (default:
+/// `docs/undefined-behaviour.tsv` for every peer, else
 /// `<target>/miri-peers/undefined.tsv`).
 pub(crate) fn command(
     peers: Option<&str>,
@@ -894,36 +894,9 @@ fn asan_lines(output: &str) -> Vec<String> {
     kept
 }
 
-/// The inputs file (`peers/miri/src/inputs.rs`'s format).
+/// The inputs file (`peers/miri/src/format.rs`).
 fn read_inputs(path: &Path) -> Result<Vec<Input>, String> {
-    const MAGIC: &[u8] = b"sockcmsg-miri-inputs 1\n";
-    let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
-    let mut rest = bytes
-        .strip_prefix(MAGIC)
-        .ok_or_else(|| format!("{}: not an inputs file", path.display()))?;
-    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
-        if rest.len() < n {
-            return Err("the inputs file is cut short".to_owned());
-        }
-        let (head, tail) = rest.split_at(n);
-        *rest = tail;
-        Ok(head)
-    }
-    let mut inputs = Vec::new();
-    while !rest.is_empty() {
-        let len = take(&mut rest, 2)?;
-        let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
-        let label = String::from_utf8_lossy(take(&mut rest, len)?).into_owned();
-        let len = take(&mut rest, 4)?;
-        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-        let bytes = take(&mut rest, len)?.to_vec();
-        inputs.push(Input { label, bytes });
-    }
-    Ok(inputs)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    format::read(path)
 }
 
 /// The results as text: a line per peer and run, then each UB with its

@@ -28,6 +28,7 @@
 //! an edit there is what runs here. Only rustix's linux_raw walk is a copy
 //! ([`linux_raw`]): Miri builds rustix with its libc backend.
 
+pub mod format;
 pub mod inputs;
 
 #[cfg(feature = "peers")]
