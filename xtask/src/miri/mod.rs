@@ -58,9 +58,15 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::fuzz::run_checked;
 use crate::{root, target_dir};
 
-#[path = "../../peers/miri/src/format.rs"]
+mod output;
+mod page;
+use output::{asan_lines, group, last_lines, read_run, stop_reason, ub};
+pub(crate) use page::{report, undefined_lines};
+
+#[path = "../../../peers/miri/src/format.rs"]
 mod format;
 use format::{hex, Input};
 
@@ -310,7 +316,7 @@ pub(crate) fn miri(
     let (all, file) = (target.join("inputs.bin"), target.join("inputs-miri.bin"));
     std::fs::create_dir_all(&target).map_err(|err| format!("{}: {err}", target.display()))?;
     for (out, max_len) in [(&all, None), (&file, Some(MAX_LEN.to_string()))] {
-        checked(
+        run_checked(
             cargo(&dir, &target)
                 .args(["run", "--quiet", "--locked", "--no-default-features"])
                 .args(["--bin", "miri-inputs", "--"])
@@ -322,7 +328,7 @@ pub(crate) fn miri(
     let inputs = read_inputs(&file)?;
     // Built once before the runs, which then only check it is fresh.
     if !peers.is_empty() {
-        checked(
+        run_checked(
             &mut miri_run(&dir, &target, "", &["std", "--from", "1000000"]),
             "cargo miri run (build)",
         )?;
@@ -438,18 +444,6 @@ fn miri_run(dir: &Path, target: &Path, flags: &str, args: &[&str]) -> Command {
             format!("-Zmiri-disable-isolation {flags}").trim_end(),
         );
     command
-}
-
-/// Runs `command`, an error unless it succeeds.
-fn checked(command: &mut Command, what: &str) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|err| format!("{what}: cannot start: {err}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what}: {status}"))
-    }
 }
 
 /// One peer in one placement and model, started again after each input
@@ -569,7 +563,8 @@ fn run_peer(
                         .enumerate()
                         .skip(from)
                         .take_while(|(_, input)| {
-                            placement == Placement::OddAddress || self::group(&input.label) == group
+                            placement == Placement::OddAddress
+                                || output::group(&input.label) == group
                         })
                         .take(passed_over)
                         .map(|(index, _)| index)
@@ -592,202 +587,6 @@ fn run_peer(
     }
     result.time = clock.elapsed();
     Ok(result)
-}
-
-/// What a run printed: the cases it started (index, label), and whether it
-/// reached its end.
-struct Run {
-    started: Vec<(usize, String)>,
-    done: bool,
-}
-
-fn read_run(output: &str, inputs: &[Input]) -> Run {
-    let started = output
-        .lines()
-        .filter_map(|line| line.strip_prefix("miri-parse: case "))
-        .filter_map(|rest| {
-            let (index, label) = rest.split_once(' ').unwrap_or((rest, ""));
-            let index: usize = index.parse().ok()?;
-            // `case N (LABEL)` from std's cases; `case N` from a file's,
-            // whose label is the file's; `case N ran in ...` is not a start.
-            let label = match label
-                .strip_prefix('(')
-                .and_then(|label| label.strip_suffix(')'))
-            {
-                Some(label) => label.to_owned(),
-                None if label.is_empty() => inputs.get(index)?.label.clone(),
-                None => return None,
-            };
-            Some((index, label))
-        })
-        .collect();
-    Run {
-        started,
-        done: output
-            .lines()
-            .any(|line| line.starts_with("miri-parse: done:")),
-    }
-}
-
-/// An input's group: its check (`tail` of `tail #3`), `corpus`, or std's
-/// case itself.
-fn group(label: &str) -> &str {
-    label
-        .split_once(" #")
-        .map(|(check, _)| check)
-        .or_else(|| {
-            label
-                .split_once(' ')
-                .filter(|(word, _)| *word == "corpus")
-                .map(|(word, _)| word)
-        })
-        .unwrap_or(label)
-}
-
-/// The UB Miri reported in `output`, if it did.
-fn ub(output: &str, label: &str, input: Option<&Input>) -> Option<Ub> {
-    let lines: Vec<&str> = output.lines().collect();
-    let start = lines
-        .iter()
-        .position(|line| line.starts_with("error: Undefined Behavior"))?;
-    let block = &lines[start..];
-    let first_lines: Vec<String> = block
-        .iter()
-        .take_while(|line| {
-            let line = line.trim_start();
-            !(line.starts_with("= ") || line.starts_with("help:") || line.starts_with("note:"))
-        })
-        .take(12)
-        .map(|line| match line.split_once("--> ") {
-            Some((indent, place)) => format!("{indent}--> {}", short_path(place)),
-            None => line.trim_end().to_owned(),
-        })
-        .collect();
-    let aliasing = block.iter().take(20).any(|line| {
-        line.contains("Stacked Borrows")
-            || line.contains("Tree Borrows")
-            || line.contains("borrow stack")
-    });
-    // Where Miri points, then each frame of the backtrace.
-    let mut places: Vec<&str> = Vec::new();
-    for line in block {
-        let line = line.trim_start();
-        if let Some(place) = line.strip_prefix("--> ") {
-            if places.is_empty() {
-                places.push(place);
-            }
-        } else if let Some(place) = line.strip_prefix("at ") {
-            // `at FILE:L:C: L:C`
-            places.push(place.split(": ").next().unwrap_or(place));
-        }
-    }
-    let theirs: Vec<&str> = places
-        .iter()
-        .copied()
-        .filter(|place| is_library(place))
-        .collect();
-    let location = theirs.first().or(places.first()).copied().unwrap_or("");
-    let mut callers: Vec<String> = Vec::new();
-    for place in theirs.iter().skip(1) {
-        let short = short_path(place);
-        if callers.last() != Some(&short) && short != short_path(location) {
-            callers.push(short);
-        }
-    }
-    callers.truncate(3);
-    Some(Ub {
-        first_lines,
-        input: label.to_owned(),
-        input_hex: input.map(|input| hex(&input.bytes)).unwrap_or_default(),
-        location: short_path(location),
-        code: source_line(location),
-        callers,
-        aliasing,
-        inputs: 1,
-    })
-}
-
-/// Whether a path is a library's own code: a crate of the registry, std's
-/// `os/unix/net/` (`SocketAncillary`), or the copy of rustix's walk.
-fn is_library(place: &str) -> bool {
-    place.contains("/.cargo/registry/src/")
-        || place.contains("library/std/src/os/unix/net/")
-        || place.contains("linux_raw.rs")
-}
-
-/// `crate-version/src/file.rs:L:C` for a registry path, `library/...` for
-/// std's, `peers/miri/src/...` for this crate's.
-fn short_path(place: &str) -> String {
-    if let Some(at) = place.find("/.cargo/registry/src/") {
-        let rest = &place[at + "/.cargo/registry/src/".len()..];
-        return rest
-            .split_once('/')
-            .map_or(rest, |(_, path)| path)
-            .to_owned();
-    }
-    if let Some(at) = place.find("/library/") {
-        return place[at + 1..].to_owned();
-    }
-    // This crate's paths are relative to peers/miri; the adapters it
-    // shares are peers/src's.
-    match place.strip_prefix("src/") {
-        Some(rest) => match rest.strip_prefix("../../src/") {
-            Some(adapter) => format!("peers/src/{adapter}"),
-            None => format!("peers/miri/src/{rest}"),
-        },
-        None => place.to_owned(),
-    }
-}
-
-/// The line of source at `FILE:L:C`, trimmed, if the file is readable
-/// (relative paths are `peers/miri`'s).
-fn source_line(place: &str) -> String {
-    let mut parts = place.rsplitn(3, ':');
-    let (_column, line, path) = (parts.next(), parts.next(), parts.next());
-    let (Some(line), Some(path)) = (line.and_then(|line| line.parse::<usize>().ok()), path) else {
-        return String::new();
-    };
-    let path = if Path::new(path).is_absolute() {
-        PathBuf::from(path)
-    } else {
-        root().join("peers/miri").join(path)
-    };
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .nth(line.saturating_sub(1))
-                .map(|line| line.trim().to_owned())
-        })
-        .unwrap_or_default()
-}
-
-/// Why a run stopped without UB: Miri's `error:` line and the last panic
-/// before it.
-fn stop_reason(output: &str) -> String {
-    let error = output
-        .lines()
-        .find(|line| line.starts_with("error"))
-        .unwrap_or("no error line");
-    let panic = output.lines().rfind(|line| {
-        line.starts_with("miri-parse: panicked at")
-            && !line.contains("panic in a function that cannot unwind")
-    });
-    match panic {
-        Some(panic) => format!(
-            "{error} ({})",
-            panic
-                .trim_start_matches("miri-parse: ")
-                .replace(&*root().to_string_lossy(), ".")
-        ),
-        None => error.to_owned(),
-    }
-}
-
-/// The last `n` lines of `text`.
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// The command's stdout and stderr, killed after `limit`.
@@ -833,7 +632,7 @@ fn tempfile(what: &str) -> Result<PathBuf, String> {
 /// glibc's walk under AddressSanitizer.
 fn asan(dir: &Path, target: &Path, file: &Path, inputs: usize) -> Result<AsanResult, String> {
     let triple = "x86_64-unknown-linux-gnu";
-    checked(
+    run_checked(
         cargo(dir, target)
             .args(["build", "--quiet", "--locked", "--no-default-features"])
             .args(["--target", triple, "--bin", "asan-glibc"])
@@ -857,234 +656,7 @@ fn asan(dir: &Path, target: &Path, file: &Path, inputs: usize) -> Result<AsanRes
     })
 }
 
-/// A run's summary line, or ASan's report's first lines: the `ERROR` line,
-/// the access, the first frames outside core and std, and where the
-/// address lies.
-fn asan_lines(output: &str) -> Vec<String> {
-    let lines: Vec<&str> = output.lines().collect();
-    let Some(start) = lines
-        .iter()
-        .position(|line| line.contains("ERROR: AddressSanitizer"))
-    else {
-        return lines
-            .iter()
-            .filter(|line| line.starts_with("asan-glibc:"))
-            .map(|line| line.to_string())
-            .collect();
-    };
-    let mut kept: Vec<String> = lines[start..]
-        .iter()
-        .take(2)
-        .map(|line| line.trim().to_owned())
-        .collect();
-    kept.extend(
-        lines[start..]
-            .iter()
-            .filter(|line| line.trim_start().starts_with('#'))
-            .filter(|line| !line.contains("/library/core/") && !line.contains("/library/std/"))
-            .take(4)
-            .map(|line| line.trim().to_owned()),
-    );
-    kept.extend(
-        lines[start..]
-            .iter()
-            .find(|line| line.contains(" is located "))
-            .map(|line| line.trim().to_owned()),
-    );
-    kept
-}
-
 /// The inputs file (`peers/miri/src/format.rs`).
 fn read_inputs(path: &Path) -> Result<Vec<Input>, String> {
     format::read(path)
-}
-
-/// The results as text: a line per peer and run, then each UB with its
-/// first lines, input and code, then ASan's.
-pub(crate) fn report(results: &[MiriResult], asan: Option<&AsanResult>) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    for result in results {
-        let _ = writeln!(
-            out,
-            "{} ({}, {}): {}; {} inputs, {} without UB, {} skipped, {} aborted; {} Miri runs, {} s",
-            result.name,
-            match result.placement {
-                Placement::Aligned => "aligned".to_owned(),
-                Placement::OddAddress => "odd address".to_owned(),
-                Placement::Spare => format!("aligned, {SPARE} spare bytes"),
-            },
-            match result.borrows {
-                Borrows::Stacked => "Stacked Borrows",
-                Borrows::Tree => "Tree Borrows",
-            },
-            result.cell(),
-            result.cases,
-            result.clean,
-            result.skipped,
-            result.stopped.len(),
-            result.runs,
-            result.time.as_secs(),
-        );
-        for ub in result.first.iter().chain(&result.others) {
-            let _ = writeln!(out, "  at {}: `{}`", ub.location, ub.code);
-            for caller in &ub.callers {
-                let _ = writeln!(out, "    called from {caller}");
-            }
-            let _ = writeln!(
-                out,
-                "  {} input(s) stopped here; the first: {} ({})",
-                ub.inputs,
-                ub.input,
-                if ub.input_hex.len() > 160 {
-                    format!(
-                        "{}... ({} bytes)",
-                        &ub.input_hex[..160],
-                        ub.input_hex.len() / 2
-                    )
-                } else {
-                    ub.input_hex.clone()
-                }
-            );
-            for line in &ub.first_lines {
-                let _ = writeln!(out, "    | {line}");
-            }
-        }
-        for stopped in &result.stopped {
-            let _ = writeln!(out, "  aborted on {}: {}", stopped.input, stopped.what);
-        }
-    }
-    let Some(asan) = asan else {
-        return out;
-    };
-    let _ = writeln!(
-        out,
-        "glibc under ASan ({} inputs each placement):",
-        asan.inputs
-    );
-    for (what, lines) in [
-        ("walk", &asan.walk),
-        ("blind-spot", &asan.blind_spot),
-        ("caller-read", &asan.caller_read),
-    ] {
-        let _ = writeln!(out, "  {what}:");
-        for line in lines {
-            let _ = writeln!(out, "    {line}");
-        }
-    }
-    out
-}
-
-/// How a run was made, for the column: `Miri, Stacked Borrows, ...`, with
-/// rustix's backend.
-fn tool(result: &MiriResult) -> String {
-    let backend = match result.name.as_str() {
-        "rustix" => " (rustix's libc backend, as Miri builds it)",
-        "rustix-linux-raw" => {
-            " (rustix's walk with its linux_raw backend's linux-raw-sys cmsg_macros, \
-             peers/miri/src/linux_raw.rs)"
-        }
-        _ => "",
-    };
-    let borrows = match result.borrows {
-        Borrows::Stacked => "Stacked Borrows",
-        Borrows::Tree => "Tree Borrows",
-    };
-    let placement = match result.placement {
-        Placement::Aligned => "8-aligned buffer at the end of its allocation".to_owned(),
-        Placement::OddAddress => "buffer at an odd address".to_owned(),
-        Placement::Spare => format!("8-aligned buffer, {SPARE} bytes of its allocation after it"),
-    };
-    format!("Miri, {borrows}, {placement}{backend}")
-}
-
-/// The lines of the conformance program's `--undefined FILE` (see
-/// `peers/src/cli.rs`), tab-separated: for each peer, a line per distinct
-/// UB, `slug ub CASES TOOL INPUT-HEX REPORT` (REPORT the library's line and
-/// Miri's first lines, joined by ` ⏎ `; std's cases are calls, their input
-/// empty and their label in REPORT), or else `slug ok CASES TOOL`. A UB met
-/// in several runs of a peer (Stacked and Tree Borrows) is one line, its
-/// TOOL the first run's; an aliasing UB that the Tree Borrows run did not
-/// meet says so. glibc's line is ASan's.
-pub(crate) fn undefined_lines(results: &[MiriResult], asan: Option<&AsanResult>) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let mut slugs: Vec<&str> = results.iter().map(|result| result.slug.as_str()).collect();
-    slugs.dedup();
-    for slug in slugs {
-        let runs: Vec<&MiriResult> = results
-            .iter()
-            .filter(|result| result.slug == slug)
-            .collect();
-        let mut seen: Vec<String> = Vec::new();
-        for run in &runs {
-            for ub in run.first.iter().chain(&run.others) {
-                if seen.contains(&ub.key()) {
-                    continue;
-                }
-                seen.push(ub.key());
-                let tree_clean = ub.aliasing
-                    && run.borrows == Borrows::Stacked
-                    && runs.iter().any(|other| {
-                        other.name == run.name
-                            && other.borrows == Borrows::Tree
-                            && other.placement == run.placement
-                            && !other
-                                .first
-                                .iter()
-                                .chain(&other.others)
-                                .any(|found| found.location == ub.location)
-                    });
-                let mut tool = tool(run);
-                if tree_clean {
-                    tool.push_str("; not met under Tree Borrows");
-                }
-                let mut said = vec![format!("{}: `{}`", ub.location, ub.code)];
-                said.extend(
-                    ub.first_lines
-                        .iter()
-                        .map(|line| line.trim())
-                        .filter(|line| !line.is_empty() && *line != "|")
-                        .map(str::to_owned),
-                );
-                match ub.input_hex.is_empty() {
-                    true => said.push(format!("case: {}", ub.input)),
-                    false => said.push(format!("input: {}", ub.input)),
-                }
-                let said = said.join(" ⏎ ").replace('\t', " ");
-                let _ = writeln!(
-                    out,
-                    "{slug}\tub\t{}\t{tool}\t{}\t{said}",
-                    run.cases, ub.input_hex
-                );
-            }
-        }
-        if seen.is_empty() {
-            let cases = runs.iter().map(|run| run.cases).max().unwrap_or(0);
-            let tools: Vec<String> = runs.iter().map(|run| tool(run)).collect();
-            let _ = writeln!(out, "{slug}\tok\t{cases}\t{}", tools.join("; "));
-        }
-    }
-    if let Some(asan) = asan {
-        let tool = "AddressSanitizer, aligned and at an odd address (glibc's own reads, in \
-                    __cmsg_nxthdr, are not instrumented: only the walk's reads are checked)";
-        match asan
-            .walk
-            .iter()
-            .any(|line| line.contains("AddressSanitizer"))
-        {
-            false => {
-                let _ = writeln!(out, "glibc\tok\t{}\t{tool}", asan.inputs);
-            }
-            true => {
-                let _ = writeln!(
-                    out,
-                    "glibc\tub\t{}\t{tool}\t\t{}",
-                    asan.inputs,
-                    asan.walk.join(" ⏎ ").replace('\t', " ")
-                );
-            }
-        }
-    }
-    out
 }
