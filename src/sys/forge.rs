@@ -55,8 +55,6 @@ pub(crate) struct Forgery<'a> {
 pub(crate) struct Forged {
     /// Whether a `recvmsg` on the descriptor was answered with the forgery.
     pub(crate) answered: bool,
-    /// The size of the caller's control buffer (`msg_controllen` asked).
-    pub(crate) room: usize,
     /// How many control bytes were written (`msg_controllen` returned).
     pub(crate) written: usize,
     /// The descriptors installed, in slot order, as numbers of the
@@ -275,7 +273,12 @@ impl Supervisor<'_> {
             flags: 0,
         };
         if self.forged.answered {
-            answer.flags = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32;
+            #[allow(
+                clippy::unnecessary_cast,
+                reason = "a c_ulong: u64 on 64-bit targets, u32 on 32-bit ones"
+            )]
+            let continued = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32;
+            answer.flags = continued;
         } else {
             self.forged.answered = true;
             match self.forge(&call) {
@@ -323,7 +326,6 @@ impl Supervisor<'_> {
         let mut control = self.forgery.control.get(..written).unwrap_or(&[]).to_vec();
         let cloexec =
             i64::try_from(flags).is_ok_and(|f| f & i64::from(libc::MSG_CMSG_CLOEXEC) != 0);
-        self.forged.room = room;
         self.forged.written = written;
         let cut = written < self.forgery.control.len();
         for slot in (self.forgery.fd_slots)(&control, cut) {

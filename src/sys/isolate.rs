@@ -216,6 +216,10 @@ fn ended_by(pid: libc::pid_t, deadline: Option<Instant>) -> bool {
     };
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
     let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    #[allow(
+        irrefutable_let_patterns,
+        reason = "a c_long: i64 on 64-bit targets, i32 (a RawFd) on 32-bit ones"
+    )]
     let Ok(pidfd) = RawFd::try_from(pidfd) else {
         return true;
     };
