@@ -109,8 +109,11 @@ pub(crate) fn in_child(limit: Duration, case: impl FnOnce() -> Vec<u8>) -> Child
     }
     let status = reap(pid);
     read_until_closed(&mut [&mut output], Instant::now().checked_add(OUTPUT_GRACE));
-    let panic = panic_message(&String::from_utf8_lossy(&output.bytes));
+    let stderr = String::from_utf8_lossy(&output.bytes);
+    let panic = panic_message(&stderr);
     let with_panic = panic
+        .clone()
+        .or_else(|| sanitizer_message(&stderr))
         .as_ref()
         .map(|message| format!(" ({message})"))
         .unwrap_or_default();
@@ -288,14 +291,65 @@ fn panic_message(stderr: &str) -> Option<String> {
     let Some(at) = line.strip_prefix("panicked at ") else {
         return Some(line.to_owned());
     };
-    let at = at
-        .split_once("/registry/src/")
-        .and_then(|(_, rest)| rest.split_once('/'))
-        .map_or(at, |(_, path)| path);
-    Some(format!("panicked at {}", without_addresses(at)))
+    Some(format!("panicked at {}", without_addresses(short_path(at))))
 }
 
-/// `text` with each address (`0x` and more than 8 hex digits, as in
+/// The AddressSanitizer report a child printed (an implementation built
+/// with `-Zsanitizer=address` or `-fsanitize=address`), as one line: what,
+/// the access, and the innermost frame with source outside the toolchain's
+/// (core, std and the sanitizer's runtime: under `/rustc/`, or the
+/// `rust-src` component's `/rustlib/src/`), as in
+/// `AddressSanitizer: heap-buffer-overflow, READ of size 12, at
+/// nix-0.32.0/src/sys/socket/mod.rs:1036:42 in
+/// nix::sys::socket::ControlMessageOwned::decode_from`.
+fn sanitizer_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr
+        .lines()
+        .skip_while(|line| !line.contains("ERROR: AddressSanitizer: "));
+    let (_, error) = lines.next()?.split_once("ERROR: ")?;
+    // Up to its registers or its details: "heap-buffer-overflow on address
+    // 0x...", "requested allocation size 0x...".
+    let error = error
+        .split(" at pc ")
+        .next()
+        .and_then(|error| error.split(" (").next())
+        .unwrap_or(error);
+    let mut said = without_addresses(error);
+    let mut lines = lines.peekable();
+    if let Some(access) = lines.next_if(|line| line.contains(" of size ")) {
+        let access = access.split(" at 0x").next().unwrap_or(access);
+        said = format!("{said}, {}", access.trim());
+    }
+    let frame = lines
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.trim().strip_prefix('#')?.split_once(" in "))
+        .filter_map(|(_, frame)| frame.split(" (BuildId: ").next()?.rsplit_once(' '))
+        .find(|(_, place)| {
+            !place.starts_with('(')
+                && !["/rustc/", "/rustlib/src/", "compiler-rt"]
+                    .iter()
+                    .any(|toolchain| place.contains(toolchain))
+        });
+    if let Some((function, place)) = frame {
+        let function = match function.rsplit_once("::h") {
+            Some((name, hash)) if hash.len() == 16 => name,
+            _ => function,
+        };
+        said = format!("{said}, at {} in {function}", short_path(place));
+    }
+    Some(said)
+}
+
+/// `place` (`/root/.cargo/registry/src/index.crates.io-.../libc-0.2.191/src/lib.rs:3:5`)
+/// cut to the crate's folder when it is a registry's.
+fn short_path(place: &str) -> &str {
+    place
+        .split_once("/registry/src/")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or(place, |(_, path)| path)
+}
+
+/// `text` with each address (`0x` and more than 8 significant hex digits, as in
 /// "misaligned pointer dereference: ... but is 0x55fea4d465a1") cut to its
 /// last digit (`0x…1`): the rest changes from run to run, the alignment
 /// does not.
@@ -311,8 +365,10 @@ fn without_addresses(text: &str) -> String {
             .find(|c: char| !c.is_ascii_hexdigit())
             .unwrap_or(from.len().saturating_sub(2));
         let (number, after) = from.split_at(hex.saturating_add(2).min(from.len()));
+        // Leading zeros are not an address's (ASan's `0x000000000010`).
+        let digits = number.get(2..).unwrap_or_default().trim_start_matches('0');
         match number.get(number.len().saturating_sub(1)..) {
-            Some(last) if hex > 8 => {
+            Some(last) if digits.len() > 8 => {
                 out.push_str("0x…");
                 out.push_str(last);
             }
@@ -425,6 +481,37 @@ mod tests {
             panic_message("panicked at src/m.rs:9:2: address must be a multiple of 0x8 but is 0x55fea4d465a1\n").as_deref(),
             Some("panicked at src/m.rs:9:2: address must be a multiple of 0x8 but is 0x…1")
         );
+    }
+
+    #[test]
+    fn an_address_sanitizer_report_is_cut_to_what_where_and_whose_line() {
+        let stderr = "=================================================================
+==4242==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x502000000060 at pc 0x55d0c7a1b2c3 bp 0x7ffd1 sp 0x7ffd2
+READ of size 12 at 0x502000000060 thread T0
+    #0 0x55d0c7a1b2c3 in __asan_memcpy /rustc/llvm/src/llvm-project/compiler-rt/lib/asan/asan_interceptors_memintrinsics.cpp:63:3
+    #1 0x55d0c7a1b2c4 in core::ptr::read_unaligned::h0123456789abcdef /rustc/0123abcd/library/core/src/ptr/mod.rs:1520:9
+    #2 0x55d0c7a1b2c5 in nix::sys::socket::ControlMessageOwned::decode_from::hfedcba9876543210 /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/nix-0.32.0/src/sys/socket/mod.rs:1036:42
+    #3 0x55d0c7a1b2c6 in <nix::sys::socket::CmsgIterator as core::iter::traits::iterator::Iterator>::next::h0000000000000001 /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/nix-0.32.0/src/sys/socket/mod.rs:744:22
+
+0x502000000060 is located 0 bytes after 16-byte region [0x502000000050,0x502000000060)
+";
+        assert_eq!(
+            sanitizer_message(stderr).as_deref(),
+            Some(
+                "AddressSanitizer: heap-buffer-overflow on address 0x…0, READ of size 12, \
+                 at nix-0.32.0/src/sys/socket/mod.rs:1036:42 \
+                 in nix::sys::socket::ControlMessageOwned::decode_from"
+            )
+        );
+        let unsymbolized = "==7==ERROR: AddressSanitizer: SEGV on unknown address 0x000000000010 (pc 0x7f bp 0x1 sp 0x2 T0)
+    #0 0x7f in memcpy (/lib/x86_64-linux-gnu/libc.so.6+0x1234)
+    #1 0x7e in <alloc::raw_vec::RawVecInner>::try_allocate_in (/work/target/debug/asan-forged+0x54930e) (BuildId: ecab4d76b5bf5433)
+";
+        assert_eq!(
+            sanitizer_message(unsymbolized).as_deref(),
+            Some("AddressSanitizer: SEGV on unknown address 0x000000000010")
+        );
+        assert_eq!(sanitizer_message("panicked at src/a.rs:1:2: boom\n"), None);
     }
 
     #[test]
