@@ -21,9 +21,13 @@
 //! - `asan-glibc FILE [--odd] | blind-spot | caller-read` (built with
 //!   `-Zsanitizer=address`): glibc's walk on the same inputs, and the two
 //!   demonstrations of what ASan sees and does not.
+//! - `asan-forged nix CORPUS...` (built with `-Zsanitizer=address`, feature
+//!   `forged`): nix, whose parse runs only inside its own `recvmsg`,
+//!   through the runner's `forged receives` check, so that its reads of
+//!   what the forged `recvmsg` wrote are checked by ASan.
 //!
 //! The loops are the adapters' own: `peers/src/c_walk.rs`,
-//! `libc_crate.rs`, `glibc.rs`, `rustix_crate.rs` and
+//! `libc_crate.rs`, `glibc.rs`, `nix_crate.rs`, `rustix_crate.rs` and
 //! `tokio_seqpacket_crate.rs` are compiled here as they are (`#[path]`), so
 //! an edit there is what runs here. Only rustix's linux_raw walk is a copy
 //! ([`linux_raw`]): Miri builds rustix with its libc backend.
@@ -46,6 +50,10 @@ pub mod glibc;
 #[allow(dead_code)]
 #[path = "../../src/libc_crate.rs"]
 pub mod libc_crate;
+#[allow(dead_code)]
+#[cfg(feature = "forged")]
+#[path = "../../src/nix_crate.rs"]
+pub mod nix_crate;
 #[allow(dead_code)]
 #[cfg(feature = "peers")]
 #[path = "../../src/rustix_crate.rs"]
