@@ -141,9 +141,19 @@ reaches the walk, because `cmsgs()` answers `ENOBUFS` under `MSG_CTRUNC`
   Read from inside the buffer, `29000000000000000100000001000000` + 24 zero
   bytes (`cmsg_len` 41 in 40) gives fd 0 six times (2).
 
-This check cannot see one related bug, because no fd is involved.
-`decode_from` reads a whole `ucred` (`mod.rs:1036`) or `timeval`
-(`mod.rs:1046`) whatever `cmsg_len` says, so a short `SCM_CREDENTIALS` or
-`SCM_TIMESTAMP` is silently read past its end. Reproduce:
-`cargo xtask conformance --peers nix --only 'forged receives'`.
+Reproduce: `cargo xtask conformance --peers nix --only 'forged receives'`.
+
+**Undefined behaviour** (AddressSanitizer through the same forged
+receives, the receive's control buffer an allocation of exactly the
+input's length: `cargo xtask miri --peers nix`). What the check above
+cannot see, because no fd is involved: `decode_from` reads a whole
+`ucred` (`mod.rs:1036`), `timeval` (`SCM_TIMESTAMP`, `mod.rs:1046`) or
+`timespec` (`SCM_TIMESTAMPNS`, `mod.rs:1051`; `SCM_TIMESTAMPING`,
+`mod.rs:1067`) whatever `cmsg_len` says, past the end of the buffer:
+`10000000000000000100000002000000`, an `SCM_CREDENTIALS` header of
+`cmsg_len` 16 alone in 16 bytes, is a 12-byte heap-buffer-overflow at
+`mod.rs:1036`. The reads past the end above (`SCM_RIGHTS` at
+`mod.rs:1029`, an unknown type's copy at `mod.rs:1188`) are
+heap-buffer-overflows there too. ASan's allocator refusing a huge size
+is the failed allocation above, not counted.
 "#;

@@ -112,7 +112,7 @@ pub(crate) fn conformance(passed_on: &[String]) -> Result<(), String> {
          the corpus and a sample of the strategies' buffers as a forged `recvmsg` answer \
          (`forged receives`: seccomp user notification, a real fd installed at each fd \
          slot; docs/conformance.md's notes say which systems write such buffers), and \
-         undefined behaviour under Miri (each Rust parse) and AddressSanitizer (glibc's), \
+         undefined behaviour under Miri (each Rust parse) and AddressSanitizer (glibc's walk, and nix's receive through forged receives), \
          from `cargo xtask miri` ({UNDEFINED}: {miri_run}); and the speed of each parse, from \
          `cargo bench -p sockcmsg-peers --bench parse` in the same run: the most, over 1, 16 \
          and 256 messages, of the peer's median time over sockcmsg's, each walking the same \
