@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::corpora::table_corpora;
 use crate::table::{self, Row, Speed};
 use sockcmsg::conformance::{
     self, CheckSummary, Finding, Isolation, Report, Runner, CHECKS, COMPLETION_CHECKS,
@@ -163,14 +164,8 @@ fn run() -> Result<(), String> {
         if let Some(input) = &options.input {
             runner = runner.corpus(input).only(["corpus"]);
         } else {
-            runner = runner
-                .go_vectors(GO_VECTORS)
-                .corpus(root().join("corpus/parse"))
-                .corpus(root().join("corpus/libc_walk"))
-                .corpus(root().join("corpus/kernel"));
-            // What the peers' fuzz targets kept (and found): every peer
-            // gets every peer's.
-            for folder in peer_corpora()? {
+            runner = runner.go_vectors(GO_VECTORS);
+            for folder in table_corpora(root())? {
                 runner = runner.corpus(folder);
             }
         }
@@ -281,27 +276,6 @@ fn unhex(hex: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
         .collect()
-}
-
-/// The committed corpora of the peers' fuzz targets, `corpus/peer_<slug>/`,
-/// in name order.
-fn peer_corpora() -> Result<Vec<PathBuf>, String> {
-    let corpus = root().join("corpus");
-    let entries =
-        std::fs::read_dir(&corpus).map_err(|err| format!("{}: {err}", corpus.display()))?;
-    let mut folders: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.is_dir()
-                && path
-                    .file_name()
-                    .and_then(|name| name.to_str())
-                    .is_some_and(|name| name.starts_with("peer_"))
-        })
-        .collect();
-    folders.sort();
-    Ok(folders)
 }
 
 /// The command that replays the `n`th class of `finding`'s check for the

@@ -21,6 +21,7 @@ use sockcmsg::conformance::Implementation;
 mod c_walk;
 pub mod cli;
 pub mod compio_crate;
+pub mod corpora;
 pub mod fuzz;
 #[cfg(target_env = "gnu")]
 pub mod glibc;

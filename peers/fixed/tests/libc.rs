@@ -74,23 +74,9 @@ fn test_cmsg_nxthdr_len_near_usize_max() {
 
 #[test]
 fn the_libc_row_keeps_one_class_of_findings_and_gains_none() {
-    let corpus = root().join("corpus");
-    let mut folders: Vec<PathBuf> = ["parse", "libc_walk", "kernel", "conformance/libc"]
-        .iter()
-        .map(|folder| corpus.join(folder))
-        .collect();
-    // What the peers' fuzz targets kept, as the table replays it.
-    let mut peers: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| name.starts_with("peer_"))
-        })
-        .collect();
-    peers.sort();
-    folders.extend(peers);
+    // The table's corpora, and the row's saved findings.
+    let mut folders = sockcmsg_peers::corpora::table_corpora(&root()).unwrap();
+    folders.push(root().join("corpus/conformance/libc"));
     let report = libc_row(&folders, None);
     assert!(
         report

@@ -21,7 +21,7 @@
 //! - `asan-glibc FILE [--odd] | blind-spot | caller-read` (built with
 //!   `-Zsanitizer=address`): glibc's walk on the same inputs, and the two
 //!   demonstrations of what ASan sees and does not.
-//! - `asan-forged nix CORPUS...` (built with `-Zsanitizer=address`, feature
+//! - `asan-forged nix` (built with `-Zsanitizer=address`, feature
 //!   `forged`): nix, whose parse runs only inside its own `recvmsg`,
 //!   through the runner's `forged receives` check, so that its reads of
 //!   what the forged `recvmsg` wrote are checked by ASan.
@@ -43,6 +43,9 @@ pub mod linux_raw;
 #[allow(dead_code, unused_imports)]
 #[path = "../../src/c_walk.rs"]
 mod c_walk;
+#[cfg(feature = "forged")]
+#[path = "../../src/corpora.rs"]
+pub mod corpora;
 #[allow(dead_code)]
 #[cfg(target_env = "gnu")]
 #[path = "../../src/glibc.rs"]

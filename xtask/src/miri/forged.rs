@@ -1,7 +1,7 @@
 //! nix under AddressSanitizer, through the conformance runner's forged
 //! receives: nix parses only what its own `recvmsg` returns, so Miri cannot
 //! run its parse (no system call), and the table's forged receives see only
-//! what becomes of the fds. `asan-forged nix CORPUS...`
+//! what becomes of the fds. `asan-forged nix`
 //! (`peers/miri/src/bin/asan_forged.rs`), built with `-Zsanitizer=address`,
 //! runs that check with the control buffer an allocation of exactly the
 //! forged input's length, so that a read past what the forged `recvmsg`
@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use super::{cargo, output_within};
 use crate::fuzz::run_checked;
-use crate::root;
 
 /// The peers run so, as the table names them.
 pub(crate) const PEERS: [&str; 1] = ["nix"];
@@ -54,7 +53,7 @@ pub(crate) struct AsanError {
     pub(crate) inputs: usize,
 }
 
-/// Builds `asan-forged` and runs it for `slug` on the table's corpora.
+/// Builds `asan-forged` and runs it for `slug`.
 pub(crate) fn run(dir: &Path, target: &Path, slug: &str) -> Result<ForgedResult, String> {
     // Without it ASan's frames have no file and line.
     if Command::new("llvm-symbolizer")
@@ -76,32 +75,9 @@ pub(crate) fn run(dir: &Path, target: &Path, slug: &str) -> Result<ForgedResult,
         "asan-forged (build)",
     )?;
     let mut command = Command::new(target.join(triple).join("debug/asan-forged"));
-    command.arg(slug).args(corpora()?);
+    command.arg(slug);
     let output = output_within(command, RUN_LIMIT)?;
     read(slug, &output)
-}
-
-/// The corpora the table's runs use: `corpus/parse`, `libc_walk`, `kernel`
-/// and every `corpus/peer_*`.
-fn corpora() -> Result<Vec<PathBuf>, String> {
-    let corpus = root().join("corpus");
-    let mut peers: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .map_err(|err| format!("{}: {err}", corpus.display()))?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| name.starts_with("peer_"))
-        })
-        .collect();
-    peers.sort();
-    let mut all: Vec<PathBuf> = ["parse", "libc_walk", "kernel"]
-        .iter()
-        .map(|name| corpus.join(name))
-        .collect();
-    all.extend(peers);
-    Ok(all)
 }
 
 /// What `asan-forged` printed: `case-count N`, then `HEX<TAB>FINDING` for

@@ -1,16 +1,16 @@
-//! `asan-forged nix CORPUS...`, built with AddressSanitizer and the
-//! `forged` feature:
+//! `asan-forged nix`, built with AddressSanitizer and the `forged`
+//! feature:
 //!
 //! ```text
 //! RUSTFLAGS=-Zsanitizer=address cargo +nightly run --no-default-features \
-//!     --features forged --target x86_64-unknown-linux-gnu --bin asan-forged -- nix corpus/parse
+//!     --features forged --target x86_64-unknown-linux-gnu --bin asan-forged -- nix
 //! ```
 //!
 //! nix parses only what its own `recvmsg` returns, so its reads can be
 //! checked only through a receive: the conformance runner's `forged
 //! receives` check (the table's adapter, `peers/src/nix_crate.rs`, with a
 //! control buffer of exactly the forged input's length) on the rule probes,
-//! the folders CORPUS and the property buffers. A read past what the
+//! the table's corpora and the property buffers. A read past what the
 //! forged `recvmsg` wrote is past the buffer's allocation, which ASan
 //! reports; the child's report comes back in the finding (`exited with
 //! status 1 (AddressSanitizer: ...)`).
@@ -18,10 +18,12 @@
 //! Prints `case-count CASES` and then, for each finding that is an ASan
 //! report, `INPUT-HEX<TAB>REPORT`: the lines `cargo xtask miri` reads.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use sockcmsg::conformance::{Isolation, Runner};
+use sockcmsg_peers_miri::corpora::table_corpora;
 use sockcmsg_peers_miri::nix_crate::NixCrate;
 
 /// The check run, as reports name it.
@@ -29,8 +31,8 @@ const CHECK: &str = "forged receives";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((peer, corpora)) = args.split_first() else {
-        eprintln!("usage: asan-forged nix CORPUS...");
+    let [peer] = args.as_slice() else {
+        eprintln!("usage: asan-forged nix");
         return ExitCode::FAILURE;
     };
     if peer != "nix" {
@@ -44,6 +46,14 @@ fn main() -> ExitCode {
             limit: Duration::from_secs(20),
         })
         .only([CHECK]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let corpora = match table_corpora(&root) {
+        Ok(corpora) => corpora,
+        Err(err) => {
+            eprintln!("asan-forged: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     for corpus in corpora {
         runner = runner.corpus(corpus);
     }
