@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sockcmsg::conformance::{
     HandedBack, HandedFd, Implementation, Isolation, Parsed, Runner, Sockcmsg, SockcmsgTokio,
-    CHECKS, COMPLETION_CHECKS,
+    CHECKS, COMPLETION_CHECKS, TYPED_CHECKS,
 };
 use sockcmsg::model::Model;
 use sockcmsg::socket::{self, ControlBuffer};
@@ -40,7 +40,10 @@ fn sockcmsg_has_no_finding() {
             .iter()
             .any(|summary| summary.check == check && summary.not_run.is_none() && summary.cases > 0)
     };
-    let every_check = CHECKS.into_iter().chain(COMPLETION_CHECKS);
+    let every_check = CHECKS
+        .into_iter()
+        .chain(COMPLETION_CHECKS)
+        .chain(TYPED_CHECKS);
     for check in every_check.filter(|&check| check != "go-vectors") {
         assert!(ran(check), "{check} did not run: {report}");
     }

@@ -143,11 +143,13 @@ mod inputs;
 mod report;
 mod runner;
 mod sockcmsg;
+mod typed;
 mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
+use crate::model::FieldClass;
 use crate::Layout;
 
 pub use completion::{CompletionParts, ParsedCompletion, COMPLETION_CHECKS};
@@ -159,6 +161,7 @@ pub use runner::{
 pub use sockcmsg::Sockcmsg;
 #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
 pub use sockcmsg::SockcmsgTokio;
+pub use typed::{TypedParsed, TYPED_CHECKS};
 
 /// The checks of the rules of the format, one per rule, each on buffers
 /// at its edges: the first of [`CHECKS`], and what [`rules_exercised`]
@@ -246,6 +249,24 @@ pub trait Implementation: std::panic::RefUnwindSafe {
     ) -> Option<ParsedCompletion> {
         let _ = (buf, name_len, control_len);
         None
+    }
+
+    /// Decodes the typed messages (IP and UDP: TOS, `PKTINFO`, GRO,
+    /// timestamps, ...) of a whole control buffer as its users get them:
+    /// the values it gives ([`TypedField`](crate::model::TypedField)s: whole messages, or what a
+    /// stack's struct keeps of them), or its error. The `typed` checks
+    /// ([`TYPED_CHECKS`]) compare them with
+    /// [`Model::buffer_fields`](crate::model::Model::buffer_fields).
+    fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
+        let _ = buf;
+        None
+    }
+
+    /// The classes of values [`parse_typed`](Self::parse_typed) gives:
+    /// from a buffer the model accepts that holds one of them, giving none
+    /// is a finding.
+    fn typed_classes(&self) -> Vec<FieldClass> {
+        Vec::new()
     }
 
     /// Receives the one datagram waiting on `socket` (a Unix datagram

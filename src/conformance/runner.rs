@@ -250,6 +250,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             super::forged::forged_check(self.implementation, every, self.case_limit(), &mut report);
         }
         self.completion_checks(&mut report, &probes);
+        self.typed_checks(&mut report);
         report
     }
 
@@ -261,6 +262,11 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             Isolation::Process { limit } => limit,
             Isolation::InProcess => Duration::from_secs(10),
         }
+    }
+
+    /// The folders [`corpus`](Self::corpus) gave.
+    pub(super) fn corpus_folders(&self) -> &[PathBuf] {
+        &self.corpus
     }
 
     pub(super) fn model(&self) -> Model {

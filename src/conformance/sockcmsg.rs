@@ -4,9 +4,12 @@
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::BorrowedFd;
 
-use super::{CompletionParts, Implementation, Parsed, ParsedCompletion, ParsedMessage, Payload};
+use super::{
+    CompletionParts, Implementation, Parsed, ParsedCompletion, ParsedMessage, Payload, TypedParsed,
+};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::{HandedBack, HandedFd};
+use crate::model::{FieldClass, TypedField};
 use crate::{Error, Layout, SocketControlMessage};
 
 /// sockcmsg through its public API, as its users call it: the walk that
@@ -30,6 +33,32 @@ impl Implementation for Sockcmsg {
 
     fn parse(&self, buf: &[u8]) -> Option<Parsed> {
         Some(parse_messages(crate::messages(buf)))
+    }
+
+    /// Each message's [`Layout::decode_typed`]: a message it refuses (a
+    /// width or value no system writes) gives nothing.
+    fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
+        let mut fields = Vec::new();
+        for msg in crate::messages(buf) {
+            match msg {
+                Ok(msg) => {
+                    if let Ok(Some(typed)) = Layout::HOST.decode_typed(&msg) {
+                        fields.push(TypedField::Message(typed));
+                    }
+                }
+                Err(err) => return Some(TypedParsed::Rejected(err.to_string())),
+            }
+        }
+        Some(TypedParsed::Fields(fields))
+    }
+
+    fn typed_classes(&self) -> Vec<FieldClass> {
+        let mut classes: Vec<FieldClass> = Layout::HOST
+            .typed_numbers()
+            .map(|(kind, _, _)| FieldClass::Message(kind))
+            .collect();
+        classes.dedup();
+        classes
     }
 
     fn parse_completion(

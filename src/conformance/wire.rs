@@ -11,6 +11,7 @@ const MESSAGES: u8 = 1;
 const REJECTED: u8 = 2;
 const FAILED: u8 = 3;
 const SPLIT: u8 = 4;
+const VERDICT: u8 = 5;
 
 const BYTES: u8 = 0;
 const FDS: u8 = 1;
@@ -103,6 +104,24 @@ impl Answer for ParsedCompletion {
                 }))
             }
             (&REJECTED, rest) => Some(ParsedCompletion::Rejected(text(rest))),
+            _ => None,
+        }
+    }
+}
+
+/// A case judged where it ran: its problems (empty: it agrees with the
+/// model), so that only text crosses the pipe.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Verdict(pub(super) String);
+
+impl Answer for Verdict {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_text(out, VERDICT, &self.0);
+    }
+
+    fn take(bytes: &[u8]) -> Option<Self> {
+        match bytes.split_first()? {
+            (&VERDICT, rest) => Some(Verdict(text(rest))),
             _ => None,
         }
     }

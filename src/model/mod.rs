@@ -53,6 +53,7 @@
 )]
 
 pub mod dialect;
+mod fields;
 mod receive;
 mod rejection;
 mod send;
@@ -61,6 +62,7 @@ mod uring;
 
 use crate::Layout;
 
+pub use fields::{FieldClass, TypedField};
 pub use receive::KernelReceive;
 pub use rejection::Rejection;
 pub use send::UdpFamily;

@@ -1,0 +1,358 @@
+//! The typed checks: an implementation's decode of the IP and UDP typed
+//! messages (TOS, TTL, `PKTINFO`, GRO, timestamps, ...) against the
+//! model's ([`Model::buffer_fields`]), for decoders of a whole buffer
+//! ([`Implementation::parse_typed`]).
+//!
+//! - `typed probes`: for each typed kind the layout's system has, in
+//!   either direction, buffers built with the model: a message of an
+//!   ordinary value, its values at their edges (and, held in an `int`,
+//!   past them), its payload one byte short and long and at the widths
+//!   other systems use, its type on the other levels, two of it in one
+//!   buffer, after an unknown message and after `SCM_RIGHTS`, and unpadded
+//!   at the end.
+//! - `typed corpus`: the corpus folders' buffers.
+//!
+//! Each case is judged where it ran (in the child, when isolated): a value
+//! given that no message the model reads holds (a misread width, a type on
+//! the wrong level, a value no system writes), or no value of a class the
+//! implementation takes ([`Implementation::typed_classes`]) from a buffer
+//! the model accepts that holds one, is a finding, as are a crash or a
+//! hang.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+
+use super::runner::{finding, not_run, summary, Outcome, Runner};
+use super::wire::Verdict;
+use super::{inputs, Implementation, Report};
+use crate::model::{CType, FieldClass, Model, TypedField};
+use crate::typed::{
+    ExtendedError, PacketInfo, PacketInfoV6, Timespec, Timeval, TypedKind, TypedMessage,
+};
+
+/// The typed checks, by name in reports.
+pub const TYPED_CHECKS: [&str; 2] = ["typed probes", "typed corpus"];
+
+/// What a typed decode answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypedParsed {
+    /// The values it gives its caller, in any order.
+    Fields(Vec<TypedField>),
+    /// The buffer was rejected, with the implementation's reason.
+    Rejected(String),
+}
+
+impl<I: Implementation + ?Sized> Runner<'_, I> {
+    /// The typed checks, for an implementation that decodes typed
+    /// messages.
+    pub(super) fn typed_checks(&self, report: &mut Report) {
+        if !TYPED_CHECKS.iter().any(|check| self.runs(check)) {
+            return;
+        }
+        let model = self.model();
+        if self.runs(TYPED_CHECKS[0]) {
+            self.typed_check(report, TYPED_CHECKS[0], &typed_probes(&model));
+        }
+        if self.runs(TYPED_CHECKS[1]) {
+            match inputs::folder_inputs(self.corpus_folders()) {
+                Ok(inputs) if !inputs.is_empty() => {
+                    self.typed_check(report, TYPED_CHECKS[1], &inputs)
+                }
+                Ok(_) => not_run(report, TYPED_CHECKS[1], "no corpus folder given"),
+                Err(err) => not_run(report, TYPED_CHECKS[1], &err),
+            }
+        }
+    }
+
+    fn typed_check(&self, report: &mut Report, check: &'static str, inputs: &[Vec<u8>]) {
+        let model = self.model();
+        let classes = self.implementation().typed_classes();
+        let mut summary = summary(check);
+        let mut findings = Vec::new();
+        for input in inputs {
+            let outcome = self.isolated(|| {
+                let answer = self.implementation().parse_typed(input)?;
+                Some(Verdict(judge(&model, &classes, input, answer).join("; ")))
+            });
+            let problems = match outcome {
+                Outcome::Answered(None) => {
+                    return not_run(
+                        report,
+                        check,
+                        "the implementation does not decode typed messages",
+                    )
+                }
+                Outcome::Answered(Some(Verdict(problems))) => problems,
+                Outcome::Failed(how) => how,
+            };
+            summary.cases = summary.cases.saturating_add(1);
+            if !problems.is_empty() {
+                summary.findings = summary.findings.saturating_add(1);
+                findings.push(finding(
+                    check,
+                    input,
+                    expected(&model, &classes, input),
+                    problems,
+                ));
+            }
+        }
+        report.checks.push(summary);
+        report.findings.extend(findings);
+    }
+}
+
+/// What is wrong with `answer`, the decode of `buf` by an implementation
+/// that takes `classes`: nothing if it agrees with the model.
+fn judge(model: &Model, classes: &[FieldClass], buf: &[u8], answer: TypedParsed) -> Vec<String> {
+    let allowed = model.buffer_fields(buf);
+    let accepted = model.walk(buf).rejection.is_none();
+    let (given, rejected) = match answer {
+        TypedParsed::Fields(fields) => (fields, None),
+        TypedParsed::Rejected(why) => (Vec::new(), Some(why)),
+    };
+    let mut problems: Vec<String> = given
+        .iter()
+        .filter(|field| !allowed.contains(field))
+        .map(|field| format!("gave {field:?}, which no message the model reads holds"))
+        .collect();
+    if accepted {
+        for class in classes {
+            let held: Vec<&TypedField> = allowed.iter().filter(|f| f.class() == *class).collect();
+            if !held.is_empty() && !given.iter().any(|field| field.class() == *class) {
+                let how = match &rejected {
+                    Some(why) => format!("rejected the buffer ({why})"),
+                    None => "gave none".to_owned(),
+                };
+                problems.push(format!("{how}: no {class:?} of {held:?}"));
+            }
+        }
+    }
+    problems
+}
+
+/// The model's line of a case: what the buffer's messages give of the
+/// classes the implementation takes.
+fn expected(model: &Model, classes: &[FieldClass], buf: &[u8]) -> String {
+    let fields: Vec<TypedField> = model
+        .buffer_fields(buf)
+        .into_iter()
+        .filter(|field| classes.contains(&field.class()))
+        .collect();
+    match model.walk(buf).rejection {
+        Some(rejection) => format!("rejected ({rejection:?}); before it: {fields:?}"),
+        None => format!("{fields:?}"),
+    }
+}
+
+/// An ordinary message of each kind.
+fn sample(kind: TypedKind) -> TypedMessage {
+    let time = Timespec {
+        sec: 1_700_000_000,
+        nsec: 123_456_789,
+    };
+    let error = ExtendedError {
+        errno: 111,
+        origin: 2,
+        kind: 3,
+        code: 3,
+        ..ExtendedError::default()
+    };
+    match kind {
+        TypedKind::Tos => TypedMessage::Tos(0xb9),
+        TypedKind::TrafficClass => TypedMessage::TrafficClass(0x2e),
+        TypedKind::Ttl => TypedMessage::Ttl(64),
+        TypedKind::HopLimit => TypedMessage::HopLimit(64),
+        TypedKind::PacketInfo => TypedMessage::PacketInfo(PacketInfo {
+            ifindex: 1,
+            spec_dst: Ipv4Addr::new(127, 0, 0, 1),
+            addr: Ipv4Addr::new(127, 0, 0, 2),
+        }),
+        TypedKind::PacketInfoV6 => TypedMessage::PacketInfoV6(PacketInfoV6 {
+            addr: Ipv6Addr::LOCALHOST,
+            ifindex: 1,
+        }),
+        TypedKind::DestinationAddr => TypedMessage::DestinationAddr(Ipv4Addr::new(127, 0, 0, 2)),
+        TypedKind::UdpSegment => TypedMessage::UdpSegment(1200),
+        TypedKind::UdpGro => TypedMessage::UdpGro(1200),
+        TypedKind::Timestamp(form) => TypedMessage::Timestamp {
+            time: Timeval {
+                sec: time.sec,
+                usec: 123_456,
+            },
+            form,
+        },
+        TypedKind::TimestampNs(form) => TypedMessage::TimestampNs { time, form },
+        TypedKind::Timestamping(form) => TypedMessage::Timestamping {
+            times: [time, Timespec::default(), Timespec::default()],
+            form,
+        },
+        TypedKind::RecvErr => TypedMessage::RecvErr {
+            error,
+            offender: Some(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 3), 0)),
+        },
+        TypedKind::RecvErrV6 => TypedMessage::RecvErrV6 {
+            error,
+            offender: Some(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0)),
+        },
+        TypedKind::OrigDstAddr => {
+            TypedMessage::OrigDstAddr(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 2), 4433))
+        }
+        TypedKind::OrigDstAddrV6 => {
+            TypedMessage::OrigDstAddrV6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 4433, 0, 0))
+        }
+        TypedKind::RxqOverflow => TypedMessage::RxqOverflow(7),
+    }
+}
+
+/// The values at the edges of a kind that holds one number.
+fn edges(kind: TypedKind) -> Vec<TypedMessage> {
+    let bytes = |make: fn(u8) -> TypedMessage| [0, 3, 255].map(make).to_vec();
+    match kind {
+        TypedKind::Tos => bytes(TypedMessage::Tos),
+        TypedKind::TrafficClass => bytes(TypedMessage::TrafficClass),
+        TypedKind::Ttl => bytes(TypedMessage::Ttl),
+        TypedKind::HopLimit => bytes(TypedMessage::HopLimit),
+        TypedKind::UdpGro => [0, 1, u16::MAX].map(TypedMessage::UdpGro).to_vec(),
+        TypedKind::UdpSegment => [0, 1, u16::MAX].map(TypedMessage::UdpSegment).to_vec(),
+        TypedKind::RxqOverflow => [0, u32::MAX].map(TypedMessage::RxqOverflow).to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `typed probes` check's buffers on the model's layout.
+pub(super) fn typed_probes(model: &Model) -> Vec<Vec<u8>> {
+    let layout = model.layout();
+    let (sol_socket, rights) = (layout.sol_socket(), layout.scm_rights());
+    let mut probes: Vec<Vec<u8>> = Vec::new();
+    let mut push = |probe: Vec<u8>| {
+        if !probes.contains(&probe) {
+            probes.push(probe);
+        }
+    };
+    for (kind, direction, (level, number)) in layout.typed_numbers() {
+        let Some(Ok(valid)) = model.typed_bytes(&sample(kind), direction) else {
+            continue;
+        };
+        let one = |data: &[u8]| model.encode([(level, number, data)]);
+        push(one(&valid.data));
+        for edge in edges(kind) {
+            if let Some(Ok(bytes)) = model.typed_bytes(&edge, direction) {
+                push(one(&bytes.data));
+            }
+        }
+        // Past the edges of a number held in an `int`.
+        if model.typed_type(kind, direction) == Some(CType::Int) {
+            for value in [256i32, 65_536, -1] {
+                let bytes = match layout.is_big_endian() {
+                    true => value.to_be_bytes(),
+                    false => value.to_le_bytes(),
+                };
+                push(one(&bytes));
+            }
+        }
+        // Widths: one short, one long, and those other systems use.
+        let size = valid.data.len();
+        let widths = [
+            size.saturating_sub(1),
+            size.saturating_add(1),
+            0,
+            1,
+            2,
+            4,
+            8,
+            12,
+            16,
+            20,
+            28,
+            32,
+            48,
+        ];
+        for width in widths.into_iter().filter(|width| *width != size) {
+            let mut data = valid.data.clone();
+            data.resize(width, 0xab);
+            push(one(&data));
+        }
+        // Its type on the other levels.
+        for other in [0, 41, 17, sol_socket]
+            .into_iter()
+            .filter(|other| *other != level)
+        {
+            push(model.encode([(other, number, &valid.data[..])]));
+        }
+        let first_edge = edges(kind)
+            .first()
+            .and_then(|edge| model.typed_bytes(edge, direction)?.ok())
+            .map_or(valid.data.clone(), |bytes| bytes.data);
+        push(model.encode([
+            (level, number, &valid.data[..]),
+            (level, number, &first_edge[..]),
+        ]));
+        push(model.encode([
+            (0x7ead, 0x7ead, &[0xab; 4][..]),
+            (level, number, &valid.data[..]),
+        ]));
+        push(model.encode([
+            (sol_socket, rights, &[0, 0, 0, 0][..]),
+            (level, number, &valid.data[..]),
+        ]));
+        // Unpadded at the end.
+        let mut unpadded = one(&valid.data);
+        unpadded
+            .truncate(usize::try_from(model.data_offset()).map_or(0, |at| at.saturating_add(size)));
+        push(unpadded);
+    }
+    probes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Layout;
+
+    #[test]
+    fn a_decoder_that_reads_a_one_byte_ttl_is_found_and_one_that_agrees_is_not() {
+        let model = Model::new(Layout::LINUX_64);
+        let classes = [FieldClass::Message(TypedKind::Ttl)];
+        // IP_TTL is an int on Linux: 1 byte is no width the kernel writes.
+        let one_byte = model.encode([(0, 2, &[64][..])]);
+        let misread = TypedParsed::Fields(vec![TypedField::Message(TypedMessage::Ttl(64))]);
+        assert_eq!(
+            judge(&model, &classes, &one_byte, misread.clone()),
+            ["gave Message(Ttl(64)), which no message the model reads holds"]
+        );
+        let int = model.encode([(0, 2, &64i32.to_le_bytes()[..])]);
+        assert_eq!(judge(&model, &classes, &int, misread), Vec::<String>::new());
+        assert_eq!(
+            judge(&model, &classes, &int, TypedParsed::Fields(vec![])),
+            ["gave none: no Message(Ttl) of [Message(Ttl(64))]"]
+        );
+    }
+
+    #[test]
+    fn every_kind_of_the_layout_has_its_ordinary_message_among_distinct_probes() {
+        let layouts = [
+            Layout::LINUX_64,
+            Layout::LINUX_32,
+            Layout::MACOS,
+            Layout::FREEBSD_64,
+        ];
+        for layout in layouts {
+            let model = Model::new(layout);
+            let probes = typed_probes(&model);
+            for (kind, direction, (level, number)) in layout.typed_numbers() {
+                let Some(Ok(valid)) = model.typed_bytes(&sample(kind), direction) else {
+                    panic!("{}: no {kind:?} {direction:?}", layout.name());
+                };
+                let message = model.encode([(level, number, &valid.data[..])]);
+                assert!(probes.contains(&message), "{kind:?} {direction:?}");
+                // The probe is one the model reads back as the sample.
+                let walk = model.walk(&message);
+                let data = walk.messages[0].data(&message);
+                assert_eq!(model.typed(level, number, data), Ok(Some(sample(kind))));
+            }
+            let mut distinct = probes.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), probes.len(), "{}", layout.name());
+        }
+    }
+}

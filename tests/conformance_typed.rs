@@ -1,0 +1,145 @@
+//! The typed checks on test doubles of the two shapes of typed decoders: a
+//! decoder of each message that reads `UDP_GRO` as a `u16` whatever its
+//! length (nix before 0.29, nix#2403), and a stack's struct that keeps the
+//! ECN bits of whichever TOS it sees (as quinn and s2n-quic do). Each is
+//! found exactly where it parts from the model, and sockcmsg is not.
+// The numbers are Linux's; the doubles read little-endian.
+#![cfg(all(target_os = "linux", target_endian = "little"))]
+
+use sockcmsg::conformance::{Implementation, Runner, Sockcmsg, TypedParsed, TYPED_CHECKS};
+use sockcmsg::model::{FieldClass, Model, TypedField};
+use sockcmsg::typed::{TypedKind, TypedMessage};
+use sockcmsg::Layout;
+
+/// Linux's `SOL_UDP`, `UDP_GRO`, `IPPROTO_IP` and `IP_TOS`.
+const SOL_UDP: i32 = 17;
+const UDP_GRO: i32 = 104;
+const IP_TOS: i32 = 1;
+
+/// Each message's data, with its level and type, or the walk's error.
+fn each_message(buf: &[u8]) -> Result<Vec<(i32, i32, Vec<u8>)>, String> {
+    sockcmsg::messages(buf)
+        .map(|msg| {
+            msg.map(|msg| (msg.header.level, msg.header.kind, msg.data.to_vec()))
+                .map_err(|err| err.to_string())
+        })
+        .collect()
+}
+
+/// Reads a `UDP_GRO` payload's first two bytes, zero-filled when shorter.
+struct GroAsU16;
+
+impl Implementation for GroAsU16 {
+    fn name(&self) -> String {
+        "gro as u16".into()
+    }
+
+    fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
+        Some(match each_message(buf) {
+            Ok(msgs) => TypedParsed::Fields(
+                msgs.into_iter()
+                    .filter(|(level, kind, _)| (*level, *kind) == (SOL_UDP, UDP_GRO))
+                    .map(|(_, _, data)| {
+                        let low = [data.first(), data.get(1)].map(|b| b.copied().unwrap_or(0));
+                        TypedField::Message(TypedMessage::UdpGro(u16::from_le_bytes(low)))
+                    })
+                    .collect(),
+            ),
+            Err(err) => TypedParsed::Rejected(err),
+        })
+    }
+
+    fn typed_classes(&self) -> Vec<FieldClass> {
+        vec![FieldClass::Message(TypedKind::UdpGro)]
+    }
+}
+
+/// Keeps the ECN bits of the last `IP_TOS`, of any width, from its first
+/// byte.
+struct EcnOfAnyTos;
+
+impl Implementation for EcnOfAnyTos {
+    fn name(&self) -> String {
+        "ecn of any tos".into()
+    }
+
+    fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
+        Some(match each_message(buf) {
+            Ok(msgs) => TypedParsed::Fields(
+                msgs.into_iter()
+                    .filter(|(level, kind, _)| (*level, *kind) == (0, IP_TOS))
+                    .filter_map(|(_, _, data)| data.first().map(|tos| TypedField::Ecn(tos & 3)))
+                    .next_back()
+                    .into_iter()
+                    .collect(),
+            ),
+            Err(err) => TypedParsed::Rejected(err),
+        })
+    }
+
+    fn typed_classes(&self) -> Vec<FieldClass> {
+        vec![FieldClass::Ecn]
+    }
+}
+
+/// The payloads of the level and type that each finding's input holds.
+fn payloads_found(implementation: &dyn Implementation, level: i32, kind: i32) -> Vec<Vec<u8>> {
+    let report = Runner::new(implementation).only(TYPED_CHECKS).run();
+    assert!(
+        report.checks.iter().any(|check| check.cases > 0),
+        "{report}"
+    );
+    let mut found: Vec<Vec<u8>> = report
+        .findings
+        .iter()
+        .flat_map(|finding| each_message(&finding.input).unwrap_or_default())
+        .filter(|(l, k, _)| (*l, *k) == (level, kind))
+        .map(|(_, _, data)| data)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn a_gro_read_as_u16_is_found_on_every_width_but_an_ints_and_past_u16() {
+    let model = Model::new(Layout::HOST);
+    let found = payloads_found(&GroAsU16, SOL_UDP, UDP_GRO);
+    assert!(!found.is_empty());
+    for data in &found {
+        assert!(
+            model.typed(SOL_UDP, UDP_GRO, data).is_err(),
+            "a GRO the model reads is read right: {data:?}"
+        );
+    }
+    // The int past u16's range, misread as 0.
+    assert!(
+        found.contains(&65_536i32.to_le_bytes().to_vec()),
+        "{found:?}"
+    );
+    // Both a short one (2 bytes: the u16 nix used to send back) and a
+    // long one.
+    assert!(found.iter().any(|data| data.len() == 2), "{found:?}");
+    assert!(found.iter().any(|data| data.len() > 4), "{found:?}");
+}
+
+#[test]
+fn ecn_taken_from_a_tos_the_model_refuses_is_found_and_from_one_it_reads_is_not() {
+    let model = Model::new(Layout::HOST);
+    let found = payloads_found(&EcnOfAnyTos, 0, IP_TOS);
+    assert!(!found.is_empty());
+    for data in &found {
+        assert!(
+            model.typed(0, IP_TOS, data).is_err(),
+            "a TOS the model reads is no finding: {data:?}"
+        );
+    }
+    // An int TOS past 255, whose first byte is a valid TOS.
+    assert!(found.contains(&256i32.to_le_bytes().to_vec()), "{found:?}");
+}
+
+#[test]
+fn sockcmsg_agrees_with_the_model_on_every_typed_probe() {
+    let report = Runner::new(&Sockcmsg).only(TYPED_CHECKS).run();
+    assert!(report.findings.is_empty(), "{report}");
+}
