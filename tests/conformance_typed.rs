@@ -49,8 +49,8 @@ impl Implementation for GroAsU16 {
         })
     }
 
-    fn typed_classes(&self) -> Vec<FieldClass> {
-        vec![FieldClass::Message(TypedKind::UdpGro)]
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+        vec![(TypedKind::UdpGro, FieldClass::Message(TypedKind::UdpGro))]
     }
 }
 
@@ -77,8 +77,8 @@ impl Implementation for EcnOfAnyTos {
         })
     }
 
-    fn typed_classes(&self) -> Vec<FieldClass> {
-        vec![FieldClass::Ecn]
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+        vec![(TypedKind::Tos, FieldClass::Ecn)]
     }
 }
 

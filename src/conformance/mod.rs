@@ -127,6 +127,14 @@
 //! `msg_namelen` and `msg_controllen` (little-endian `u32`s), then the
 //! buffer.
 //!
+//! For a decoder of typed IP and UDP messages
+//! ([`Implementation::parse_typed`]), two more ([`TYPED_CHECKS`]): `typed
+//! probes` (for each typed kind of the layout's system, buffers built with
+//! the model at the edges of its value, its width and its level, beside
+//! other messages and unpadded) and `typed corpus` (the corpus folders),
+//! the values given compared with
+//! [`Model::buffer_fields`](crate::model::Model::buffer_fields).
+//!
 // Off Linux the variant does not exist: the link goes to the enum.
 #![cfg_attr(
     not(any(target_os = "linux", target_os = "android")),
@@ -150,6 +158,7 @@ mod wire;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::model::FieldClass;
+use crate::typed::TypedKind;
 use crate::Layout;
 
 pub use completion::{CompletionParts, ParsedCompletion, COMPLETION_CHECKS};
@@ -262,10 +271,11 @@ pub trait Implementation: std::panic::RefUnwindSafe {
         None
     }
 
-    /// The classes of values [`parse_typed`](Self::parse_typed) gives:
-    /// from a buffer the model accepts that holds one of them, giving none
-    /// is a finding.
-    fn typed_classes(&self) -> Vec<FieldClass> {
+    /// The classes of values [`parse_typed`](Self::parse_typed) takes,
+    /// each from a kind of message: from a buffer the model accepts that
+    /// holds a message of that kind, giving no value of the class is a
+    /// finding.
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
         Vec::new()
     }
 

@@ -10,6 +10,7 @@ use super::{
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::{HandedBack, HandedFd};
 use crate::model::{FieldClass, TypedField};
+use crate::typed::TypedKind;
 use crate::{Error, Layout, SocketControlMessage};
 
 /// sockcmsg through its public API, as its users call it: the walk that
@@ -52,10 +53,10 @@ impl Implementation for Sockcmsg {
         Some(TypedParsed::Fields(fields))
     }
 
-    fn typed_classes(&self) -> Vec<FieldClass> {
-        let mut classes: Vec<FieldClass> = Layout::HOST
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+        let mut classes: Vec<(TypedKind, FieldClass)> = Layout::HOST
             .typed_numbers()
-            .map(|(kind, _, _)| FieldClass::Message(kind))
+            .map(|(kind, _, _)| (kind, FieldClass::Message(kind)))
             .collect();
         classes.dedup();
         classes

@@ -15,9 +15,9 @@
 //! Each case is judged where it ran (in the child, when isolated): a value
 //! given that no message the model reads holds (a misread width, a type on
 //! the wrong level, a value no system writes), or no value of a class the
-//! implementation takes ([`Implementation::typed_classes`]) from a buffer
-//! the model accepts that holds one, is a finding, as are a crash or a
-//! hang.
+//! implementation takes from a kind ([`Implementation::typed_classes`])
+//! from a buffer the model accepts that holds a message of that kind, is a
+//! finding, as are a crash or a hang.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
@@ -101,8 +101,14 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
 }
 
 /// What is wrong with `answer`, the decode of `buf` by an implementation
-/// that takes `classes`: nothing if it agrees with the model.
-fn judge(model: &Model, classes: &[FieldClass], buf: &[u8], answer: TypedParsed) -> Vec<String> {
+/// that takes `classes` (a class of values from a kind of message):
+/// nothing if it agrees with the model.
+fn judge(
+    model: &Model,
+    classes: &[(TypedKind, FieldClass)],
+    buf: &[u8],
+    answer: TypedParsed,
+) -> Vec<String> {
     let allowed = model.buffer_fields(buf);
     let accepted = model.walk(buf).rejection.is_none();
     let (given, rejected) = match answer {
@@ -115,14 +121,20 @@ fn judge(model: &Model, classes: &[FieldClass], buf: &[u8], answer: TypedParsed)
         .map(|field| format!("gave {field:?}, which no message the model reads holds"))
         .collect();
     if accepted {
-        for class in classes {
-            let held: Vec<&TypedField> = allowed.iter().filter(|f| f.class() == *class).collect();
-            if !held.is_empty() && !given.iter().any(|field| field.class() == *class) {
+        let holds = |kind: TypedKind| {
+            allowed
+                .iter()
+                .any(|field| matches!(field, TypedField::Message(msg) if msg.kind() == kind))
+        };
+        for (kind, class) in classes.iter().filter(|(kind, _)| holds(*kind)) {
+            if !given.iter().any(|field| field.class() == *class) {
+                let held: Vec<&TypedField> =
+                    allowed.iter().filter(|f| f.class() == *class).collect();
                 let how = match &rejected {
                     Some(why) => format!("rejected the buffer ({why})"),
                     None => "gave none".to_owned(),
                 };
-                problems.push(format!("{how}: no {class:?} of {held:?}"));
+                problems.push(format!("{how}: no {class:?} (from a {kind:?}) of {held:?}"));
             }
         }
     }
@@ -131,11 +143,11 @@ fn judge(model: &Model, classes: &[FieldClass], buf: &[u8], answer: TypedParsed)
 
 /// The model's line of a case: what the buffer's messages give of the
 /// classes the implementation takes.
-fn expected(model: &Model, classes: &[FieldClass], buf: &[u8]) -> String {
+fn expected(model: &Model, classes: &[(TypedKind, FieldClass)], buf: &[u8]) -> String {
     let fields: Vec<TypedField> = model
         .buffer_fields(buf)
         .into_iter()
-        .filter(|field| classes.contains(&field.class()))
+        .filter(|field| classes.iter().any(|(_, class)| *class == field.class()))
         .collect();
     match model.walk(buf).rejection {
         Some(rejection) => format!("rejected ({rejection:?}); before it: {fields:?}"),
@@ -211,8 +223,9 @@ fn edges(kind: TypedKind) -> Vec<TypedMessage> {
         TypedKind::TrafficClass => bytes(TypedMessage::TrafficClass),
         TypedKind::Ttl => bytes(TypedMessage::Ttl),
         TypedKind::HopLimit => bytes(TypedMessage::HopLimit),
-        TypedKind::UdpGro => [0, 1, u16::MAX].map(TypedMessage::UdpGro).to_vec(),
-        TypedKind::UdpSegment => [0, 1, u16::MAX].map(TypedMessage::UdpSegment).to_vec(),
+        // A segment of 0 bytes no kernel writes or takes.
+        TypedKind::UdpGro => [1, u16::MAX].map(TypedMessage::UdpGro).to_vec(),
+        TypedKind::UdpSegment => [1, u16::MAX].map(TypedMessage::UdpSegment).to_vec(),
         TypedKind::RxqOverflow => [0, u32::MAX].map(TypedMessage::RxqOverflow).to_vec(),
         _ => Vec::new(),
     }
@@ -311,7 +324,7 @@ mod tests {
     #[test]
     fn a_decoder_that_reads_a_one_byte_ttl_is_found_and_one_that_agrees_is_not() {
         let model = Model::new(Layout::LINUX_64);
-        let classes = [FieldClass::Message(TypedKind::Ttl)];
+        let classes = [(TypedKind::Ttl, FieldClass::Message(TypedKind::Ttl))];
         // IP_TTL is an int on Linux: 1 byte is no width the kernel writes.
         let one_byte = model.encode([(0, 2, &[64][..])]);
         let misread = TypedParsed::Fields(vec![TypedField::Message(TypedMessage::Ttl(64))]);
@@ -323,7 +336,7 @@ mod tests {
         assert_eq!(judge(&model, &classes, &int, misread), Vec::<String>::new());
         assert_eq!(
             judge(&model, &classes, &int, TypedParsed::Fields(vec![])),
-            ["gave none: no Message(Ttl) of [Message(Ttl(64))]"]
+            ["gave none: no Message(Ttl) (from a Ttl) of [Message(Ttl(64))]"]
         );
     }
 

@@ -11,9 +11,9 @@
 //!   [`Model::typed_fields`] lists (a TOS its ECN bits and itself, an
 //!   `IP_PKTINFO` its interface and either address, ...).
 //! - A value the model reads from a message is one the program should get:
-//!   when a buffer holds a message giving a [`FieldClass`], a stack that
-//!   takes that class must give one of its values (the first or the last,
-//!   when there are several).
+//!   when a buffer the model accepts holds a message of a kind a stack
+//!   takes a [`FieldClass`] from, the stack must give a value of that class
+//!   (the first or the last, when there are several).
 
 use std::net::IpAddr;
 
