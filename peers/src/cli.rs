@@ -30,7 +30,7 @@ use std::time::Duration;
 use crate::corpora::table_corpora;
 use crate::table::{self, Row, Speed};
 use sockcmsg::conformance::{
-    self, CheckSummary, Finding, Isolation, Report, Runner, CHECKS, COMPLETION_CHECKS,
+    self, CheckSummary, Finding, Isolation, Report, Runner, CHECKS, COMPLETION_CHECKS, TYPED_CHECKS,
 };
 
 const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd64.tsv");
@@ -162,7 +162,8 @@ fn run() -> Result<(), String> {
             })
             .property_cases(options.property_cases);
         if let Some(input) = &options.input {
-            runner = runner.corpus(input).only(["corpus"]);
+            // A saved buffer of a parse check or a typed one: both replay it.
+            runner = runner.corpus(input).only(["corpus", TYPED_CHECKS[1]]);
         } else {
             runner = runner.go_vectors(GO_VECTORS);
             for folder in table_corpora(root())? {
@@ -302,7 +303,11 @@ fn reproduce(slug: &str, finding: &Finding, n: usize) -> String {
 /// `dir/<check>[-n]`.
 fn save_classes(dir: &Path, report: &Report) -> Result<(), String> {
     let groups = report.groups();
-    for check in CHECKS.into_iter().filter(|check| replayable(check)) {
+    for check in CHECKS
+        .into_iter()
+        .chain(TYPED_CHECKS)
+        .filter(|check| replayable(check))
+    {
         for (n, finding) in table::classes(&groups, check).into_iter().enumerate() {
             std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
             let path = dir.join(table::reproducer_name(check, n));

@@ -33,6 +33,7 @@ pub mod nix_crate;
 pub mod passfd;
 pub mod python;
 pub mod rustix_crate;
+pub mod s2n_quic;
 pub mod sendfd;
 pub mod std_ancillary;
 pub mod table;
@@ -253,6 +254,13 @@ pub fn all() -> Vec<Peer> {
             implementation: Box::new(compio_crate::Compio),
             walk: None,
             notes: compio_crate::NOTES,
+        },
+        Peer {
+            slug: "s2n-quic",
+            package: Some("s2n-quic-platform"),
+            implementation: Box::new(s2n_quic::S2nQuic),
+            walk: None,
+            notes: s2n_quic::NOTES,
         },
         Peer {
             slug: "liburing",

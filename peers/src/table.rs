@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use sockcmsg::conformance::{Finding, Report, CHECKS, COMPLETION_CHECKS};
+use sockcmsg::conformance::{Finding, Report, CHECKS, COMPLETION_CHECKS, TYPED_CHECKS};
 
 /// One implementation's run.
 pub struct Row<'a> {
@@ -71,6 +71,7 @@ pub fn reproducer_check(name: &str) -> Option<&'static str> {
     CHECKS
         .into_iter()
         .chain(COMPLETION_CHECKS)
+        .chain(TYPED_CHECKS)
         .find(|known| known.replace(' ', "-") == check)
 }
 
@@ -92,7 +93,8 @@ pub fn classes<'r>(groups: &[Vec<&'r Finding>], check: &str) -> Vec<&'r Finding>
 /// The tables, then each check's classes of findings, for `rows`;
 /// `reproduce` gives the command that replays the `n`th class of a check.
 /// The control-buffer table has the rows that ran any of [`CHECKS`]; the
-/// io_uring table, those that ran any of [`COMPLETION_CHECKS`].
+/// io_uring table, those that ran any of [`COMPLETION_CHECKS`]; the typed
+/// table, those that ran any of [`TYPED_CHECKS`].
 pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> String) -> String {
     let mut out = String::new();
     let columns: Vec<&str> = CHECKS.into_iter().chain([UNDEFINED]).collect();
@@ -118,6 +120,18 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
          (each a little-endian `u32`), then the buffer.\n"
     );
     table(&mut out, rows, &COMPLETION_CHECKS, false);
+    let _ = writeln!(
+        out,
+        "\n## Typed IP and UDP messages\n\n\
+         Decoders of typed messages (TOS, TTL, `PKTINFO`, GRO, timestamps, ...), each as its \
+         users get the values, against `Model::buffer_fields`: a value given that no message \
+         the model reads holds (a misread width, a type on the wrong level, a value no system \
+         writes) is a finding, as is none of a class the decoder takes, from a buffer the model \
+         accepts holding a message of the kind it takes it from. `typed probes`: for each typed \
+         kind of the system, buffers built with the model at the edges of its value, width and \
+         level, beside other messages and unpadded. `typed corpus`: the corpus's buffers.\n"
+    );
+    table(&mut out, rows, &TYPED_CHECKS, false);
     let _ = writeln!(out, "\n## Findings, by implementation and check");
     for row in rows {
         let groups = row.report.groups();
@@ -125,6 +139,7 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
             .into_iter()
             .chain([UNDEFINED])
             .chain(COMPLETION_CHECKS)
+            .chain(TYPED_CHECKS)
         {
             let classes = classes(&groups, check);
             if classes.is_empty() {
@@ -232,7 +247,11 @@ mod tests {
 
     #[test]
     fn a_reproducers_name_gives_back_its_check() {
-        for check in CHECKS.into_iter().chain(COMPLETION_CHECKS) {
+        for check in CHECKS
+            .into_iter()
+            .chain(COMPLETION_CHECKS)
+            .chain(TYPED_CHECKS)
+        {
             for n in 0..12 {
                 assert_eq!(reproducer_check(&reproducer_name(check, n)), Some(check));
             }

@@ -8,8 +8,8 @@
 //!   ordinary value, its values at their edges (and, held in an `int`,
 //!   past them), its payload one byte short and long and at the widths
 //!   other systems use, its type on the other levels, two of it in one
-//!   buffer, after an unknown message and after `SCM_RIGHTS`, and unpadded
-//!   at the end.
+//!   buffer, after an unknown message (with data and without) and after
+//!   `SCM_RIGHTS`, and unpadded at the end.
 //! - `typed corpus`: the corpus folders' buffers.
 //!
 //! Each case is judged where it ran (in the child, when isolated): a value
@@ -299,10 +299,10 @@ pub(super) fn typed_probes(model: &Model) -> Vec<Vec<u8>> {
             (level, number, &valid.data[..]),
             (level, number, &first_edge[..]),
         ]));
-        push(model.encode([
-            (0x7ead, 0x7ead, &[0xab; 4][..]),
-            (level, number, &valid.data[..]),
-        ]));
+        // After an unknown message, with data and without.
+        for unknown in [&[0xab; 4][..], &[]] {
+            push(model.encode([(0x7ead, 0x7ead, unknown), (level, number, &valid.data[..])]));
+        }
         push(model.encode([
             (sol_socket, rights, &[0, 0, 0, 0][..]),
             (level, number, &valid.data[..]),
