@@ -33,38 +33,48 @@ pub struct GoSyscall {
     program: OnceLock<Result<Program, String>>,
 }
 
-/// The built program and what it said of itself.
-struct Program {
-    binary: PathBuf,
+/// A built Go program and what it said of itself.
+pub(crate) struct Program {
+    pub(crate) binary: PathBuf,
     /// `runtime.Version()`, such as `go1.19.8`.
-    version: String,
+    pub(crate) version: String,
     /// `GOOS/GOARCH`, such as `linux/amd64`.
-    platform: String,
+    pub(crate) platform: String,
+    /// What else it said: a module's version, for one.
+    pub(crate) more: String,
 }
 
 impl GoSyscall {
     /// The program, built on the first call.
     fn program(&self) -> Option<&Program> {
-        self.program.get_or_init(build).as_ref().ok()
+        self.program.get_or_init(build_syscall).as_ref().ok()
     }
 
+    /// Sends one request line and returns the answer line; panics if the
+    /// program does not answer (a crash of the Go runtime, say).
+    fn ask(program: &Program, request: &str) -> String {
+        program.ask(request)
+    }
+}
+
+impl Program {
     /// Sends one request line and returns the answer line; panics if the
     /// program does not answer (a crash of the Go runtime, say).
     #[allow(
         clippy::panic,
         reason = "a program that fails to answer is reported as a panic"
     )]
-    fn ask(program: &Program, request: &str) -> String {
-        match ask(&program.binary, request) {
+    pub(crate) fn ask(&self, request: &str) -> String {
+        match ask(&self.binary, request) {
             Ok(answer) => answer,
-            Err(err) => panic!("peer-go: {err}"),
+            Err(err) => panic!("{}: {err}", self.binary.display()),
         }
     }
 }
 
 impl Implementation for GoSyscall {
     fn name(&self) -> String {
-        match self.program.get_or_init(build) {
+        match self.program.get_or_init(build_syscall) {
             Ok(program) => format!("Go syscall ({} {})", program.version, program.platform),
             Err(why) => format!("go ({why})"),
         }
@@ -162,19 +172,25 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-/// Builds `peers/go` with the `go` on `PATH`, for this machine, and asks
-/// the program its version.
-fn build() -> Result<Program, String> {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("go");
+/// `peers/go`, built.
+fn build_syscall() -> Result<Program, String> {
+    build("go", "peer-go")
+}
+
+/// Builds the Go module `peers/<module>` with the `go` on `PATH`, for this
+/// machine, offline, to `<target dir>/<name>`, and asks the program its
+/// version.
+pub(crate) fn build(module: &str, name: &str) -> Result<Program, String> {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(module);
     let dir = target_dir();
     std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-    let binary = dir.join("peer-go");
+    let binary = dir.join(name);
     // Built beside it and renamed, so that two runs never see half a file:
     // two builds of one process too (tests on two threads each build), or
     // the first rename takes the second's file away.
     static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let build = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let fresh = dir.join(format!("peer-go.{}.{build}", std::process::id()));
+    let fresh = dir.join(format!("{name}.{}.{build}", std::process::id()));
     let mut go = Command::new("go");
     go.arg("build")
         .arg("-o")
@@ -182,19 +198,21 @@ fn build() -> Result<Program, String> {
         .arg(".")
         .current_dir(&source)
         // For this machine, without cgo (syscall needs none), in module
-        // mode, with the toolchain installed (never a download).
+        // mode, with the toolchain and modules installed (never a
+        // download: a module's dependencies are `replace`d by folders).
         .env_remove("GOOS")
         .env_remove("GOARCH")
         .env("CGO_ENABLED", "0")
         .env("GO111MODULE", "on")
         .env("GOWORK", "off")
         .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
         .env("GOFLAGS", "-mod=mod");
     if ["GOCACHE", "XDG_CACHE_HOME", "HOME"]
         .iter()
         .all(|var| std::env::var_os(var).is_none())
     {
-        go.env("GOCACHE", dir.join("peer-go-cache"));
+        go.env("GOCACHE", dir.join(format!("{name}-cache")));
     }
     let built = match go.output() {
         Ok(built) => built,
@@ -217,9 +235,10 @@ fn build() -> Result<Program, String> {
         (Some(version), Some(platform)) => Ok(Program {
             version: version.to_owned(),
             platform: platform.to_owned(),
+            more: words.collect::<Vec<_>>().join(" "),
             binary,
         }),
-        _ => Err(format!("peer-go answered V with {answer:?}")),
+        _ => Err(format!("{name} answered V with {answer:?}")),
     }
 }
 
@@ -252,7 +271,7 @@ fn ask(binary: &Path, request: &str) -> Result<String, String> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

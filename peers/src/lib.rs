@@ -26,6 +26,7 @@ pub mod fuzz;
 #[cfg(target_env = "gnu")]
 pub mod glibc;
 pub mod go;
+pub mod go_xnet;
 pub mod io_uring_crate;
 pub mod libc_crate;
 pub mod liburing;
@@ -254,6 +255,20 @@ pub fn all() -> Vec<Peer> {
             implementation: Box::new(compio_crate::Compio),
             walk: None,
             notes: compio_crate::NOTES,
+        },
+        Peer {
+            slug: "go-xnet-ipv4",
+            package: None,
+            implementation: Box::new(go_xnet::GoXnet::ipv4()),
+            walk: None,
+            notes: go_xnet::NOTES_IPV4,
+        },
+        Peer {
+            slug: "go-xnet-ipv6",
+            package: None,
+            implementation: Box::new(go_xnet::GoXnet::ipv6()),
+            walk: None,
+            notes: go_xnet::NOTES_IPV6,
         },
         Peer {
             slug: "s2n-quic",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use sockcmsg::conformance::{Isolation, Report, Runner};
+use sockcmsg::conformance::{Isolation, Report, Runner, TYPED_CHECKS};
 use sockcmsg::model::Model;
 use sockcmsg::Layout;
 use sockcmsg_peers::Peer;
@@ -29,14 +29,15 @@ fn peer(slug: &str) -> Peer {
         .unwrap_or_else(|| panic!("no peer {slug}"))
 }
 
-/// `peer`'s answer to one buffer, in a child process.
+/// `peer`'s answer to one buffer, in a child process: its parse's and
+/// its typed decode's, as `--input` replays it.
 fn replay(peer: &Peer, input: &Path) -> Report {
     Runner::new(&*peer.implementation)
         .isolation(Isolation::Process {
             limit: Duration::from_secs(10),
         })
         .corpus(input)
-        .only(["corpus"])
+        .only(["corpus", TYPED_CHECKS[1]])
         .run()
 }
 
@@ -175,6 +176,49 @@ fn go_parse_unix_rights_panics_on_a_partial_fd() {
         finding
             .implementation
             .contains("index out of range [1] with length 1"),
+        "{report}"
+    );
+}
+
+#[test]
+fn go_xnet_ipv4_panics_on_a_message_of_level_0_and_type_0() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::LINUX_64);
+    let zero = model.encode([(0, 0, &[][..])]);
+    let report = replay(&peer("go-xnet-ipv4"), &input_file("go-xnet-zero", &zero));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding
+            .implementation
+            .contains("invalid memory address or nil pointer dereference"),
+        "{report}"
+    );
+}
+
+#[test]
+fn s2n_quic_wraps_a_gro_size_past_u16_and_stops_at_a_message_without_data() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::LINUX_64);
+    let s2n = peer("s2n-quic");
+    let gro = model.encode([(17, 104, &(-1i32).to_le_bytes()[..])]);
+    let report = replay(&s2n, &input_file("s2n-gro", &gro));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding.implementation.contains("GroSegment(65535)"),
+        "{report}"
+    );
+    let pktinfo = [1u32.to_le_bytes(), [127, 0, 0, 1], [127, 0, 0, 2]].concat();
+    let after_empty = model.encode([(0x7ead, 0x7ead, &[][..]), (0, 8, &pktinfo[..])]);
+    let report = replay(&s2n, &input_file("s2n-after-empty", &after_empty));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding.implementation.contains("gave none: no Interface"),
         "{report}"
     );
 }

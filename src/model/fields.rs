@@ -44,6 +44,14 @@ pub enum TypedField {
         /// Nanoseconds.
         nsec: i64,
     },
+    /// A number a stack gave for a class whose values cannot hold it (a
+    /// hop limit of 65536 in Go's `int`): never one the model reads.
+    OutOfRange {
+        /// What the number stands for.
+        class: FieldClass,
+        /// The number.
+        value: i64,
+    },
 }
 
 /// The class of a [`TypedField`], without its value: what a stack
@@ -75,6 +83,7 @@ impl TypedField {
             TypedField::Interface(_) => FieldClass::Interface,
             TypedField::GroSegment(_) => FieldClass::GroSegment,
             TypedField::ReceiveTime { .. } => FieldClass::ReceiveTime,
+            TypedField::OutOfRange { class, .. } => *class,
         }
     }
 }

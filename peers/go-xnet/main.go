@@ -1,0 +1,112 @@
+// Command peer-go-xnet answers sockcmsg's conformance runner with
+// golang.org/x/net's ipv4 and ipv6 ControlMessage.Parse, as a Go UDP
+// program calls them on the control bytes of a ReadMsgUDP: one request a
+// line on standard input, one answer a line on standard output.
+//
+//	4 <hex>   ipv4.ControlMessage.Parse over the bytes
+//	6 <hex>   ipv6.ControlMessage.Parse over the bytes
+//	V         runtime.Version(), GOOS/GOARCH and x/net's version
+//
+// Answers: "ok" then each field Parse set, after a tab ("ttl <n>",
+// "hoplimit <n>", "tclass <n>", "dst <ip>", "ifindex <n>", "mtu <n>"),
+// "error <text>" for an error returned, or "panic: <message>" for a panic
+// recovered. A field is set when it no longer holds the value it had
+// before Parse (-1, or no address): Parse sets only what a message gives.
+package main
+
+import (
+	"bufio"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+)
+
+func main() {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 0, 1<<16), 1<<26)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	for in.Scan() {
+		fmt.Fprintln(out, answer(in.Text()))
+		out.Flush()
+	}
+	if err := in.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// answer runs one request, recovering a panic into its answer.
+func answer(line string) (reply string) {
+	defer func() {
+		if r := recover(); r != nil {
+			reply = oneLine(fmt.Sprintf("panic: %v", r))
+		}
+	}()
+	op, args, _ := strings.Cut(line, " ")
+	if op == "V" {
+		return "ok " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + " " + xnetVersion()
+	}
+	b, err := hex.DecodeString(args)
+	if err != nil {
+		return oneLine("bad request: " + err.Error())
+	}
+	var sb strings.Builder
+	sb.WriteString("ok")
+	switch op {
+	case "4":
+		cm := ipv4.ControlMessage{TTL: -1, IfIndex: -1}
+		if err := cm.Parse(b); err != nil {
+			return oneLine("error " + err.Error())
+		}
+		field(&sb, "ttl", cm.TTL)
+		field(&sb, "ifindex", cm.IfIndex)
+		if cm.Dst != nil {
+			sb.WriteString("\tdst " + cm.Dst.String())
+		}
+	case "6":
+		cm := ipv6.ControlMessage{TrafficClass: -1, HopLimit: -1, IfIndex: -1, MTU: -1}
+		if err := cm.Parse(b); err != nil {
+			return oneLine("error " + err.Error())
+		}
+		field(&sb, "tclass", cm.TrafficClass)
+		field(&sb, "hoplimit", cm.HopLimit)
+		field(&sb, "ifindex", cm.IfIndex)
+		field(&sb, "mtu", cm.MTU)
+		if cm.Dst != nil {
+			sb.WriteString("\tdst " + cm.Dst.String())
+		}
+	default:
+		return "bad request: " + op
+	}
+	return sb.String()
+}
+
+// field writes a number Parse set.
+func field(sb *strings.Builder, name string, v int) {
+	if v != -1 {
+		fmt.Fprintf(sb, "\t%s %d", name, v)
+	}
+}
+
+// xnetVersion is golang.org/x/net's version in the build.
+func xnetVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "golang.org/x/net" {
+				return dep.Version
+			}
+		}
+	}
+	return "unknown"
+}
+
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\n", " "), "\t", " ")
+}

@@ -1,0 +1,215 @@
+//! Go's `golang.org/x/net/ipv4` and `ipv6` `ControlMessage.Parse`, as a Go
+//! UDP program calls them on the control bytes of a `ReadMsgUDP`:
+//! `peers/go-xnet/main.go` (a module of its own, against Debian's
+//! `golang-golang-x-net-dev` in `/usr/share/gocode`, built offline) parses
+//! each request's bytes into a `ControlMessage` and answers the fields
+//! `Parse` set, recovering a panic into its answer. Built and spawned as
+//! `go.rs`'s program is; without `go` or x/net every method answers
+//! `None`.
+//!
+//! Two rows, as two packages: ipv4 keeps `TTL`, `Dst` and `IfIndex`; ipv6
+//! `TrafficClass`, `HopLimit`, `Dst`, `IfIndex` (and `MTU`, of
+//! `IPV6_PATHMTU`, which the model does not type).
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use sockcmsg::conformance::{Implementation, TypedParsed};
+use sockcmsg::model::{FieldClass, TypedField};
+use sockcmsg::typed::{TypedKind, TypedMessage};
+use sockcmsg::Layout;
+
+use crate::go::{build, hex, Program};
+
+/// `ipv4.ControlMessage.Parse` or `ipv6.ControlMessage.Parse`.
+pub struct GoXnet {
+    /// 4 or 6.
+    family: u8,
+    program: OnceLock<Result<Program, String>>,
+}
+
+impl GoXnet {
+    /// The `ipv4` package's.
+    pub fn ipv4() -> Self {
+        GoXnet {
+            family: 4,
+            program: OnceLock::new(),
+        }
+    }
+
+    /// The `ipv6` package's.
+    pub fn ipv6() -> Self {
+        GoXnet {
+            family: 6,
+            program: OnceLock::new(),
+        }
+    }
+
+    fn program(&self) -> Option<&Program> {
+        self.program
+            .get_or_init(|| build("go-xnet", "peer-go-xnet"))
+            .as_ref()
+            .ok()
+    }
+}
+
+impl Implementation for GoXnet {
+    fn name(&self) -> String {
+        let package = format!("Go x/net ipv{}", self.family);
+        match self
+            .program
+            .get_or_init(|| build("go-xnet", "peer-go-xnet"))
+        {
+            Ok(program) => format!(
+                "{package} ControlMessage.Parse ({} {}, {})",
+                program.more, program.version, program.platform
+            ),
+            Err(why) => format!("{package} ({why})"),
+        }
+    }
+
+    fn layout(&self) -> Layout {
+        // As Go's syscall peer: x/net's internal/socket reads Go's Cmsghdr.
+        match self.program() {
+            Some(program) if program.platform == "linux/amd64" => Layout::LINUX_64,
+            _ => Layout::HOST,
+        }
+    }
+
+    #[allow(
+        clippy::panic,
+        reason = "Go's panic, recovered in the program, is reported as a panic"
+    )]
+    fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
+        let program = self.program()?;
+        let answer = program.ask(&format!("{} {}", self.family, hex(buf)));
+        if answer.starts_with("panic: ") {
+            panic!("{answer}");
+        }
+        if let Some(err) = answer.strip_prefix("error ") {
+            return Some(TypedParsed::Rejected(err.to_owned()));
+        }
+        let Some(fields) = answer.strip_prefix("ok") else {
+            panic!("peer-go-xnet: unexpected answer {answer:?}");
+        };
+        let fields = fields
+            .split('\t')
+            .skip(1)
+            .filter_map(|field| self.field(field))
+            .collect();
+        Some(TypedParsed::Fields(fields))
+    }
+
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+        use FieldClass::{Interface, LocalAddress, Message};
+        use TypedKind::{HopLimit, PacketInfo, PacketInfoV6, TrafficClass, Ttl};
+        match self.family {
+            4 => vec![
+                (Ttl, Message(Ttl)),
+                (PacketInfo, LocalAddress),
+                (PacketInfo, Interface),
+            ],
+            _ => vec![
+                (TrafficClass, Message(TrafficClass)),
+                (HopLimit, Message(HopLimit)),
+                (PacketInfoV6, LocalAddress),
+                (PacketInfoV6, Interface),
+            ],
+        }
+    }
+}
+
+impl GoXnet {
+    /// One field of the answer (`ttl 64`), as a value; `mtu`, which the
+    /// model does not type, gives none.
+    #[allow(
+        clippy::panic,
+        reason = "an answer the adapter cannot read is reported as a panic"
+    )]
+    fn field(&self, field: &str) -> Option<TypedField> {
+        let (name, value) = field.split_once(' ')?;
+        let number = || -> i64 {
+            value
+                .parse()
+                .unwrap_or_else(|_| panic!("peer-go-xnet: {field:?}"))
+        };
+        // A number its field cannot hold is given as it is.
+        let byte = |kind: TypedKind, message: fn(u8) -> TypedMessage| {
+            let value = number();
+            u8::try_from(value).map_or(
+                TypedField::OutOfRange {
+                    class: FieldClass::Message(kind),
+                    value,
+                },
+                |byte| TypedField::Message(message(byte)),
+            )
+        };
+        Some(match name {
+            "ttl" => byte(TypedKind::Ttl, TypedMessage::Ttl),
+            "hoplimit" => byte(TypedKind::HopLimit, TypedMessage::HopLimit),
+            "tclass" => byte(TypedKind::TrafficClass, TypedMessage::TrafficClass),
+            "ifindex" => {
+                let value = number();
+                u32::try_from(value).map_or(
+                    TypedField::OutOfRange {
+                        class: FieldClass::Interface,
+                        value,
+                    },
+                    TypedField::Interface,
+                )
+            }
+            "dst" => TypedField::LocalAddress(
+                value
+                    .parse::<IpAddr>()
+                    .unwrap_or_else(|_| panic!("peer-go-xnet: {field:?}")),
+            ),
+            "mtu" => return None,
+            _ => panic!("peer-go-xnet: unknown field {field:?}"),
+        })
+    }
+}
+
+/// What the ipv4 row's findings are, checked against x/net's source
+/// (Debian's `golang-golang-x-net-dev` 0.7.0, under
+/// `/usr/share/gocode/src/golang.org/x/net/`).
+pub const NOTES_IPV4: &str = r#"
+Only the typed checks run. Linux writes none of these buffers; each
+finding matters where the bytes come from elsewhere, or on a big-endian
+machine (the TTL).
+
+- **A message of level 0 and type 0 panics.** On Linux `ctlOpts`
+  (`ipv4/sys_linux.go:19-22`) fills only `ctlTTL` and `ctlPacketInfo`; the
+  zero entries `ctlDst` and `ctlInterface` have name 0, length 0 and a
+  `nil` parse, so `typ == ctlOpts[ctlDst].name && l >= ctlOpts[ctlDst].length`
+  (`ipv4/control.go:89`) matches type 0 and calls `nil`: "invalid memory
+  address or nil pointer dereference". Smallest: `10000000000000000000000000000000`,
+  one header of level 0 and type 0. `Parse` returns errors for bad
+  lengths, but this is a panic, which a program parsing a buffer crashes
+  on.
+- **`IP_TTL` is read as its first byte.** `parseTTL` (`ipv4/control_unix.go:74-76`)
+  reads one byte and the length is checked against 1 (`sys_linux.go:20`),
+  while Linux writes an `int`: on a big-endian machine the TTL read is the
+  `int`'s high byte, 0. So a 1-byte TTL
+  (`110000000000000000000000020000004000000000000000`) gives 64 and an
+  `int` past 255 (`14000000000000000000000002000000ffffffab`) gives 255.
+- **`IP_PKTINFO` of any length from 12** (`l >= sizeofInetPktinfo`,
+  `control.go:93`): a 13-byte one gives its interface and address.
+
+Reproduce: `cargo xtask conformance --peers go-xnet-ipv4 --only 'typed probes'`.
+"#;
+
+/// What the ipv6 row's findings are, checked as the ipv4 row's.
+pub const NOTES_IPV6: &str = r#"
+Only the typed checks run. Linux writes none of these buffers.
+
+- **`IPV6_TCLASS` and `IPV6_HOPLIMIT` past a byte are given as they are.**
+  `parseTrafficClass` and `parseHopLimit` read a native `uint32`
+  (`ipv6/control_rfc3542_unix.go:30`, `:43`) into an `int` with no range
+  check: `140000000000000029000000340000000000010000000000` gives a hop limit
+  of 65536, and an `int` of -1 gives 4294967295 (the kernel writes 0 to 255).
+- **Any length from the type's size is taken** (`l >= ctlOpts[...].length`,
+  `ipv6/control.go:133-139`): an 8-byte hop limit, a 21-byte `IPV6_PKTINFO`
+  (`250000000000000029000000320000000000000000000000000000000000000101000000ab000000`).
+
+Reproduce: `cargo xtask conformance --peers go-xnet-ipv6 --only 'typed probes'`.
+"#;
