@@ -20,8 +20,15 @@
 use std::io::IoSliceMut;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
-use sockcmsg::conformance::{HandedBack, HandedFd, Implementation};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+
+use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags, SockaddrStorage};
+use nix::sys::time::{TimeSpec, TimeVal};
+use sockcmsg::conformance::{HandedBack, HandedFd, Implementation, TypedParsed};
+use sockcmsg::model::{FieldClass, TypedField};
+use sockcmsg::typed::{
+    ExtendedError, PacketInfo, PacketInfoV6, TimeForm, Timespec, Timeval, TypedKind, TypedMessage,
+};
 
 /// `nix::sys::socket::recvmsg` and `RecvMsg::cmsgs()`.
 pub struct NixCrate;
@@ -70,12 +77,178 @@ impl Implementation for NixCrate {
             control_len: None,
         }))
     }
+
+    /// `recvmsg::<SockaddrStorage>` on the UDP socket, then each typed
+    /// `ControlMessageOwned` of `cmsgs()` as the value it holds.
+    fn receive_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<TypedParsed, String>> {
+        let mut data = [0u8; 1];
+        let mut iov = [IoSliceMut::new(&mut data)];
+        let mut control = vec![0u8; control_len];
+        let msg = match recvmsg::<SockaddrStorage>(
+            socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut control),
+            MsgFlags::empty(),
+        ) {
+            Ok(msg) => msg,
+            Err(err) => return Some(Err(format!("recvmsg: {err}"))),
+        };
+        Some(match msg.cmsgs() {
+            Ok(cmsgs) => Ok(TypedParsed::Fields(cmsgs.filter_map(typed_field).collect())),
+            Err(err) => Err(format!("RecvMsg::cmsgs: {err}")),
+        })
+    }
+
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+        use TypedKind::*;
+        let old = TimeForm::Old;
+        [
+            Tos,
+            TrafficClass,
+            Ttl,
+            HopLimit,
+            PacketInfo,
+            PacketInfoV6,
+            UdpGro,
+            RxqOverflow,
+            RecvErr,
+            RecvErrV6,
+            OrigDstAddr,
+            OrigDstAddrV6,
+            Timestamp(old),
+            TimestampNs(old),
+            Timestamping(old),
+        ]
+        .into_iter()
+        .map(|kind| (kind, FieldClass::Message(kind)))
+        .collect()
+    }
+}
+
+/// The value a typed `ControlMessageOwned` holds, as nix's caller reads it;
+/// `None` for the others. A number the value's type cannot hold is given as
+/// it is.
+fn typed_field(cmsg: ControlMessageOwned) -> Option<TypedField> {
+    let byte = |kind: TypedKind, value: i32, message: fn(u8) -> TypedMessage| {
+        u8::try_from(value).map_or(
+            TypedField::OutOfRange {
+                class: FieldClass::Message(kind),
+                value: value.into(),
+            },
+            |byte| TypedField::Message(message(byte)),
+        )
+    };
+    let v4 = |addr: libc::in_addr| Ipv4Addr::from(u32::from_be(addr.s_addr));
+    let timespec = |time: TimeSpec| Timespec {
+        sec: time.tv_sec(),
+        nsec: time.tv_nsec(),
+    };
+    let error = |err: libc::sock_extended_err| ExtendedError {
+        errno: err.ee_errno,
+        origin: err.ee_origin,
+        kind: err.ee_type,
+        code: err.ee_code,
+        pad: err.ee_pad,
+        info: err.ee_info,
+        data: err.ee_data,
+    };
+    let sockaddr_v4 =
+        |sa: libc::sockaddr_in| SocketAddrV4::new(v4(sa.sin_addr), u16::from_be(sa.sin_port));
+    let sockaddr_v6 = |sa: libc::sockaddr_in6| {
+        SocketAddrV6::new(
+            Ipv6Addr::from(sa.sin6_addr.s6_addr),
+            u16::from_be(sa.sin6_port),
+            sa.sin6_flowinfo,
+            sa.sin6_scope_id,
+        )
+    };
+    let old = TimeForm::Old;
+    Some(match cmsg {
+        ControlMessageOwned::Ipv4Tos(tos) => TypedField::Message(TypedMessage::Tos(tos)),
+        ControlMessageOwned::Ipv6TClass(class) => {
+            byte(TypedKind::TrafficClass, class, TypedMessage::TrafficClass)
+        }
+        ControlMessageOwned::Ipv4Ttl(ttl) => byte(TypedKind::Ttl, ttl, TypedMessage::Ttl),
+        ControlMessageOwned::Ipv6HopLimit(hops) => {
+            byte(TypedKind::HopLimit, hops, TypedMessage::HopLimit)
+        }
+        ControlMessageOwned::Ipv4PacketInfo(info) => {
+            TypedField::Message(TypedMessage::PacketInfo(PacketInfo {
+                ifindex: info.ipi_ifindex as u32,
+                spec_dst: v4(info.ipi_spec_dst),
+                addr: v4(info.ipi_addr),
+            }))
+        }
+        ControlMessageOwned::Ipv6PacketInfo(info) => {
+            TypedField::Message(TypedMessage::PacketInfoV6(PacketInfoV6 {
+                addr: Ipv6Addr::from(info.ipi6_addr.s6_addr),
+                ifindex: info.ipi6_ifindex,
+            }))
+        }
+        ControlMessageOwned::UdpGroSegments(size) => u16::try_from(size).map_or(
+            TypedField::OutOfRange {
+                class: FieldClass::Message(TypedKind::UdpGro),
+                value: size.into(),
+            },
+            |size| TypedField::Message(TypedMessage::UdpGro(size)),
+        ),
+        ControlMessageOwned::RxqOvfl(dropped) => {
+            TypedField::Message(TypedMessage::RxqOverflow(dropped))
+        }
+        ControlMessageOwned::Ipv4RecvErr(err, offender) => {
+            TypedField::Message(TypedMessage::RecvErr {
+                error: error(err),
+                offender: offender.map(sockaddr_v4),
+            })
+        }
+        ControlMessageOwned::Ipv6RecvErr(err, offender) => {
+            TypedField::Message(TypedMessage::RecvErrV6 {
+                error: error(err),
+                offender: offender.map(sockaddr_v6),
+            })
+        }
+        ControlMessageOwned::Ipv4OrigDstAddr(sa) => {
+            TypedField::Message(TypedMessage::OrigDstAddr(sockaddr_v4(sa)))
+        }
+        ControlMessageOwned::Ipv6OrigDstAddr(sa) => {
+            TypedField::Message(TypedMessage::OrigDstAddrV6(sockaddr_v6(sa)))
+        }
+        ControlMessageOwned::ScmTimestamp(time) => TypedField::Message(TypedMessage::Timestamp {
+            time: timeval(time),
+            form: old,
+        }),
+        ControlMessageOwned::ScmTimestampns(time) => {
+            TypedField::Message(TypedMessage::TimestampNs {
+                time: timespec(time),
+                form: old,
+            })
+        }
+        ControlMessageOwned::ScmTimestampsns(times) => {
+            TypedField::Message(TypedMessage::Timestamping {
+                times: [times.system, times.hw_trans, times.hw_raw].map(timespec),
+                form: old,
+            })
+        }
+        _ => return None,
+    })
+}
+
+fn timeval(time: TimeVal) -> Timeval {
+    Timeval {
+        sec: time.tv_sec(),
+        usec: time.tv_usec(),
+    }
 }
 
 /// What the findings are, checked against `nix`'s source (0.32.0, the lock
 /// file's version; paths under `nix-0.32.0/`).
 pub const NOTES: &str = r#"
-Only `fds` and `cloexec` run: nix parses nothing it is not handed by its own `recvmsg`
+Only the receive checks run (`fds`, `cloexec`, the forged receives and the
+typed forged receives): nix parses nothing it is not handed by its own `recvmsg`
 (`CmsgIterator` is built only from `RecvMsg`'s private `cmsghdr`/`mhdr`,
 `src/sys/socket/mod.rs:692-698`; `ControlMessageOwned::decode_from` is
 private, `mod.rs:1015`), and encodes only into the buffer `sendmsg` hands the
@@ -142,6 +315,21 @@ reaches the walk, because `cmsgs()` answers `ENOBUFS` under `MSG_CTRUNC`
   bytes (`cmsg_len` 41 in 40) gives fd 0 six times (2).
 
 Reproduce: `cargo xtask conformance --peers nix --only 'forged receives'`.
+
+**Typed forged receives** (`recvmsg::<SockaddrStorage>` on a UDP socket,
+each typed `ControlMessageOwned` of `cmsgs()` as its value; the `net`
+feature). Each typed arm of `decode_from` reads its type's width whatever
+`cmsg_len` says (`mod.rs:1076-1183`): `Ipv4Tos` one byte
+(`mod.rs:1166-1171`), `Ipv4PacketInfo` an `in_pktinfo` (`mod.rs:1082-1087`),
+`Ipv4Ttl`, `Ipv6HopLimit`, `Ipv6TClass` and `UdpGroSegments` an `i32`. So a
+header with no data at the end of the buffer is read past it
+(`10000000000000000000000001000000`, an `IP_TOS` of `cmsg_len` 16, gives the
+byte after the buffer; an `IP_PKTINFO` so, whatever lies after it), a
+payload of another width is taken (a 1-byte `IP_TTL`, an 8-byte one), and
+an `int` past a byte is handed on (`Ipv4Ttl(65536)`). nix#2403 (GRO read
+as a `u16`) is fixed in this version: `UdpGroSegments(i32)`
+(`mod.rs:1106-1111`, CHANGELOG 0.29.0). Reproduce: `cargo xtask
+conformance --peers nix --only 'typed forged receives'`.
 
 **Undefined behaviour** (AddressSanitizer through the same forged
 receives, the receive's control buffer an allocation of exactly the

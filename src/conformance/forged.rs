@@ -44,9 +44,9 @@ const MAX_FDS: usize = 253;
 
 /// What a child answers, before its text: a case run, or why none can be.
 const RAN: &str = "ran";
-const UNSUPPORTED: &str = "unsupported";
-const NOT_TRAPPED: &str = "not trapped";
-const UNAVAILABLE: &str = "unavailable";
+pub(super) const UNSUPPORTED: &str = "unsupported";
+pub(super) const NOT_TRAPPED: &str = "not trapped";
+pub(super) const UNAVAILABLE: &str = "unavailable";
 
 /// Runs the check on `implementation` with each of `inputs` as the forged
 /// control data, each case in a child allowed `limit`.
@@ -57,17 +57,49 @@ pub(super) fn forged_check<'i, I: Implementation + ?Sized>(
     report: &mut Report,
 ) {
     let model = Model::new(implementation.layout());
-    let mut summary = summary(CHECK);
+    let inputs = inputs
+        .into_iter()
+        .filter(|input| model.forged_fd_slots(input, false).len() <= MAX_FDS);
+    run_forged(
+        CHECK,
+        inputs,
+        limit,
+        report,
+        |input| forged_receive(implementation, &model, input),
+        |input, written| expected(&model, input, written),
+    );
+}
+
+/// A forged check's loop: `case` run on each of `inputs` in a child
+/// allowed `limit`, answering how many bytes the receive's buffer held and
+/// the problems found (or why it cannot run: a tag and a reason), and
+/// `expected` the model's line of a finding (given the bytes written, if
+/// the child said).
+pub(super) fn run_forged<'i>(
+    check: &'static str,
+    inputs: impl IntoIterator<Item = &'i [u8]>,
+    limit: Duration,
+    report: &mut Report,
+    case: impl Fn(&[u8]) -> Result<(usize, Vec<String>), (&'static str, String)>,
+    expected: impl Fn(&[u8], Option<&[u8]>) -> String,
+) {
+    let mut summary = summary(check);
     let mut findings = Vec::new();
     for input in inputs {
-        if model.forged_fd_slots(input, false).len() > MAX_FDS {
-            continue;
-        }
-        let text = match in_child(limit, || run_case(implementation, &model, input)) {
+        let answer = |input: &[u8]| match case(input) {
+            Ok((written, problems)) => {
+                format!(
+                    "{RAN}\n{written}\n{}",
+                    problems.join("; ").replace('\n', " ")
+                )
+            }
+            Err((tag, why)) => format!("{tag}\n0\n{why}"),
+        };
+        let text = match in_child(limit, || answer(input).into_bytes()) {
             ChildEnd::Returned(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             // How much its buffer held, the child did not get to say.
             ChildEnd::Failed(how) => format!("{RAN}\n?\n{how}"),
-            ChildEnd::NotStarted(err) => return not_run(report, CHECK, &err),
+            ChildEnd::NotStarted(err) => return not_run(report, check, &err),
         };
         let mut lines = text.splitn(3, '\n');
         let (tag, written, problems) = match (lines.next(), lines.next(), lines.next()) {
@@ -76,12 +108,12 @@ pub(super) fn forged_check<'i, I: Implementation + ?Sized>(
         };
         match tag {
             RAN => {}
-            UNSUPPORTED => return not_run(report, CHECK, "the implementation does not receive"),
+            UNSUPPORTED => return not_run(report, check, "the implementation does not receive"),
             NOT_TRAPPED => {
                 let why = "its receive makes no recvmsg(2) call on the socket to forge";
-                return not_run(report, CHECK, why);
+                return not_run(report, check, why);
             }
-            _ => return not_run(report, CHECK, &format!("no forged receive: {problems}")),
+            _ => return not_run(report, check, &format!("no forged receive: {problems}")),
         }
         // What the receive's buffer held of the input, if the child said.
         let written = written.parse().ok().and_then(|len| input.get(..len));
@@ -89,15 +121,15 @@ pub(super) fn forged_check<'i, I: Implementation + ?Sized>(
         if !problems.is_empty() {
             summary.findings = summary.findings.saturating_add(1);
             findings.push(finding(
-                CHECK,
+                check,
                 input,
-                expected(&model, input, written),
+                expected(input, written),
                 problems.to_owned(),
             ));
         }
     }
     if summary.cases == 0 {
-        return not_run(report, CHECK, "no input");
+        return not_run(report, check, "no input");
     }
     report.checks.push(summary);
     report.findings.extend(findings);
@@ -133,24 +165,6 @@ fn expected(model: &Model, input: &[u8], written: Option<&[u8]>) -> String {
             .forged_fd_slots(written, written.len() < input.len())
             .len(),
     )
-}
-
-/// One case, in the child: a tag line and the problems found.
-fn run_case<I: Implementation + ?Sized>(
-    implementation: &I,
-    model: &Model,
-    input: &[u8],
-) -> Vec<u8> {
-    let answer = match forged_receive(implementation, model, input) {
-        Ok((written, problems)) => {
-            format!(
-                "{RAN}\n{written}\n{}",
-                problems.join("; ").replace('\n', " ")
-            )
-        }
-        Err((tag, why)) => format!("{tag}\n0\n{why}"),
-    };
-    answer.into_bytes()
 }
 
 /// The implementation's receive of `input`, forged: how many bytes its

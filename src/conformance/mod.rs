@@ -279,6 +279,22 @@ pub trait Implementation: std::panic::RefUnwindSafe {
         Vec::new()
     }
 
+    /// Receives the one datagram waiting on `socket` (a UDP socket on
+    /// loopback) with a control buffer of `control_len` bytes, the way the
+    /// implementation's users do, and gives the typed values its caller
+    /// gets, as [`parse_typed`](Self::parse_typed) does; an `Err` with the
+    /// implementation's error otherwise. The `typed forged receives` check
+    /// (Linux) answers its `recvmsg` with the typed probes.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn receive_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<TypedParsed, String>> {
+        let _ = (socket, control_len);
+        None
+    }
+
     /// Receives the one datagram waiting on `socket` (a Unix datagram
     /// socket, `SO_PASSCRED` on or off, one data byte and some fds sent)
     /// with a control buffer of `control_len` bytes, the way the

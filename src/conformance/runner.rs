@@ -257,7 +257,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
     /// How long a case run in a child may take: the isolation's limit, or
     /// ten seconds for the checks that always run in one.
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    fn case_limit(&self) -> Duration {
+    pub(super) fn case_limit(&self) -> Duration {
         match self.isolation {
             Isolation::Process { limit } => limit,
             Isolation::InProcess => Duration::from_secs(10),

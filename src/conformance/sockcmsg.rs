@@ -104,6 +104,21 @@ impl Implementation for Sockcmsg {
             &mut control,
         )))
     }
+
+    /// [`socket::recv`](crate::socket::recv), then the control bytes
+    /// decoded as [`parse_typed`](Implementation::parse_typed) does.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn receive_typed(
+        &self,
+        sock: BorrowedFd<'_>,
+        control_len: usize,
+    ) -> Option<Result<TypedParsed, String>> {
+        let mut control = crate::socket::ControlBuffer::with_len(control_len);
+        match crate::socket::recv(sock, &mut [0; 1], &mut control) {
+            Ok(received) => self.parse_typed(received.control()).map(Ok),
+            Err(err) => Some(Err(err.to_string())),
+        }
+    }
 }
 
 /// The messages of a walk, each decoded as its users decode it; or the

@@ -11,6 +11,10 @@
 //!   buffer, after an unknown message (with data and without) and after
 //!   `SCM_RIGHTS`, and unpadded at the end.
 //! - `typed corpus`: the corpus folders' buffers.
+//! - `typed forged receives` (Linux 5.9 or later), for decoders that only
+//!   receive ([`Implementation::receive_typed`]): their receive on a UDP
+//!   socket, its `recvmsg` answered with each typed probe as the control
+//!   data (`sys/forge.rs`, as the `forged receives` check does).
 //!
 //! Each case is judged where it ran (in the child, when isolated): a value
 //! given that no message the model reads holds (a misread width, a type on
@@ -30,7 +34,7 @@ use crate::typed::{
 };
 
 /// The typed checks, by name in reports.
-pub const TYPED_CHECKS: [&str; 2] = ["typed probes", "typed corpus"];
+pub const TYPED_CHECKS: [&str; 3] = ["typed probes", "typed corpus", "typed forged receives"];
 
 /// What a typed decode answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +64,27 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
                 Ok(_) => not_run(report, TYPED_CHECKS[1], "no corpus folder given"),
                 Err(err) => not_run(report, TYPED_CHECKS[1], &err),
             }
+        }
+        #[cfg(target_os = "linux")]
+        if self.runs(TYPED_CHECKS[2]) {
+            let classes = self.implementation().typed_classes();
+            let probes = typed_probes(&model);
+            super::forged::run_forged(
+                TYPED_CHECKS[2],
+                probes.iter().map(Vec::as_slice),
+                self.case_limit(),
+                report,
+                |input| forged_typed_receive(self.implementation(), &model, &classes, input),
+                |input, written| expected(&model, &classes, written.unwrap_or(input)),
+            );
+        }
+        #[cfg(not(target_os = "linux"))]
+        if self.runs(TYPED_CHECKS[2]) {
+            not_run(
+                report,
+                TYPED_CHECKS[2],
+                "Linux only (seccomp user notification)",
+            );
         }
     }
 
@@ -98,6 +123,54 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
         report.checks.push(summary);
         report.findings.extend(findings);
     }
+}
+
+/// The implementation's typed receive of `input`, forged, on a UDP socket:
+/// how many bytes its buffer held and the problems found, or the tag and
+/// reason of a case that could not run.
+#[cfg(target_os = "linux")]
+fn forged_typed_receive<I: Implementation + ?Sized>(
+    implementation: &I,
+    model: &Model,
+    classes: &[(TypedKind, FieldClass)],
+    input: &[u8],
+) -> Result<(usize, Vec<String>), (&'static str, String)> {
+    use super::forged::{NOT_TRAPPED, UNAVAILABLE, UNSUPPORTED};
+    use crate::sys::forge::{forge_recvmsg, Forgery};
+    use std::os::fd::AsFd;
+
+    let setup = |err: std::io::Error| (UNAVAILABLE, err.to_string());
+    let rx = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(setup)?;
+    let tx = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(setup)?;
+    // The datagram the receive waits for, which the forgery answers in its
+    // place.
+    tx.send_to(b"x", rx.local_addr().map_err(setup)?)
+        .map_err(setup)?;
+    // The descriptors an SCM_RIGHTS among the probes gets.
+    let (source, _peer) = std::os::unix::net::UnixDatagram::pair().map_err(setup)?;
+    let slots = |written: &[u8], cut| model.forged_fd_slots(written, cut);
+    let forgery = Forgery {
+        control: input,
+        fd_slots: &slots,
+        source: source.as_fd(),
+    };
+    let (answer, forged) = forge_recvmsg(rx.as_fd(), &forgery, || {
+        implementation.receive_typed(rx.as_fd(), input.len())
+    })
+    .map_err(setup)?;
+    let answer = match answer {
+        None => return Err((UNSUPPORTED, String::new())),
+        Some(Ok(parsed)) => parsed,
+        Some(Err(err)) => TypedParsed::Rejected(err),
+    };
+    if let Some(err) = forged.error {
+        return Err((UNAVAILABLE, err));
+    }
+    if !forged.answered {
+        return Err((NOT_TRAPPED, String::new()));
+    }
+    let written = input.get(..forged.written).unwrap_or(input);
+    Ok((forged.written, judge(model, classes, written, answer)))
 }
 
 /// What is wrong with `answer`, the decode of `buf` by an implementation
