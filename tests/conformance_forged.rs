@@ -1,6 +1,7 @@
-//! The `forged receives` check on doubles that call `recvmsg(2)` as
-//! receive-only code does and break one rule each: each is caught on the
-//! inputs that show it, and on no other.
+//! The `forged receives` check on doubles that call `recvmsg(2)` (or
+//! `recvmmsg(2)`, as UDP stacks batch) as receive-only code does and break
+//! one rule each: each is caught on the inputs that show it, and on no
+//! other.
 #![cfg(target_os = "linux")]
 
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -21,6 +22,8 @@ enum Fault {
     /// Reads the first header's data length as `cmsg_len - CMSG_LEN(0)`
     /// without checking it (as uds does), which panics below a header.
     TrustsTheLength,
+    /// As `Correct`, receiving with `recvmmsg(2)`.
+    Batched,
 }
 
 struct Receiver(Fault);
@@ -35,7 +38,7 @@ impl Implementation for Receiver {
         socket: BorrowedFd<'_>,
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
-        let control = recvmsg(socket, control_len);
+        let control = recvmsg(socket, control_len, matches!(self.0, Fault::Batched));
         if let Fault::TrustsTheLength = self.0 {
             let len = control.get(..8).map_or(0, |len| {
                 usize::from_ne_bytes(len.try_into().unwrap_or_default())
@@ -79,9 +82,9 @@ fn whole_fds(msg: &sockcmsg::SocketControlMessage<'_>) -> Vec<i32> {
         .collect()
 }
 
-/// One `recvmsg(2)` with `control_len` bytes of control room: the control
-/// bytes written.
-fn recvmsg(socket: BorrowedFd<'_>, control_len: usize) -> Vec<u8> {
+/// One `recvmsg(2)` (or, `batch`, a `recvmmsg(2)` of one message) with
+/// `control_len` bytes of control room: the control bytes written.
+fn recvmsg(socket: BorrowedFd<'_>, control_len: usize, batch: bool) -> Vec<u8> {
     let mut control = vec![0u64; control_len.div_ceil(8)];
     let mut byte = [0u8; 1];
     let mut iov = libc::iovec {
@@ -94,16 +97,34 @@ fn recvmsg(socket: BorrowedFd<'_>, control_len: usize) -> Vec<u8> {
     msg.msg_iovlen = 1;
     msg.msg_control = control.as_mut_ptr().cast();
     msg.msg_controllen = control_len as _;
+    // SAFETY: mmsghdr is plain C data; all zeroes is an empty one.
+    let mut batched: libc::mmsghdr = unsafe { std::mem::zeroed() };
     // The system call itself: 32-bit x86's C library may go through
     // socketcall(2), which the forgery does not trap.
-    // SAFETY: `msg` points to `iov` and `control`, alive for the call.
+    // SAFETY: `msg` points to `iov` and `control`, alive for the call, and
+    // `batched` holds a copy of it, which the call writes back into.
     let received = unsafe {
-        libc::syscall(
-            libc::SYS_recvmsg,
-            socket.as_raw_fd(),
-            &mut msg,
-            libc::MSG_CMSG_CLOEXEC,
-        )
+        match batch {
+            false => libc::syscall(
+                libc::SYS_recvmsg,
+                socket.as_raw_fd(),
+                &mut msg,
+                libc::MSG_CMSG_CLOEXEC,
+            ),
+            true => {
+                batched.msg_hdr = msg;
+                let n = libc::syscall(
+                    libc::SYS_recvmmsg,
+                    socket.as_raw_fd(),
+                    &mut batched,
+                    1,
+                    libc::MSG_CMSG_CLOEXEC,
+                    std::ptr::null_mut::<libc::timespec>(),
+                );
+                msg = batched.msg_hdr;
+                n
+            }
+        }
     };
     let written = if received < 0 {
         0
@@ -128,7 +149,7 @@ fn corpus(name: &str, inputs: &[Vec<u8>]) -> PathBuf {
 }
 
 fn forged_findings(fault: Fault, inputs: &[Vec<u8>]) -> Vec<Finding> {
-    let name = ["correct", "leaks", "trusts"][fault as usize];
+    let name = ["correct", "leaks", "trusts", "batched"][fault as usize];
     let dir = corpus(name, inputs);
     let report = Runner::new(&Receiver(fault))
         .only(["forged receives"])
@@ -165,6 +186,12 @@ fn rights_then_short_header() -> Vec<u8> {
 #[test]
 fn a_receive_that_owns_every_fd_and_rejects_as_the_model_has_no_finding() {
     let findings = forged_findings(Fault::Correct, &[rights_then_short_header()]);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn a_batched_receive_is_forged_as_a_single_one_and_has_no_finding() {
+    let findings = forged_findings(Fault::Batched, &[rights_then_short_header()]);
     assert!(findings.is_empty(), "{findings:#?}");
 }
 

@@ -110,7 +110,8 @@ pub(super) fn run_forged<'i>(
             RAN => {}
             UNSUPPORTED => return not_run(report, check, "the implementation does not receive"),
             NOT_TRAPPED => {
-                let why = "its receive makes no recvmsg(2) call on the socket to forge";
+                let why =
+                    "its receive makes no recvmsg(2) or recvmmsg(2) call on the socket to forge";
                 return not_run(report, check, why);
             }
             _ => return not_run(report, check, &format!("no forged receive: {problems}")),

@@ -9,8 +9,10 @@
 //! the filter sees the system call itself, so code that makes it without
 //! the C library (sockcmsg, rustix's linux-raw backend) is reached too, and
 //! so is a receive made by another program the implementation starts (the
-//! filter is inherited). The filter traps `recvmsg` on one descriptor
-//! number only; every other system call runs as usual.
+//! filter is inherited). The filter traps `recvmsg` and `recvmmsg` (which
+//! UDP stacks batch with, quinn's among them) on one descriptor number
+//! only; every other system call runs as usual. A `recvmmsg` is answered
+//! in its first `mmsghdr`, with its `msg_len`, and returns 1.
 //!
 //! The supervisor is a thread of the same process, started with
 //! `pthread_create` (not `std::thread`, which a forked child should not
@@ -302,7 +304,11 @@ impl Supervisor<'_> {
     )]
     fn forge(&mut self, call: &libc::seccomp_notif) -> io::Result<i64> {
         let pid = libc::pid_t::try_from(call.pid).map_err(|_| invalid("pid"))?;
-        let [_, msghdr_at, flags, ..] = call.data.args;
+        // recvmsg(fd, msg, flags); recvmmsg(fd, msgvec, vlen, flags, timeout),
+        // whose first mmsghdr starts with its msghdr.
+        let batch = i64::from(call.data.nr) == i64::from(libc::SYS_recvmmsg);
+        let [_, msghdr_at, third, fourth, ..] = call.data.args;
+        let flags = if batch { fourth } else { third };
         let msghdr_at = usize::try_from(msghdr_at).map_err(|_| invalid("msghdr"))?;
         let mut msg: libc::msghdr = read_plain(pid, msghdr_at)?;
         // The call is still waiting: what was read is its arguments.
@@ -358,6 +364,13 @@ impl Supervisor<'_> {
         )?;
         let namelen_at = field(std::mem::offset_of!(libc::msghdr, msg_namelen))?;
         write_int(pid, namelen_at, &msg.msg_namelen)?;
+        if batch {
+            // One message received, of `returned` bytes.
+            let len_at = field(std::mem::offset_of!(libc::mmsghdr, msg_len))?;
+            let len = libc::c_uint::try_from(returned).map_err(|_| invalid("msg_len"))?;
+            write_int(pid, len_at, &len)?;
+            return Ok(1);
+        }
         Ok(returned)
     }
 
@@ -394,7 +407,8 @@ fn invalid(what: &str) -> io::Error {
 fn install_filter(fd: RawFd) -> io::Result<OwnedFd> {
     let unsupported = || io::Error::new(io::ErrorKind::Unsupported, "no seccomp arch");
     let arch = AUDIT_ARCH.ok_or_else(unsupported)?;
-    let number = u32::try_from(libc::SYS_recvmsg).map_err(|_| unsupported())?;
+    let single = u32::try_from(libc::SYS_recvmsg).map_err(|_| unsupported())?;
+    let batch = u32::try_from(libc::SYS_recvmmsg).map_err(|_| unsupported())?;
     let fd = u32::try_from(fd).map_err(|_| invalid("fd"))?;
     let load = |at| libc::sock_filter {
         code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
@@ -409,6 +423,13 @@ fn install_filter(fd: RawFd) -> io::Result<OwnedFd> {
         jf: skip,
         k: value,
     };
+    // Equal: `skip` further; not: the next instruction.
+    let if_equal = |value, skip| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt: skip,
+        jf: 0,
+        k: value,
+    };
     let ret = |action| libc::sock_filter {
         code: (libc::BPF_RET | libc::BPF_K) as u16,
         jt: 0,
@@ -417,9 +438,10 @@ fn install_filter(fd: RawFd) -> io::Result<OwnedFd> {
     };
     let mut program = [
         load(ARCH_AT),
-        unless_equal(arch, 5),
+        unless_equal(arch, 6),
         load(NR_AT),
-        unless_equal(number, 3),
+        if_equal(single, 1),
+        unless_equal(batch, 3),
         load(ARG0_LOW_AT),
         unless_equal(fd, 1),
         ret(libc::SECCOMP_RET_USER_NOTIF),
