@@ -139,7 +139,7 @@ impl GoXnet {
             u8::try_from(value).map_or(
                 TypedField::OutOfRange {
                     class: FieldClass::Message(kind),
-                    value,
+                    value: value.into(),
                 },
                 |byte| TypedField::Message(message(byte)),
             )
@@ -153,7 +153,7 @@ impl GoXnet {
                 u32::try_from(value).map_or(
                     TypedField::OutOfRange {
                         class: FieldClass::Interface,
-                        value,
+                        value: value.into(),
                     },
                     TypedField::Interface,
                 )

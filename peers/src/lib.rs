@@ -33,6 +33,7 @@ pub mod liburing;
 pub mod nix_crate;
 pub mod passfd;
 pub mod python;
+pub mod quinn;
 pub mod rustix_crate;
 pub mod s2n_quic;
 pub mod sendfd;
@@ -269,6 +270,13 @@ pub fn all() -> Vec<Peer> {
             implementation: Box::new(go_xnet::GoXnet::ipv6()),
             walk: None,
             notes: go_xnet::NOTES_IPV6,
+        },
+        Peer {
+            slug: "quinn-udp",
+            package: Some("quinn-udp"),
+            implementation: Box::new(quinn::Quinn),
+            walk: None,
+            notes: quinn::NOTES,
         },
         Peer {
             slug: "s2n-quic",

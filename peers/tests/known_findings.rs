@@ -393,3 +393,52 @@ fn uds_subtracts_the_header_from_a_cmsg_len_below_it() {
         ],
     );
 }
+
+/// `peer`'s typed forged receives, each case in a child process.
+fn typed_forged(peer: &Peer) -> Report {
+    Runner::new(&*peer.implementation)
+        .isolation(Isolation::Process {
+            limit: Duration::from_secs(10),
+        })
+        .only([TYPED_CHECKS[2]])
+        .run()
+}
+
+/// The finding of `report` on the buffer of one message of `level`,
+/// `kind` and `data`, whose text must contain `says`.
+fn typed_finding(report: &Report, (level, kind, data): (i32, i32, &[u8]), says: &str) {
+    let input = Model::new(Layout::HOST).encode([(level, kind, data)]);
+    let finding = report
+        .findings
+        .iter()
+        .find(|finding| finding.input == input)
+        .unwrap_or_else(|| panic!("no finding on {input:02x?}: {report}"));
+    assert!(finding.implementation.contains(says), "{finding:?}");
+}
+
+#[test]
+fn quinn_udp_panics_on_a_width_in_debug_and_casts_its_ints_unchecked() {
+    let _turn = one_at_a_time();
+    let report = typed_forged(&peer("quinn-udp"));
+    // An IP_TOS with no data: debug_assert_eq! in CMsg::decode.
+    typed_finding(
+        &report,
+        (0, 1, &[]),
+        "panicked at quinn-udp-0.6.3/src/cmsg/mod.rs:154:9",
+    );
+    // IPV6_TCLASS of -1, cast to u8: ECN 3.
+    typed_finding(&report, (41, 67, &(-1i32).to_le_bytes()), "gave Ecn(3)");
+}
+
+#[test]
+fn nix_reads_a_typed_width_whatever_cmsg_len_says() {
+    let _turn = one_at_a_time();
+    let report = typed_forged(&peer("nix"));
+    // A 1-byte IP_TTL, read as an int with the padding after it.
+    typed_finding(&report, (0, 2, &[64]), "gave Message(Ttl(64))");
+    typed_finding(
+        &report,
+        (0, 2, &65_536i32.to_le_bytes()),
+        "OutOfRange { class: Message(Ttl), value: 65536 }",
+    );
+}

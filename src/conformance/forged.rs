@@ -188,6 +188,8 @@ fn forged_receive<I: Implementation + ?Sized>(
         control: input,
         fd_slots: &slots,
         source: source.as_fd(),
+        // An unnamed socket's peer: no name.
+        name: &[],
     };
     let before = open_fds();
     // A panic is not caught here: it ends the child, which reports it

@@ -149,10 +149,21 @@ fn forged_typed_receive<I: Implementation + ?Sized>(
     // The descriptors an SCM_RIGHTS among the probes gets.
     let (source, _peer) = std::os::unix::net::UnixDatagram::pair().map_err(setup)?;
     let slots = |written: &[u8], cut| model.forged_fd_slots(written, cut);
+    // The sender's `sockaddr_in`, as Linux writes it into `msg_name`.
+    let port = tx.local_addr().map_err(setup)?.port();
+    let family = u16::try_from(libc::AF_INET).unwrap_or_default();
+    let name = [
+        &family.to_ne_bytes()[..],
+        &port.to_be_bytes(),
+        &Ipv4Addr::LOCALHOST.octets(),
+        &[0; 8],
+    ]
+    .concat();
     let forgery = Forgery {
         control: input,
         fd_slots: &slots,
         source: source.as_fd(),
+        name: &name,
     };
     let (answer, forged) = forge_recvmsg(rx.as_fd(), &forgery, || {
         implementation.receive_typed(rx.as_fd(), input.len())

@@ -50,7 +50,7 @@ pub enum TypedField {
         /// What the number stands for.
         class: FieldClass,
         /// The number.
-        value: i64,
+        value: i128,
     },
 }
 

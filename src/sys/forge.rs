@@ -21,10 +21,10 @@
 //! descriptor. It answers the first trapped `recvmsg`: it reads the
 //! caller's `msghdr` with `process_vm_readv`, installs the descriptors with
 //! `SECCOMP_IOCTL_NOTIF_ADDFD` (close-on-exec when the call asked for
-//! `MSG_CMSG_CLOEXEC`), writes one data byte, the forged control bytes (as
-//! many as the caller's buffer holds, `MSG_CTRUNC` when not all) and the
-//! `msghdr`'s lengths and flags back with `process_vm_writev`, and makes
-//! the call return 1. The same code serves a receive in this process and
+//! `MSG_CMSG_CLOEXEC`), writes one data byte, the sender's name, the
+//! forged control bytes (as many as the caller's buffer holds, `MSG_CTRUNC`
+//! when not all) and the `msghdr`'s lengths and flags back with
+//! `process_vm_writev`, and makes the call return 1. The same code serves a receive in this process and
 //! one in a program it started. A later `recvmsg` on the descriptor goes to
 //! the kernel.
 //!
@@ -50,6 +50,9 @@ pub(crate) struct Forgery<'a> {
     pub(crate) fd_slots: &'a dyn Fn(&[u8], bool) -> Vec<usize>,
     /// What each installed descriptor is a copy of.
     pub(crate) source: BorrowedFd<'a>,
+    /// The sender's address, as the kernel writes it into `msg_name` (a
+    /// `sockaddr_in` for UDP; none from an unnamed Unix socket).
+    pub(crate) name: &'a [u8],
 }
 
 /// What the forged receive did.
@@ -120,6 +123,7 @@ pub(crate) fn forge_recvmsg<R>(
             control: forgery.control,
             fd_slots: forgery.fd_slots,
             source: forgery.source.as_raw_fd(),
+            name: forgery.name,
         },
         forged: Forged::default(),
     }));
@@ -197,6 +201,7 @@ struct ForgeryParts<'a> {
     control: &'a [u8],
     fd_slots: &'a dyn Fn(&[u8], bool) -> Vec<usize>,
     source: RawFd,
+    name: &'a [u8],
 }
 
 struct Supervisor<'a> {
@@ -349,7 +354,19 @@ impl Supervisor<'_> {
             true => libc::MSG_CTRUNC,
             false => 0,
         };
-        msg.msg_namelen = 0;
+        // As the kernel: as much of the name as its room holds, and the
+        // whole name's length.
+        if !msg.msg_name.is_null() {
+            let room = usize::try_from(msg.msg_namelen).map_err(|_| invalid("namelen"))?;
+            let name = self.forgery.name;
+            write_bytes(pid, msg.msg_name as usize, name.get(..room).unwrap_or(name))?;
+        }
+        msg.msg_namelen = self
+            .forgery
+            .name
+            .len()
+            .try_into()
+            .map_err(|_| invalid("namelen"))?;
         let field = |offset: usize| {
             msghdr_at
                 .checked_add(offset)

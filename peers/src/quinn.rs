@@ -1,0 +1,123 @@
+//! quinn-udp's receive, as quinn calls it on each batch: a
+//! `UdpSocketState` made for the socket (`UdpSocketState::new`, which
+//! turns on the options it decodes), then `recv` into one buffer and one
+//! `RecvMeta` (`ecn`, `dst_ip`, `interface_index`, `stride`, `timestamp`).
+//! On Linux it receives with `recvmmsg`, into a control buffer of its own
+//! (96 bytes), and its control-message walk is private: only the typed
+//! forged receives reach it.
+
+use std::io::IoSliceMut;
+use std::net::UdpSocket;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd};
+
+use quinn_udp::{RecvMeta, UdpSocketState};
+use sockcmsg::conformance::{Implementation, TypedParsed};
+use sockcmsg::model::{FieldClass, TypedField};
+use sockcmsg::typed::{TimeForm, TypedKind};
+
+/// `UdpSocketState::recv`.
+pub struct Quinn;
+
+impl Implementation for Quinn {
+    fn name(&self) -> String {
+        "quinn-udp (UdpSocketState::recv)".to_owned()
+    }
+
+    fn receive_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        _control_len: usize,
+    ) -> Option<Result<TypedParsed, String>> {
+        // Not a dup, which would be another number than the one forged;
+        // ManuallyDrop keeps the runner's socket open.
+        // SAFETY: the number is the runner's open UDP socket, borrowed for
+        // this call, and never closed here.
+        let udp =
+            std::mem::ManuallyDrop::new(unsafe { UdpSocket::from_raw_fd(socket.as_raw_fd()) });
+        let state = match UdpSocketState::new((&*udp).into()) {
+            Ok(state) => state,
+            Err(err) => return Some(Err(format!("UdpSocketState::new: {err}"))),
+        };
+        let mut data = [0u8; 64];
+        let mut meta = [RecvMeta::default()];
+        let received = state.recv((&*udp).into(), &mut [IoSliceMut::new(&mut data)], &mut meta);
+        Some(match received {
+            Ok(_) => Ok(TypedParsed::Fields(fields(&meta[0]))),
+            Err(err) => Err(format!("UdpSocketState::recv: {err}")),
+        })
+    }
+
+    fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+        use FieldClass::{Interface, LocalAddress, ReceiveTime};
+        use TypedKind::{PacketInfo, PacketInfoV6, TimestampNs};
+        vec![
+            (PacketInfo, LocalAddress),
+            (PacketInfo, Interface),
+            (PacketInfoV6, LocalAddress),
+            (PacketInfoV6, Interface),
+            (TimestampNs(TimeForm::Old), ReceiveTime),
+        ]
+    }
+}
+
+/// What `meta` tells quinn's caller that a message set: `ecn` is `None`
+/// both without a TOS and with ECN bits 0, and `stride` is `len` both
+/// without GRO and with a segment of the datagram's size, so those are
+/// given only when they say more.
+fn fields(meta: &RecvMeta) -> Vec<TypedField> {
+    let mut fields = Vec::new();
+    if let Some(ecn) = meta.ecn {
+        fields.push(TypedField::Ecn(ecn as u8));
+    }
+    if let Some(ip) = meta.dst_ip {
+        fields.push(TypedField::LocalAddress(ip));
+    }
+    if let Some(interface) = meta.interface_index {
+        fields.push(TypedField::Interface(interface));
+    }
+    if meta.stride != meta.len {
+        fields.push(match u16::try_from(meta.stride) {
+            Ok(stride) => TypedField::GroSegment(stride.into()),
+            Err(_) => TypedField::OutOfRange {
+                class: FieldClass::GroSegment,
+                value: meta.stride as i128,
+            },
+        });
+    }
+    if let Some(time) = meta.timestamp {
+        fields.push(TypedField::ReceiveTime {
+            sec: i64::try_from(time.as_secs()).unwrap_or(i64::MAX),
+            nsec: time.subsec_nanos().into(),
+        });
+    }
+    fields
+}
+
+/// What the findings are, checked against quinn-udp's source (0.6.3, the
+/// lock file's version; paths under `quinn-udp-0.6.3/src/`).
+pub const NOTES: &str = r#"
+Only the typed forged receives run: its control-message walk (`cmsg`) is
+private, and its receive batches with `recvmmsg` into a 96-byte control
+buffer of its own (`cmsg/mod.rs:227-228`), which the forgery answers in its
+first `mmsghdr`. Linux writes none of these buffers.
+
+- **A payload of another width panics in a debug build and is read
+  anyway in a release one.** `CMsg::decode::<T>` (`cmsg/mod.rs:153-159`)
+  checks the length only with `debug_assert_eq!(self.len(),
+  C::cmsg_len(size_of::<T>()))` (`:154`), then reads `size_of::<T>()`
+  bytes whatever `cmsg_len` says: `10000000000000000000000001000000`, an
+  `IP_TOS` header with no data, panics there as the table builds the
+  adapters (debug), and a release build reads the byte after the buffer.
+  Every typed arm of `ControlMetadata::decode` (`unix.rs:847-912`) goes
+  through it.
+- **`IPV6_TCLASS` and `UDP_GRO` are `int`s cast without a check.** The
+  traffic class is `decode::<c_int>() as u8` (`unix.rs:873`): -1 gives
+  ECN 3 (`14000000000000002900000043000000ffffffff00000000`); the GRO
+  segment is `decode::<c_int>() as usize` (`unix.rs:900`): -1 gives a
+  stride of `usize::MAX`, 65536 one past any datagram.
+
+Its ECN is `None` both without a TOS and with ECN bits 0, and its `stride`
+is the datagram's length both without GRO and with a segment of that size:
+the adapter gives those only when they say more, and no TOS or GRO is owed
+one. Reproduce: `cargo xtask conformance --peers quinn-udp --only 'typed forged receives'`.
+"#;
