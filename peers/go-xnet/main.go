@@ -1,10 +1,13 @@
 // Command peer-go-xnet answers sockcmsg's conformance runner with
 // golang.org/x/net's ipv4 and ipv6 ControlMessage.Parse, as a Go UDP
-// program calls them on the control bytes of a ReadMsgUDP: one request a
-// line on standard input, one answer a line on standard output.
+// program calls them on the control bytes of a ReadMsgUDP, and with
+// golang.org/x/sys/unix's ParseOrigDstAddr: one request a line on standard
+// input, one answer a line on standard output.
 //
 //	4 <hex>   ipv4.ControlMessage.Parse over the bytes
 //	6 <hex>   ipv6.ControlMessage.Parse over the bytes
+//	o <hex>   unix.ParseSocketControlMessage, then unix.ParseOrigDstAddr on
+//	          each message (an error: not one, passed over)
 //	V         runtime.Version(), GOOS/GOARCH and x/net's version
 //
 // Answers: "ok" then each field Parse set, after a tab ("ttl <n>",
@@ -18,6 +21,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -25,6 +29,7 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -81,6 +86,23 @@ func answer(line string) (reply string) {
 		field(&sb, "mtu", cm.MTU)
 		if cm.Dst != nil {
 			sb.WriteString("\tdst " + cm.Dst.String())
+		}
+	case "o":
+		msgs, err := unix.ParseSocketControlMessage(b)
+		if err != nil {
+			return oneLine("error " + err.Error())
+		}
+		for i := range msgs {
+			sa, err := unix.ParseOrigDstAddr(&msgs[i])
+			if err != nil {
+				continue
+			}
+			switch sa := sa.(type) {
+			case *unix.SockaddrInet4:
+				sb.WriteString("\tdst " + netip.AddrFrom4(sa.Addr).String())
+			case *unix.SockaddrInet6:
+				sb.WriteString("\tdst " + netip.AddrFrom16(sa.Addr).String())
+			}
 		}
 	default:
 		return "bad request: " + op

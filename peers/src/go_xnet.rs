@@ -21,10 +21,11 @@ use sockcmsg::Layout;
 
 use crate::go::{build, hex, Program};
 
-/// `ipv4.ControlMessage.Parse` or `ipv6.ControlMessage.Parse`.
+/// `ipv4.ControlMessage.Parse`, `ipv6.ControlMessage.Parse`, or x/sys's
+/// `unix.ParseOrigDstAddr`.
 pub struct GoXnet {
-    /// 4 or 6.
-    family: u8,
+    /// The program's request: `4`, `6` or `o`.
+    op: char,
     program: OnceLock<Result<Program, String>>,
 }
 
@@ -32,7 +33,7 @@ impl GoXnet {
     /// The `ipv4` package's.
     pub fn ipv4() -> Self {
         GoXnet {
-            family: 4,
+            op: '4',
             program: OnceLock::new(),
         }
     }
@@ -40,7 +41,16 @@ impl GoXnet {
     /// The `ipv6` package's.
     pub fn ipv6() -> Self {
         GoXnet {
-            family: 6,
+            op: '6',
+            program: OnceLock::new(),
+        }
+    }
+
+    /// x/sys's `unix.ParseOrigDstAddr` on each message of
+    /// `unix.ParseSocketControlMessage`.
+    pub fn orig_dst_addr() -> Self {
+        GoXnet {
+            op: 'o',
             program: OnceLock::new(),
         }
     }
@@ -55,16 +65,27 @@ impl GoXnet {
 
 impl Implementation for GoXnet {
     fn name(&self) -> String {
-        let package = format!("Go x/net ipv{}", self.family);
+        let what = match self.op {
+            '4' => "Go x/net ipv4 ControlMessage.Parse",
+            '6' => "Go x/net ipv6 ControlMessage.Parse",
+            _ => "Go x/sys unix.ParseOrigDstAddr",
+        };
         match self
             .program
             .get_or_init(|| build("go-xnet", "peer-go-xnet"))
         {
+            // x/sys is Debian's, whatever version x/net's go.mod requires.
+            Ok(program) if self.op == 'o' => format!(
+                "{what} ({}, {} {})",
+                debian_version("golang-golang-x-sys-dev"),
+                program.version,
+                program.platform
+            ),
             Ok(program) => format!(
-                "{package} ControlMessage.Parse ({} {}, {})",
+                "{what} ({} {}, {})",
                 program.more, program.version, program.platform
             ),
-            Err(why) => format!("{package} ({why})"),
+            Err(why) => format!("{what} ({why})"),
         }
     }
 
@@ -82,7 +103,7 @@ impl Implementation for GoXnet {
     )]
     fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
         let program = self.program()?;
-        let answer = program.ask(&format!("{} {}", self.family, hex(buf)));
+        let answer = program.ask(&format!("{} {}", self.op, hex(buf)));
         if answer.starts_with("panic: ") {
             panic!("{answer}");
         }
@@ -103,11 +124,15 @@ impl Implementation for GoXnet {
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
         use FieldClass::{Interface, LocalAddress, Message};
         use TypedKind::{HopLimit, PacketInfo, PacketInfoV6, TrafficClass, Ttl};
-        match self.family {
-            4 => vec![
+        match self.op {
+            '4' => vec![
                 (Ttl, Message(Ttl)),
                 (PacketInfo, LocalAddress),
                 (PacketInfo, Interface),
+            ],
+            'o' => vec![
+                (TypedKind::OrigDstAddr, LocalAddress),
+                (TypedKind::OrigDstAddrV6, LocalAddress),
             ],
             _ => vec![
                 (TrafficClass, Message(TrafficClass)),
@@ -169,6 +194,17 @@ impl GoXnet {
     }
 }
 
+/// The version of a Debian package, or `Debian's <package>`.
+fn debian_version(package: &str) -> String {
+    std::process::Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", package])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| format!("Debian {}", String::from_utf8_lossy(&out.stdout)))
+        .unwrap_or_else(|| format!("Debian's {package}"))
+}
+
 /// What the ipv4 row's findings are, checked against x/net's source
 /// (Debian's `golang-golang-x-net-dev` 0.7.0, under
 /// `/usr/share/gocode/src/golang.org/x/net/`).
@@ -212,4 +248,21 @@ Only the typed checks run. Linux writes none of these buffers.
   (`250000000000000029000000320000000000000000000000000000000000000101000000ab000000`).
 
 Reproduce: `cargo xtask conformance --peers go-xnet-ipv6 --only 'typed probes'`.
+"#;
+
+/// What the x/sys row's findings are, checked against Debian's
+/// `golang-golang-x-sys-dev` 0.3.0 (under
+/// `/usr/share/gocode/src/golang.org/x/sys/unix/`).
+pub const NOTES_ORIG_DST_ADDR: &str = r#"
+Only the typed checks run. Linux writes none of these buffers.
+
+- **`ParseOrigDstAddr` checks no length.** It reads a `RawSockaddrInet4`
+  or `RawSockaddrInet6` at `&m.Data[0]` whatever `len(m.Data)` is
+  (`sockcmsg_linux.go:63-85`): with no data it panics, "index out of range
+  [0] with length 0" (`10000000000000000000000014000000`, an
+  `IP_ORIGDSTADDR` header alone); with less than a `sockaddr_in` it reads
+  the address from past the data. Nor does it check the family. Unchanged
+  upstream (golang/sys e8c1c327, 2026-08-20).
+
+Reproduce: `cargo xtask conformance --peers go-xsys-origdstaddr --only 'typed probes'`.
 "#;

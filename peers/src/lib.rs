@@ -272,6 +272,13 @@ pub fn all() -> Vec<Peer> {
             notes: go_xnet::NOTES_IPV6,
         },
         Peer {
+            slug: "go-xsys-origdstaddr",
+            package: None,
+            implementation: Box::new(go_xnet::GoXnet::orig_dst_addr()),
+            walk: None,
+            notes: go_xnet::NOTES_ORIG_DST_ADDR,
+        },
+        Peer {
             slug: "quinn-udp",
             package: Some("quinn-udp"),
             implementation: Box::new(quinn::Quinn),
