@@ -442,3 +442,23 @@ fn nix_reads_a_typed_width_whatever_cmsg_len_says() {
         "OutOfRange { class: Message(Ttl), value: 65536 }",
     );
 }
+
+#[test]
+fn go_xsys_parse_orig_dst_addr_panics_on_a_header_alone() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::LINUX_64);
+    let alone = model.encode([(0, 20, &[][..])]);
+    let report = replay(
+        &peer("go-xsys-origdstaddr"),
+        &input_file("go-xsys-alone", &alone),
+    );
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding
+            .implementation
+            .contains("index out of range [0] with length 0"),
+        "{report}"
+    );
+}
