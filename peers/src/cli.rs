@@ -163,7 +163,7 @@ fn run() -> Result<(), String> {
             .property_cases(options.property_cases);
         if let Some(input) = &options.input {
             // A saved buffer of a parse check or a typed one: both replay it.
-            runner = runner.corpus(input).only(["corpus", TYPED_CHECKS[1]]);
+            runner = runner.corpus(input).only(["corpus", "typed corpus"]);
         } else {
             runner = runner.go_vectors(GO_VECTORS);
             for folder in table_corpora(root())? {

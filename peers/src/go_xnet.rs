@@ -228,6 +228,9 @@ machine (the TTL).
   `int`'s high byte, 0. So a 1-byte TTL
   (`110000000000000000000000020000004000000000000000`) gives 64 and an
   `int` past 255 (`14000000000000000000000002000000ffffffab`) gives 255.
+  Linux writes such a 1-byte TTL itself when the control buffer ends
+  inside the `int` (`put_cmsg` cuts the data and sets `MSG_CTRUNC`; the
+  `typed kernel` findings): `Parse` takes it.
 - **`IP_PKTINFO` of any length from 12** (`l >= sizeofInetPktinfo`,
   `control.go:93`): a 13-byte one gives its interface and address.
 

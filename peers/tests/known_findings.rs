@@ -37,7 +37,7 @@ fn replay(peer: &Peer, input: &Path) -> Report {
             limit: Duration::from_secs(10),
         })
         .corpus(input)
-        .only(["corpus", TYPED_CHECKS[1]])
+        .only(["corpus", "typed corpus"])
         .run()
 }
 
@@ -400,7 +400,7 @@ fn typed_forged(peer: &Peer) -> Report {
         .isolation(Isolation::Process {
             limit: Duration::from_secs(10),
         })
-        .only([TYPED_CHECKS[2]])
+        .only(["typed forged receives"])
         .run()
 }
 

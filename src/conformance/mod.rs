@@ -152,6 +152,7 @@ mod report;
 mod runner;
 mod sockcmsg;
 mod typed;
+mod typed_inputs;
 mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -10,11 +10,14 @@
 //!   other systems use, its type on the other levels, two of it in one
 //!   buffer, after an unknown message (with data and without) and after
 //!   `SCM_RIGHTS`, and unpadded at the end.
+//! - `typed kernel` (Linux): buffers the kernel wrote on loopback UDP,
+//!   IPv4 and IPv6, with the typed options on, whole and cut.
 //! - `typed corpus`: the corpus folders' buffers.
 //! - `typed forged receives` (Linux 5.9 or later), for decoders that only
 //!   receive ([`Implementation::receive_typed`]): their receive on a UDP
-//!   socket, its `recvmsg` answered with each typed probe as the control
-//!   data (`sys/forge.rs`, as the `forged receives` check does).
+//!   socket, its `recvmsg` answered with each typed probe and each kernel
+//!   buffer as the control data (`sys/forge.rs`, as the `forged receives`
+//!   check does).
 //!
 //! Each case is judged where it ran (in the child, when isolated): a value
 //! given that no message the model reads holds (a misread width, a type on
@@ -23,18 +26,24 @@
 //! from a buffer the model accepts that holds a message of that kind, is a
 //! finding, as are a crash or a hang.
 
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::Ipv4Addr;
 
 use super::runner::{finding, not_run, summary, Outcome, Runner};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::typed_inputs::kernel_typed_buffers;
+use super::typed_inputs::typed_probes;
 use super::wire::Verdict;
 use super::{inputs, Implementation, Report};
-use crate::model::{CType, FieldClass, Model, TypedField};
-use crate::typed::{
-    ExtendedError, PacketInfo, PacketInfoV6, Timespec, Timeval, TypedKind, TypedMessage,
-};
+use crate::model::{FieldClass, Model, TypedField};
+use crate::typed::TypedKind;
 
 /// The typed checks, by name in reports.
-pub const TYPED_CHECKS: [&str; 3] = ["typed probes", "typed corpus", "typed forged receives"];
+pub const TYPED_CHECKS: [&str; 4] = [PROBES, KERNEL, CORPUS, FORGED];
+
+const PROBES: &str = "typed probes";
+const KERNEL: &str = "typed kernel";
+const CORPUS: &str = "typed corpus";
+const FORGED: &str = "typed forged receives";
 
 /// What a typed decode answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,25 +62,33 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
             return;
         }
         let model = self.model();
-        if self.runs(TYPED_CHECKS[0]) {
-            self.typed_check(report, TYPED_CHECKS[0], &typed_probes(&model));
+        let probes = typed_probes(&model);
+        if self.runs(PROBES) {
+            self.typed_check(report, PROBES, &probes);
         }
-        if self.runs(TYPED_CHECKS[1]) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let kernel = kernel_typed_buffers();
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let kernel: Vec<Vec<u8>> = Vec::new();
+        if self.runs(KERNEL) {
+            match kernel.is_empty() {
+                true => not_run(report, KERNEL, "no UDP buffer from the kernel (Linux only)"),
+                false => self.typed_check(report, KERNEL, &kernel),
+            }
+        }
+        if self.runs(CORPUS) {
             match inputs::folder_inputs(self.corpus_folders()) {
-                Ok(inputs) if !inputs.is_empty() => {
-                    self.typed_check(report, TYPED_CHECKS[1], &inputs)
-                }
-                Ok(_) => not_run(report, TYPED_CHECKS[1], "no corpus folder given"),
-                Err(err) => not_run(report, TYPED_CHECKS[1], &err),
+                Ok(inputs) if !inputs.is_empty() => self.typed_check(report, CORPUS, &inputs),
+                Ok(_) => not_run(report, CORPUS, "no corpus folder given"),
+                Err(err) => not_run(report, CORPUS, &err),
             }
         }
         #[cfg(target_os = "linux")]
-        if self.runs(TYPED_CHECKS[2]) {
+        if self.runs(FORGED) {
             let classes = self.implementation().typed_classes();
-            let probes = typed_probes(&model);
             super::forged::run_forged(
-                TYPED_CHECKS[2],
-                probes.iter().map(Vec::as_slice),
+                FORGED,
+                probes.iter().chain(&kernel).map(Vec::as_slice),
                 self.case_limit(),
                 report,
                 |input| forged_typed_receive(self.implementation(), &model, &classes, input),
@@ -79,12 +96,8 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
             );
         }
         #[cfg(not(target_os = "linux"))]
-        if self.runs(TYPED_CHECKS[2]) {
-            not_run(
-                report,
-                TYPED_CHECKS[2],
-                "Linux only (seccomp user notification)",
-            );
+        if self.runs(FORGED) {
+            not_run(report, FORGED, "Linux only (seccomp user notification)");
         }
     }
 
@@ -239,170 +252,10 @@ fn expected(model: &Model, classes: &[(TypedKind, FieldClass)], buf: &[u8]) -> S
     }
 }
 
-/// An ordinary message of each kind.
-fn sample(kind: TypedKind) -> TypedMessage {
-    let time = Timespec {
-        sec: 1_700_000_000,
-        nsec: 123_456_789,
-    };
-    let error = ExtendedError {
-        errno: 111,
-        origin: 2,
-        kind: 3,
-        code: 3,
-        ..ExtendedError::default()
-    };
-    match kind {
-        TypedKind::Tos => TypedMessage::Tos(0xb9),
-        TypedKind::TrafficClass => TypedMessage::TrafficClass(0x2e),
-        TypedKind::Ttl => TypedMessage::Ttl(64),
-        TypedKind::HopLimit => TypedMessage::HopLimit(64),
-        TypedKind::PacketInfo => TypedMessage::PacketInfo(PacketInfo {
-            ifindex: 1,
-            spec_dst: Ipv4Addr::new(127, 0, 0, 1),
-            addr: Ipv4Addr::new(127, 0, 0, 2),
-        }),
-        TypedKind::PacketInfoV6 => TypedMessage::PacketInfoV6(PacketInfoV6 {
-            addr: Ipv6Addr::LOCALHOST,
-            ifindex: 1,
-        }),
-        TypedKind::DestinationAddr => TypedMessage::DestinationAddr(Ipv4Addr::new(127, 0, 0, 2)),
-        TypedKind::UdpSegment => TypedMessage::UdpSegment(1200),
-        TypedKind::UdpGro => TypedMessage::UdpGro(1200),
-        TypedKind::Timestamp(form) => TypedMessage::Timestamp {
-            time: Timeval {
-                sec: time.sec,
-                usec: 123_456,
-            },
-            form,
-        },
-        TypedKind::TimestampNs(form) => TypedMessage::TimestampNs { time, form },
-        TypedKind::Timestamping(form) => TypedMessage::Timestamping {
-            times: [time, Timespec::default(), Timespec::default()],
-            form,
-        },
-        TypedKind::RecvErr => TypedMessage::RecvErr {
-            error,
-            offender: Some(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 3), 0)),
-        },
-        TypedKind::RecvErrV6 => TypedMessage::RecvErrV6 {
-            error,
-            offender: Some(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0)),
-        },
-        TypedKind::OrigDstAddr => {
-            TypedMessage::OrigDstAddr(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 2), 4433))
-        }
-        TypedKind::OrigDstAddrV6 => {
-            TypedMessage::OrigDstAddrV6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 4433, 0, 0))
-        }
-        TypedKind::RxqOverflow => TypedMessage::RxqOverflow(7),
-    }
-}
-
-/// The values at the edges of a kind that holds one number.
-fn edges(kind: TypedKind) -> Vec<TypedMessage> {
-    let bytes = |make: fn(u8) -> TypedMessage| [0, 3, 255].map(make).to_vec();
-    match kind {
-        TypedKind::Tos => bytes(TypedMessage::Tos),
-        TypedKind::TrafficClass => bytes(TypedMessage::TrafficClass),
-        TypedKind::Ttl => bytes(TypedMessage::Ttl),
-        TypedKind::HopLimit => bytes(TypedMessage::HopLimit),
-        // A segment of 0 bytes no kernel writes or takes.
-        TypedKind::UdpGro => [1, u16::MAX].map(TypedMessage::UdpGro).to_vec(),
-        TypedKind::UdpSegment => [1, u16::MAX].map(TypedMessage::UdpSegment).to_vec(),
-        TypedKind::RxqOverflow => [0, u32::MAX].map(TypedMessage::RxqOverflow).to_vec(),
-        _ => Vec::new(),
-    }
-}
-
-/// The `typed probes` check's buffers on the model's layout.
-pub(super) fn typed_probes(model: &Model) -> Vec<Vec<u8>> {
-    let layout = model.layout();
-    let (sol_socket, rights) = (layout.sol_socket(), layout.scm_rights());
-    let mut probes: Vec<Vec<u8>> = Vec::new();
-    let mut push = |probe: Vec<u8>| {
-        if !probes.contains(&probe) {
-            probes.push(probe);
-        }
-    };
-    for (kind, direction, (level, number)) in layout.typed_numbers() {
-        let Some(Ok(valid)) = model.typed_bytes(&sample(kind), direction) else {
-            continue;
-        };
-        let one = |data: &[u8]| model.encode([(level, number, data)]);
-        push(one(&valid.data));
-        for edge in edges(kind) {
-            if let Some(Ok(bytes)) = model.typed_bytes(&edge, direction) {
-                push(one(&bytes.data));
-            }
-        }
-        // Past the edges of a number held in an `int`.
-        if model.typed_type(kind, direction) == Some(CType::Int) {
-            for value in [256i32, 65_536, -1] {
-                let bytes = match layout.is_big_endian() {
-                    true => value.to_be_bytes(),
-                    false => value.to_le_bytes(),
-                };
-                push(one(&bytes));
-            }
-        }
-        // Widths: one short, one long, and those other systems use.
-        let size = valid.data.len();
-        let widths = [
-            size.saturating_sub(1),
-            size.saturating_add(1),
-            0,
-            1,
-            2,
-            4,
-            8,
-            12,
-            16,
-            20,
-            28,
-            32,
-            48,
-        ];
-        for width in widths.into_iter().filter(|width| *width != size) {
-            let mut data = valid.data.clone();
-            data.resize(width, 0xab);
-            push(one(&data));
-        }
-        // Its type on the other levels.
-        for other in [0, 41, 17, sol_socket]
-            .into_iter()
-            .filter(|other| *other != level)
-        {
-            push(model.encode([(other, number, &valid.data[..])]));
-        }
-        let first_edge = edges(kind)
-            .first()
-            .and_then(|edge| model.typed_bytes(edge, direction)?.ok())
-            .map_or(valid.data.clone(), |bytes| bytes.data);
-        push(model.encode([
-            (level, number, &valid.data[..]),
-            (level, number, &first_edge[..]),
-        ]));
-        // After an unknown message, with data and without.
-        for unknown in [&[0xab; 4][..], &[]] {
-            push(model.encode([(0x7ead, 0x7ead, unknown), (level, number, &valid.data[..])]));
-        }
-        push(model.encode([
-            (sol_socket, rights, &[0, 0, 0, 0][..]),
-            (level, number, &valid.data[..]),
-        ]));
-        // Unpadded at the end.
-        let mut unpadded = one(&valid.data);
-        unpadded
-            .truncate(usize::try_from(model.data_offset()).map_or(0, |at| at.saturating_add(size)));
-        push(unpadded);
-    }
-    probes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::typed::TypedMessage;
     use crate::Layout;
 
     #[test]
@@ -422,34 +275,5 @@ mod tests {
             judge(&model, &classes, &int, TypedParsed::Fields(vec![])),
             ["gave none: no Message(Ttl) (from a Ttl) of [Message(Ttl(64))]"]
         );
-    }
-
-    #[test]
-    fn every_kind_of_the_layout_has_its_ordinary_message_among_distinct_probes() {
-        let layouts = [
-            Layout::LINUX_64,
-            Layout::LINUX_32,
-            Layout::MACOS,
-            Layout::FREEBSD_64,
-        ];
-        for layout in layouts {
-            let model = Model::new(layout);
-            let probes = typed_probes(&model);
-            for (kind, direction, (level, number)) in layout.typed_numbers() {
-                let Some(Ok(valid)) = model.typed_bytes(&sample(kind), direction) else {
-                    panic!("{}: no {kind:?} {direction:?}", layout.name());
-                };
-                let message = model.encode([(level, number, &valid.data[..])]);
-                assert!(probes.contains(&message), "{kind:?} {direction:?}");
-                // The probe is one the model reads back as the sample.
-                let walk = model.walk(&message);
-                let data = walk.messages[0].data(&message);
-                assert_eq!(model.typed(level, number, data), Ok(Some(sample(kind))));
-            }
-            let mut distinct = probes.clone();
-            distinct.sort();
-            distinct.dedup();
-            assert_eq!(distinct.len(), probes.len(), "{}", layout.name());
-        }
     }
 }
