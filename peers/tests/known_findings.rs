@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use sockcmsg::conformance::{Isolation, Report, Runner, TYPED_CHECKS};
+use sockcmsg::conformance::{Isolation, Report, Runner};
 use sockcmsg::model::Model;
 use sockcmsg::Layout;
 use sockcmsg_peers::Peer;
