@@ -129,7 +129,13 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
          writes) is a finding, as is none of a class the decoder takes, from a buffer the model \
          accepts holding a message of the kind it takes it from. `typed probes`: for each typed \
          kind of the system, buffers built with the model at the edges of its value, width and \
-         level, beside other messages and unpadded. `typed corpus`: the corpus's buffers.\n"
+         level, beside other messages and unpadded. `typed kernel`: buffers Linux wrote on \
+         loopback UDP (IPv4 and IPv6, TOS or class, TTL or hop limit, packet info), whole and \
+         cut. `typed corpus`: the corpus's buffers. `typed forged receives`: for a stack that \
+         only receives, its UDP receive, whose `recvmsg` or `recvmmsg` is answered with each \
+         probe and kernel buffer. Linux writes none of the probes: a finding there matters \
+         where control bytes come from elsewhere (another kernel, an emulated receive) or on \
+         another architecture.\n"
     );
     table(&mut out, rows, &TYPED_CHECKS, false);
     let _ = writeln!(out, "\n## Findings, by implementation and check");
