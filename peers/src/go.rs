@@ -57,6 +57,19 @@ impl GoSyscall {
     }
 }
 
+/// The layout of a Go program's `Cmsghdr` (syscall's, and x/net's, whose
+/// internal/socket reads the same). On linux/amd64 it is
+/// `{ Len uint64; Level int32; Type int32 }` (ztypes_linux_amd64.go),
+/// SizeofCmsghdr 16, aligned to sizeofPtr 8 (cmsgAlignOf in
+/// sockcmsg_unix_other.go): LINUX_64. Other platforms are the host's, which
+/// `go build` targets.
+pub(crate) fn layout(program: Option<&Program>) -> Layout {
+    match program {
+        Some(program) if program.platform == "linux/amd64" => Layout::LINUX_64,
+        _ => Layout::HOST,
+    }
+}
+
 impl Program {
     /// Sends one request line and returns the answer line; panics if the
     /// program does not answer (a crash of the Go runtime, say).
@@ -81,14 +94,7 @@ impl Implementation for GoSyscall {
     }
 
     fn layout(&self) -> Layout {
-        // Go's linux/amd64 Cmsghdr is { Len uint64; Level int32; Type int32 }
-        // (ztypes_linux_amd64.go), SizeofCmsghdr 16, aligned to sizeofPtr 8
-        // (cmsgAlignOf in sockcmsg_unix_other.go): LINUX_64. Other
-        // platforms are the host's, which `go build` targets.
-        match self.program() {
-            Some(program) if program.platform == "linux/amd64" => Layout::LINUX_64,
-            _ => Layout::HOST,
-        }
+        layout(self.program())
     }
 
     #[allow(

@@ -90,11 +90,7 @@ impl Implementation for GoXnet {
     }
 
     fn layout(&self) -> Layout {
-        // As Go's syscall peer: x/net's internal/socket reads Go's Cmsghdr.
-        match self.program() {
-            Some(program) if program.platform == "linux/amd64" => Layout::LINUX_64,
-            _ => Layout::HOST,
-        }
+        crate::go::layout(self.program())
     }
 
     #[allow(
