@@ -38,12 +38,15 @@ const GO_VECTORS: &str = include_str!("../../tests/data/go1.19-syscall-linux-amd
 /// Whether `check`'s findings can be saved and replayed with `--input`:
 /// its input is a control buffer, as aligned as any, that a parse reads
 /// (not `unaligned`: replayed aligned, its inputs would not do what they
-/// did; not `forged receives`, which hands its inputs to a receive, nor the
-/// io_uring checks', whose inputs are completions: running the check again
-/// builds the same cases).
+/// did; not the forged receives, typed or not, which hand their inputs to
+/// a receive, nor the io_uring checks', whose inputs are completions:
+/// running the check again builds the same cases).
 fn replayable(check: &str) -> bool {
     conformance::reads_buffers(check)
-        && !matches!(check, "unaligned" | "forged receives")
+        && !matches!(
+            check,
+            "unaligned" | "forged receives" | "typed forged receives"
+        )
         && !COMPLETION_CHECKS.contains(&check)
 }
 

@@ -342,6 +342,11 @@ cannot see, because no fd is involved: `decode_from` reads a whole
 `cmsg_len` 16 alone in 16 bytes, is a 12-byte heap-buffer-overflow at
 `mod.rs:1036`. The reads past the end above (`SCM_RIGHTS` at
 `mod.rs:1029`, an unknown type's copy at `mod.rs:1188`) are
-heap-buffer-overflows there too. ASan's allocator refusing a huge size
+heap-buffer-overflows there too, and so is each typed arm of the `net`
+feature read past a short payload: `IP_TOS` (`mod.rs:1169`, a header
+alone: `10000000000000000000000001000000`), `IPV6_PKTINFO` (`:1079`),
+`IP_ORIGDSTADDR` and `IPV6_ORIGDSTADDR` (`:1103`, `:1140`), and
+`recv_err_helper`'s `sock_extended_err` (`:1200`), which checks the
+offender's bounds but not its own. ASan's allocator refusing a huge size
 is the failed allocation above, not counted.
 "#;
