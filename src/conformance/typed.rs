@@ -26,8 +26,6 @@
 //! from a buffer the model accepts that holds a message of that kind, is a
 //! finding, as are a crash or a hang.
 
-use std::net::Ipv4Addr;
-
 use super::runner::{finding, not_run, summary, Outcome, Runner};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::typed_inputs::kernel_typed_buffers;
@@ -150,6 +148,7 @@ fn forged_typed_receive<I: Implementation + ?Sized>(
 ) -> Result<(usize, Vec<String>), (&'static str, String)> {
     use super::forged::{NOT_TRAPPED, UNAVAILABLE, UNSUPPORTED};
     use crate::sys::forge::{forge_recvmsg, Forgery};
+    use std::net::Ipv4Addr;
     use std::os::fd::AsFd;
 
     let setup = |err: std::io::Error| (UNAVAILABLE, err.to_string());
