@@ -22,7 +22,9 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
-use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags, SockaddrStorage};
+use nix::sys::socket::{
+    recvmsg, ControlMessageOwned, MsgFlags, RecvMsg, SockaddrLike, SockaddrStorage,
+};
 use nix::sys::time::{TimeSpec, TimeVal};
 use sockcmsg::conformance::{HandedBack, HandedFd, Implementation, TypedParsed};
 use sockcmsg::model::{FieldClass, TypedField};
@@ -43,38 +45,22 @@ impl Implementation for NixCrate {
         socket: BorrowedFd<'_>,
         control_len: usize,
     ) -> Option<Result<HandedBack, String>> {
-        let mut data = [0u8; 1];
-        let mut iov = [IoSliceMut::new(&mut data)];
-        let mut control = vec![0u8; control_len];
-        let msg = match recvmsg::<()>(
-            socket.as_raw_fd(),
-            &mut iov,
-            Some(&mut control),
-            MsgFlags::empty(),
-        ) {
-            Ok(msg) => msg,
-            Err(err) => return Some(Err(format!("recvmsg: {err}"))),
-        };
-        let truncated = msg.flags.contains(MsgFlags::MSG_CTRUNC);
-        let cmsgs = match msg.cmsgs() {
-            Ok(cmsgs) => cmsgs,
-            Err(err) => {
-                return Some(Err(format!(
-                    "RecvMsg::cmsgs: {err} (flags {:?})",
-                    msg.flags
-                )))
+        Some(received::<(), _>(socket, control_len, |msg| {
+            let truncated = msg.flags.contains(MsgFlags::MSG_CTRUNC);
+            let cmsgs = msg
+                .cmsgs()
+                .map_err(|err| format!("RecvMsg::cmsgs: {err} (flags {:?})", msg.flags))?;
+            let mut fds = Vec::new();
+            for cmsg in cmsgs {
+                if let ControlMessageOwned::ScmRights(received) = cmsg {
+                    fds.extend(received.into_iter().map(HandedFd::Raw));
+                }
             }
-        };
-        let mut fds = Vec::new();
-        for cmsg in cmsgs {
-            if let ControlMessageOwned::ScmRights(received) = cmsg {
-                fds.extend(received.into_iter().map(HandedFd::Raw));
-            }
-        }
-        Some(Ok(HandedBack {
-            fds,
-            truncated: Some(truncated),
-            control_len: None,
+            Ok(HandedBack {
+                fds,
+                truncated: Some(truncated),
+                control_len: None,
+            })
         }))
     }
 
@@ -85,22 +71,12 @@ impl Implementation for NixCrate {
         socket: BorrowedFd<'_>,
         control_len: usize,
     ) -> Option<Result<TypedParsed, String>> {
-        let mut data = [0u8; 1];
-        let mut iov = [IoSliceMut::new(&mut data)];
-        let mut control = vec![0u8; control_len];
-        let msg = match recvmsg::<SockaddrStorage>(
-            socket.as_raw_fd(),
-            &mut iov,
-            Some(&mut control),
-            MsgFlags::empty(),
-        ) {
-            Ok(msg) => msg,
-            Err(err) => return Some(Err(format!("recvmsg: {err}"))),
-        };
-        Some(match msg.cmsgs() {
-            Ok(cmsgs) => Ok(TypedParsed::Fields(cmsgs.filter_map(typed_field).collect())),
-            Err(err) => Err(format!("RecvMsg::cmsgs: {err}")),
-        })
+        Some(received::<SockaddrStorage, _>(socket, control_len, |msg| {
+            let cmsgs = msg
+                .cmsgs()
+                .map_err(|err| format!("RecvMsg::cmsgs: {err}"))?;
+            Ok(TypedParsed::Fields(cmsgs.filter_map(typed_field).collect()))
+        }))
     }
 
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
@@ -127,6 +103,27 @@ impl Implementation for NixCrate {
         .map(|kind| (kind, FieldClass::Message(kind)))
         .collect()
     }
+}
+
+/// One `recvmsg::<S>` on `socket` into a one-byte data buffer and a
+/// control buffer of exactly `control_len` bytes, with no flags, as nix's
+/// users call it; `then` reads what it returned.
+fn received<S: SockaddrLike, T>(
+    socket: BorrowedFd<'_>,
+    control_len: usize,
+    then: impl FnOnce(RecvMsg<'_, '_, S>) -> Result<T, String>,
+) -> Result<T, String> {
+    let mut data = [0u8; 1];
+    let mut iov = [IoSliceMut::new(&mut data)];
+    let mut control = vec![0u8; control_len];
+    let msg = recvmsg::<S>(
+        socket.as_raw_fd(),
+        &mut iov,
+        Some(&mut control),
+        MsgFlags::empty(),
+    )
+    .map_err(|err| format!("recvmsg: {err}"))?;
+    then(msg)
 }
 
 /// The value a typed `ControlMessageOwned` holds, as nix's caller reads it;
