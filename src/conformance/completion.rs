@@ -357,14 +357,9 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
                     }
                     Outcome::Failed(what) => Some(what),
                 };
-                summary.cases = summary.cases.saturating_add(1);
-                if let Some(got) = got {
-                    summary.findings = summary.findings.saturating_add(1);
-                    let model_said = describe_model(&model, case);
-                    report
-                        .findings
-                        .push(finding(check, &case.input(), model_said, got));
-                }
+                let found =
+                    got.map(|got| finding(check, &case.input(), describe_model(&model, case), got));
+                summary.count(found, &mut report.findings);
             }
             match summary.cases {
                 0 => not_run(

@@ -118,16 +118,9 @@ pub(super) fn run_forged<'i>(
         }
         // What the receive's buffer held of the input, if the child said.
         let written = written.parse().ok().and_then(|len| input.get(..len));
-        summary.cases = summary.cases.saturating_add(1);
-        if !problems.is_empty() {
-            summary.findings = summary.findings.saturating_add(1);
-            findings.push(finding(
-                check,
-                input,
-                expected(input, written),
-                problems.to_owned(),
-            ));
-        }
+        let found = (!problems.is_empty())
+            .then(|| finding(check, input, expected(input, written), problems.to_owned()));
+        summary.count(found, &mut findings);
     }
     if summary.cases == 0 {
         return not_run(report, check, "no input");

@@ -34,6 +34,18 @@ pub struct CheckSummary {
     pub not_run: Option<String>,
 }
 
+impl CheckSummary {
+    /// Counts one case, and `found`, if the case deviated, among the
+    /// findings (pushed to `findings`).
+    pub(super) fn count(&mut self, found: Option<Finding>, findings: &mut Vec<Finding>) {
+        self.cases = self.cases.saturating_add(1);
+        if let Some(found) = found {
+            self.findings = self.findings.saturating_add(1);
+            findings.push(found);
+        }
+    }
+}
+
 /// One deviation from the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {

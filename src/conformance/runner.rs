@@ -340,13 +340,7 @@ impl<'a, I: Implementation + ?Sized> Runner<'a, I> {
             };
             match self.deviation(check, buf) {
                 Err(()) => return not_run(report, check, "the implementation does not parse"),
-                Ok(found) => {
-                    summary.cases = summary.cases.saturating_add(1);
-                    if let Some(found) = found {
-                        summary.findings = summary.findings.saturating_add(1);
-                        report.findings.push(found);
-                    }
-                }
+                Ok(found) => summary.count(found, &mut report.findings),
             }
         }
         if summary.cases == 0 {
@@ -556,12 +550,9 @@ fn compare_encoding(
     expected: &[u8],
     got: &[u8],
 ) {
-    summary.cases = summary.cases.saturating_add(1);
-    if got != expected {
-        summary.findings = summary.findings.saturating_add(1);
-        let found = finding("encoders", input.as_bytes(), hex(expected), hex(got));
-        report.findings.push(found);
-    }
+    let found =
+        (got != expected).then(|| finding("encoders", input.as_bytes(), hex(expected), hex(got)));
+    summary.count(found, &mut report.findings);
 }
 
 /// An answer, or how the call failed.

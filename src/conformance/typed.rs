@@ -120,16 +120,9 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
                 Outcome::Answered(Some(Verdict(problems))) => problems,
                 Outcome::Failed(how) => how,
             };
-            summary.cases = summary.cases.saturating_add(1);
-            if !problems.is_empty() {
-                summary.findings = summary.findings.saturating_add(1);
-                findings.push(finding(
-                    check,
-                    input,
-                    expected(&model, &classes, input),
-                    problems,
-                ));
-            }
+            let found = (!problems.is_empty())
+                .then(|| finding(check, input, expected(&model, &classes, input), problems));
+            summary.count(found, &mut findings);
         }
         report.checks.push(summary);
         report.findings.extend(findings);
