@@ -156,28 +156,16 @@ impl GoXnet {
         };
         // A number its field cannot hold is given as it is.
         let byte = |kind: TypedKind, message: fn(u8) -> TypedMessage| {
-            let value = number();
-            u8::try_from(value).map_or(
-                TypedField::OutOfRange {
-                    class: FieldClass::Message(kind),
-                    value: value.into(),
-                },
-                |byte| TypedField::Message(message(byte)),
-            )
+            TypedField::from_number(FieldClass::Message(kind), number(), |byte| {
+                TypedField::Message(message(byte))
+            })
         };
         Some(match name {
             "ttl" => byte(TypedKind::Ttl, TypedMessage::Ttl),
             "hoplimit" => byte(TypedKind::HopLimit, TypedMessage::HopLimit),
             "tclass" => byte(TypedKind::TrafficClass, TypedMessage::TrafficClass),
             "ifindex" => {
-                let value = number();
-                u32::try_from(value).map_or(
-                    TypedField::OutOfRange {
-                        class: FieldClass::Interface,
-                        value: value.into(),
-                    },
-                    TypedField::Interface,
-                )
+                TypedField::from_number(FieldClass::Interface, number(), TypedField::Interface)
             }
             "dst" => TypedField::LocalAddress(
                 value

@@ -131,13 +131,9 @@ fn received<S: SockaddrLike, T>(
 /// it is.
 fn typed_field(cmsg: ControlMessageOwned) -> Option<TypedField> {
     let byte = |kind: TypedKind, value: i32, message: fn(u8) -> TypedMessage| {
-        u8::try_from(value).map_or(
-            TypedField::OutOfRange {
-                class: FieldClass::Message(kind),
-                value: value.into(),
-            },
-            |byte| TypedField::Message(message(byte)),
-        )
+        TypedField::from_number(FieldClass::Message(kind), value, |byte| {
+            TypedField::Message(message(byte))
+        })
     };
     let v4 = |addr: libc::in_addr| Ipv4Addr::from(u32::from_be(addr.s_addr));
     let timespec = |time: TimeSpec| Timespec {
@@ -186,13 +182,11 @@ fn typed_field(cmsg: ControlMessageOwned) -> Option<TypedField> {
                 ifindex: info.ipi6_ifindex,
             }))
         }
-        ControlMessageOwned::UdpGroSegments(size) => u16::try_from(size).map_or(
-            TypedField::OutOfRange {
-                class: FieldClass::Message(TypedKind::UdpGro),
-                value: size.into(),
-            },
-            |size| TypedField::Message(TypedMessage::UdpGro(size)),
-        ),
+        ControlMessageOwned::UdpGroSegments(size) => {
+            TypedField::from_number(FieldClass::Message(TypedKind::UdpGro), size, |size| {
+                TypedField::Message(TypedMessage::UdpGro(size))
+            })
+        }
         ControlMessageOwned::RxqOvfl(dropped) => {
             TypedField::Message(TypedMessage::RxqOverflow(dropped))
         }

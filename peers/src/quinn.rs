@@ -76,13 +76,13 @@ fn fields(meta: &RecvMeta) -> Vec<TypedField> {
         fields.push(TypedField::Interface(interface));
     }
     if meta.stride != meta.len {
-        fields.push(match u16::try_from(meta.stride) {
-            Ok(stride) => TypedField::GroSegment(stride.into()),
-            Err(_) => TypedField::OutOfRange {
-                class: FieldClass::GroSegment,
-                value: meta.stride as i128,
-            },
-        });
+        // A usize is at most 64 bits here.
+        let stride = meta.stride as u64;
+        fields.push(TypedField::from_number(
+            FieldClass::GroSegment,
+            stride,
+            |stride: u16| TypedField::GroSegment(stride.into()),
+        ));
     }
     if let Some(time) = meta.timestamp {
         fields.push(TypedField::ReceiveTime {

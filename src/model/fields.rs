@@ -74,6 +74,36 @@ pub enum FieldClass {
 }
 
 impl TypedField {
+    /// A number a stack gave for `class`: what `make` builds of it if its
+    /// type holds it, else [`OutOfRange`](Self::OutOfRange).
+    ///
+    /// ```
+    /// use sockcmsg::model::{FieldClass, TypedField};
+    /// use sockcmsg::typed::{TypedKind, TypedMessage};
+    ///
+    /// let class = FieldClass::Message(TypedKind::Ttl);
+    /// let ttl = |value: i32| TypedField::from_number(class, value, |ttl| TypedField::Message(TypedMessage::Ttl(ttl)));
+    /// assert_eq!(ttl(64), TypedField::Message(TypedMessage::Ttl(64)));
+    /// assert_eq!(ttl(256), TypedField::OutOfRange { class, value: 256 });
+    /// ```
+    pub fn from_number<N, T>(
+        class: FieldClass,
+        value: N,
+        make: impl FnOnce(T) -> TypedField,
+    ) -> Self
+    where
+        N: Copy + Into<i128>,
+        T: TryFrom<N>,
+    {
+        T::try_from(value).map_or(
+            TypedField::OutOfRange {
+                class,
+                value: value.into(),
+            },
+            make,
+        )
+    }
+
     /// Its class.
     pub fn class(&self) -> FieldClass {
         match self {
