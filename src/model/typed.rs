@@ -10,7 +10,9 @@
 //! - A payload decodes as the C type of its kind in either direction whose
 //!   size is its length; any other length is [`Rejection::TypedWidth`].
 //! - A TOS, traffic class, TTL or hop limit held in an `int` must be
-//!   0..=255, a GRO segment size 0..=65535 ([`Rejection::TypedValue`]); an
+//!   0..=255, a GSO segment size 0..=65535 and a GRO one 1..=65535 (Linux
+//!   writes `UDP_GRO` only for a coalesced datagram, and a stack divides
+//!   by it) ([`Rejection::TypedValue`]); an
 //!   address's family must be its type's, or 0 for an extended error's
 //!   zeroed offender ([`Rejection::AddressFamily`]).
 //! - Encoding writes the C type of the direction asked for.
@@ -504,33 +506,37 @@ impl Reading<'_> {
     }
 
     /// A scalar payload that must lie in `0..=max`.
-    fn bounded(&self, ctype: CType, max: i128) -> Result<i128, Rejection> {
+    fn bounded(&self, ctype: CType, min: i128, max: i128) -> Result<i128, Rejection> {
         let value = match ctype {
             CType::Int => self.signed(0, 4),
             other => self.number(0, other.size() as usize) as i128,
         };
-        if (0..=max).contains(&value) {
+        if (min..=max).contains(&value) {
             Ok(value)
         } else {
             Err(Rejection::TypedValue {
                 level: self.level,
                 kind: self.kind,
                 value,
-                min: 0,
+                min,
                 max,
             })
         }
     }
 
     fn message(&self, kind: TypedKind, ctype: CType) -> Result<TypedMessage, Rejection> {
-        let byte = |reading: &Self| reading.bounded(ctype, 255).map(|v| v as u8);
+        let byte = |reading: &Self| reading.bounded(ctype, 0, 255).map(|v| v as u8);
         Ok(match kind {
             TypedKind::Tos => TypedMessage::Tos(byte(self)?),
             TypedKind::TrafficClass => TypedMessage::TrafficClass(byte(self)?),
             TypedKind::Ttl => TypedMessage::Ttl(byte(self)?),
             TypedKind::HopLimit => TypedMessage::HopLimit(byte(self)?),
-            TypedKind::UdpSegment => TypedMessage::UdpSegment(self.bounded(ctype, 65535)? as u16),
-            TypedKind::UdpGro => TypedMessage::UdpGro(self.bounded(ctype, 65535)? as u16),
+            TypedKind::UdpSegment => {
+                TypedMessage::UdpSegment(self.bounded(ctype, 0, 65535)? as u16)
+            }
+            // Linux writes UDP_GRO only for a coalesced datagram, of a
+            // segment size of at least 1 (udp.h `udp_cmsg_recv`).
+            TypedKind::UdpGro => TypedMessage::UdpGro(self.bounded(ctype, 1, 65535)? as u16),
             TypedKind::RxqOverflow => TypedMessage::RxqOverflow(self.number(0, 4) as u32),
             TypedKind::DestinationAddr => TypedMessage::DestinationAddr(self.ipv4(0)),
             TypedKind::PacketInfo => TypedMessage::PacketInfo(PacketInfo {

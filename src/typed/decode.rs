@@ -98,14 +98,10 @@ impl Fields<'_> {
             TypedKind::TrafficClass => TypedMessage::TrafficClass(self.small(entry.form)?),
             TypedKind::Ttl => TypedMessage::Ttl(self.small(entry.form)?),
             TypedKind::HopLimit => TypedMessage::HopLimit(self.small(entry.form)?),
-            TypedKind::UdpSegment | TypedKind::UdpGro => {
-                let size = self.u16_value(entry.form)?;
-                if entry.kind == TypedKind::UdpGro {
-                    TypedMessage::UdpGro(size)
-                } else {
-                    TypedMessage::UdpSegment(size)
-                }
-            }
+            TypedKind::UdpSegment => TypedMessage::UdpSegment(self.u16_value(entry.form, 0)?),
+            // Linux writes a GRO size only for a coalesced datagram
+            // (`udp_cmsg_recv`): 0 is none, which a stack may not divide by.
+            TypedKind::UdpGro => TypedMessage::UdpGro(self.u16_value(entry.form, 1)?),
             TypedKind::RxqOverflow => TypedMessage::RxqOverflow(self.u32()),
             TypedKind::DestinationAddr => TypedMessage::DestinationAddr(self.ipv4()),
             TypedKind::PacketInfo => TypedMessage::PacketInfo(PacketInfo {
@@ -207,15 +203,15 @@ impl Fields<'_> {
     }
 
     #[inline]
-    fn in_range(&self, value: i64, max: i64) -> Result<i64, Error> {
-        if (0..=max).contains(&value) {
+    fn in_range(&self, value: i64, min: i64, max: i64) -> Result<i64, Error> {
+        if (min..=max).contains(&value) {
             Ok(value)
         } else {
             Err(Error::TypedValue {
                 level: self.level,
                 kind: self.kind,
                 value,
-                min: 0,
+                min,
                 max,
             })
         }
@@ -226,15 +222,16 @@ impl Fields<'_> {
     #[inline]
     fn small(&mut self, form: Form) -> Result<u8, Error> {
         let value = self.scalar(form);
-        let value = self.in_range(value, u8::MAX.into())?;
+        let value = self.in_range(value, 0, u8::MAX.into())?;
         Ok(u8::try_from(value).unwrap_or(u8::MAX))
     }
 
-    /// A segment size: a `u16`, or an `int` that must hold one.
+    /// A segment size of at least `min`: a `u16`, or an `int` that must
+    /// hold one.
     #[inline]
-    fn u16_value(&mut self, form: Form) -> Result<u16, Error> {
+    fn u16_value(&mut self, form: Form, min: i64) -> Result<u16, Error> {
         let value = self.scalar(form);
-        let value = self.in_range(value, u16::MAX.into())?;
+        let value = self.in_range(value, min, u16::MAX.into())?;
         Ok(u16::try_from(value).unwrap_or(u16::MAX))
     }
 

@@ -198,7 +198,8 @@ pub enum TypedMessage {
     DestinationAddr(Ipv4Addr),
     /// `UDP_SEGMENT`: the size of each segment to send.
     UdpSegment(u16),
-    /// `UDP_GRO`: the size of each coalesced segment received.
+    /// `UDP_GRO`: the size of each coalesced segment received, at least 1
+    /// (a 0 is [`Error::TypedValue`](crate::Error::TypedValue)).
     UdpGro(u16),
     /// `SO_TIMESTAMP`.
     Timestamp {
