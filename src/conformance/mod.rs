@@ -39,7 +39,9 @@
 //! child with it. [`fuzz_against_model`] is the one line that turns an
 //! implementation into a cargo-fuzz target; [`fuzz_skipping_rules`] passes
 //! over the inputs of rules it is known to break, and a target's panic
-//! names the rules its input exercises.
+//! names the rules its input exercises. [`fuzz_typed_skipping_rules`] is
+//! the same for a decoder of typed messages, with the rules of
+//! [`TYPED_RULES`].
 //!
 //! The `properties` check draws its buffers from a seed: [`DEFAULT_SEED`],
 //! so that two runs report the same, unless [`Runner::seed`] or the
@@ -171,7 +173,8 @@ pub use runner::{
 pub use sockcmsg::Sockcmsg;
 #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
 pub use sockcmsg::SockcmsgTokio;
-pub use typed::{TypedParsed, TYPED_CHECKS};
+pub use typed::{fuzz_typed_skipping_rules, TypedParsed, TYPED_CHECKS};
+pub use typed_inputs::{typed_finding_rules, typed_rules_exercised};
 
 /// The checks of the rules of the format, one per rule, each on buffers
 /// at its edges: the first of [`CHECKS`], and what [`rules_exercised`]
@@ -185,6 +188,25 @@ pub const RULES: [&str; 8] = [
     "short credentials",
     "unknown types",
     "negative fds",
+];
+
+/// The rules of typed messages, each a family of the `typed probes`
+/// check's buffers, what [`typed_rules_exercised`] names: a message at a
+/// level and type the system types, of no width its C type has (`typed
+/// width`), or of a value its type does not hold, an address of another
+/// family or an interface index past `i32::MAX` (`typed value`); a
+/// message at the IP, IPv6 or UDP level of a type the system does not type
+/// there (`other IP types`: a typed type on the wrong level among them);
+/// two messages of one level and type (`typed twice`); a typed message
+/// after a message without data (`typed after empty`) or after one with
+/// data the system does not type (`typed after other`).
+pub const TYPED_RULES: [&str; 6] = [
+    "typed width",
+    "typed value",
+    "other IP types",
+    "typed twice",
+    "typed after empty",
+    "typed after other",
 ];
 
 /// Every check a run may report, by name, in the order it runs them.

@@ -519,25 +519,36 @@ pub fn fuzz_skipping_rules<I: Implementation + ?Sized>(
     }
     let runner = Runner::new(implementation);
     if let Ok(Some(found)) = runner.deviation("fuzz", data) {
-        let rules = match rules.as_slice() {
-            [] => "no rule probe's edge: a deviation the rule checks do not reach".to_owned(),
-            [rule] => format!("the rule `{rule}` (fuzz_skipping_rules skips it once known)"),
-            rules => format!(
-                "the rules `{}` (fuzz_skipping_rules skips them once known)",
-                rules.join("`, `")
-            ),
-        };
-        #[allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
-        {
-            panic!(
-                "the input exercises {rules}\n{}",
-                Report {
-                    implementation: implementation.name(),
-                    findings: vec![found],
-                    ..Report::default()
-                }
-            );
-        }
+        fuzz_finding(implementation.name(), &rules, "fuzz_skipping_rules", found);
+    }
+}
+
+/// Panics with `found`, a fuzz target's finding on an input that exercises
+/// `rules`, which `skipper` would pass over once they are known.
+pub(super) fn fuzz_finding(
+    implementation: String,
+    rules: &[&str],
+    skipper: &str,
+    found: Finding,
+) -> ! {
+    let rules = match rules {
+        [] => "no rule probe's edge: a deviation the rule checks do not reach".to_owned(),
+        [rule] => format!("the rule `{rule}` ({skipper} skips it once known)"),
+        rules => format!(
+            "the rules `{}` ({skipper} skips them once known)",
+            rules.join("`, `")
+        ),
+    };
+    #[allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
+    {
+        panic!(
+            "the input exercises {rules}\n{}",
+            Report {
+                implementation,
+                findings: vec![found],
+                ..Report::default()
+            }
+        );
     }
 }
 

@@ -7,9 +7,12 @@
 //!   either direction, buffers built with the model: a message of an
 //!   ordinary value, its values at their edges (and, held in an `int`,
 //!   past them), its payload one byte short and long and at the widths
-//!   other systems use, its type on the other levels, two of it in one
-//!   buffer, after an unknown message (with data and without) and after
-//!   `SCM_RIGHTS`, and unpadded at the end.
+//!   other systems use, its type on the other levels, its address of
+//!   another family, two of it in one buffer, after an unknown message
+//!   (with data and without) and after `SCM_RIGHTS`, and unpadded at the
+//!   end; and each width of a level's received messages under every type
+//!   of the level up to 127 the system does not type (another system's
+//!   number, or an option's, as `IP_RECVTOS`).
 //! - `typed kernel` (Linux): buffers the kernel wrote on loopback UDP,
 //!   IPv4 and IPv6, with the typed options on, whole and cut.
 //! - `typed corpus`: the corpus folders' buffers.
@@ -26,10 +29,10 @@
 //! from a buffer the model accepts that holds a message of that kind, is a
 //! finding, as are a crash or a hang.
 
-use super::runner::{finding, not_run, summary, Outcome, Runner};
+use super::runner::{finding, fuzz_finding, not_run, summary, Outcome, Runner};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::typed_inputs::kernel_typed_buffers;
-use super::typed_inputs::typed_probes;
+use super::typed_inputs::{typed_probes, typed_rules_exercised};
 use super::wire::Verdict;
 use super::{inputs, Implementation, Report};
 use crate::model::{FieldClass, Model, TypedField};
@@ -187,6 +190,79 @@ fn forged_typed_receive<I: Implementation + ?Sized>(
     }
     let written = input.get(..forged.written).unwrap_or(input);
     Ok((forged.written, judge(model, classes, written, answer)))
+}
+
+/// Compares `implementation`'s typed decode of `data`
+/// ([`Implementation::parse_typed`]) with the model's, as the `typed
+/// probes` check does, and panics with the finding on a deviation: the
+/// body of a cargo-fuzz target for a typed decoder. An input that
+/// exercises any of the rules `known` names ([`TYPED_RULES`] and
+/// [`RULES`], as [`typed_rules_exercised`] gives them) is skipped,
+/// unparsed, as [`fuzz_skipping_rules`](super::fuzz_skipping_rules) skips
+/// them; an implementation that does not decode typed messages is not
+/// called.
+///
+/// [`TYPED_RULES`]: super::TYPED_RULES
+/// [`RULES`]: super::RULES
+///
+/// ```
+/// # use sockcmsg::conformance::{Implementation, TypedParsed};
+/// # use sockcmsg::model::{FieldClass, TypedField};
+/// # use sockcmsg::typed::{TypedKind, TypedMessage};
+/// # struct FirstByteTtl;
+/// # impl Implementation for FirstByteTtl {
+/// #     fn name(&self) -> String { "first byte TTL".into() }
+/// #     fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
+/// #         let ttl = buf.get(16).copied().map(|ttl| TypedField::Message(TypedMessage::Ttl(ttl)));
+/// #         Some(TypedParsed::Fields(ttl.into_iter().collect()))
+/// #     }
+/// #     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
+/// #         vec![(TypedKind::Ttl, FieldClass::Message(TypedKind::Ttl))]
+/// #     }
+/// # }
+/// use sockcmsg::conformance::fuzz_typed_skipping_rules;
+/// use sockcmsg::model::Model;
+///
+/// let model = Model::new(sockcmsg::Layout::LINUX_64);
+/// // A 1-byte TTL, which a decoder that reads one byte misreads as 64:
+/// // skipped once `typed width` is known.
+/// let one_byte = model.encode([(libc::IPPROTO_IP, libc::IP_TTL, &[64][..])]);
+/// fuzz_typed_skipping_rules(&FirstByteTtl, &["typed width"], &one_byte);
+/// # #[cfg(target_endian = "little")]
+/// # {
+/// let ttl = model.encode([(libc::IPPROTO_IP, libc::IP_TTL, &64i32.to_ne_bytes()[..])]);
+/// fuzz_typed_skipping_rules(&FirstByteTtl, &["typed width"], &ttl);
+/// # }
+/// ```
+pub fn fuzz_typed_skipping_rules<I: Implementation + ?Sized>(
+    implementation: &I,
+    known: &[&str],
+    data: &[u8],
+) {
+    let model = Model::new(implementation.layout());
+    let rules = typed_rules_exercised(&model, data);
+    if rules.iter().any(|rule| known.contains(rule)) {
+        return;
+    }
+    let Some(answer) = implementation.parse_typed(data) else {
+        return;
+    };
+    let classes = implementation.typed_classes();
+    let problems = judge(&model, &classes, data, answer);
+    if !problems.is_empty() {
+        let found = finding(
+            "fuzz",
+            data,
+            expected(&model, &classes, data),
+            problems.join("; "),
+        );
+        fuzz_finding(
+            implementation.name(),
+            &rules,
+            "fuzz_typed_skipping_rules",
+            found,
+        );
+    }
 }
 
 /// What is wrong with `answer`, the decode of `buf` by an implementation
