@@ -14,13 +14,14 @@
 // "hoplimit <n>", "tclass <n>", "dst <ip>", "ifindex <n>", "mtu <n>"),
 // "error <text>" for an error returned, or "panic: <message>" for a panic
 // recovered. A field is set when it no longer holds the value it had
-// before Parse (-1, or no address): Parse sets only what a message gives.
+// before Parse (absent, or no address): Parse sets only what a message gives.
 package main
 
 import (
 	"bufio"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"runtime"
@@ -66,7 +67,7 @@ func answer(line string) (reply string) {
 	sb.WriteString("ok")
 	switch op {
 	case "4":
-		cm := ipv4.ControlMessage{TTL: -1, IfIndex: -1}
+		cm := ipv4.ControlMessage{TTL: absent, IfIndex: absent}
 		if err := cm.Parse(b); err != nil {
 			return oneLine("error " + err.Error())
 		}
@@ -76,7 +77,7 @@ func answer(line string) (reply string) {
 			sb.WriteString("\tdst " + cm.Dst.String())
 		}
 	case "6":
-		cm := ipv6.ControlMessage{TrafficClass: -1, HopLimit: -1, IfIndex: -1, MTU: -1}
+		cm := ipv6.ControlMessage{TrafficClass: absent, HopLimit: absent, IfIndex: absent, MTU: absent}
 		if err := cm.Parse(b); err != nil {
 			return oneLine("error " + err.Error())
 		}
@@ -111,8 +112,12 @@ func answer(line string) (reply string) {
 }
 
 // field writes a number Parse set.
+// absent marks a field Parse did not set: no int32 or uint32 it converts
+// is math.MinInt (-1 is: an IfIndex of 0xffffffff).
+const absent = math.MinInt
+
 func field(sb *strings.Builder, name string, v int) {
-	if v != -1 {
+	if v != absent {
 		fmt.Fprintf(sb, "\t%s %d", name, v)
 	}
 }
