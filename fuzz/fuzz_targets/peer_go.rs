@@ -1,3 +1,6 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|bytes: &[u8]| sockcmsg_peers::fuzz::fuzz("go", bytes));
+libfuzzer_sys::fuzz_target!(
+    init: sockcmsg_peers::fuzz::init("go"),
+    |bytes: &[u8]| sockcmsg_peers::fuzz::fuzz("go", bytes)
+);

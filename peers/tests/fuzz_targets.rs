@@ -1,15 +1,17 @@
 //! The peers' fuzz targets (`fuzz/fuzz_targets/peer_<slug>.rs`): one per
-//! peer that parses, each the one line over `sockcmsg_peers::fuzz::fuzz`,
-//! built against the versions the table shows, and skipping what the
-//! table already shows.
+//! peer that parses or decodes typed messages, each `sockcmsg_peers::fuzz`'s
+//! `init` and `fuzz`, built against the versions the table shows, and
+//! skipping what the table already shows.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sockcmsg::conformance::rules_exercised;
+use sockcmsg::conformance::{
+    rules_exercised, typed_finding_rules, typed_rules_exercised, TYPED_CHECKS,
+};
 use sockcmsg::model::Model;
 use sockcmsg::Layout;
-use sockcmsg_peers::fuzz::{fuzzed, known_rules, target};
+use sockcmsg_peers::fuzz::{fuzzed, known_rules, known_typed_rules, target};
 use sockcmsg_peers::table::reproducer_check;
 
 fn root() -> PathBuf {
@@ -21,7 +23,7 @@ fn read(path: &Path) -> String {
 }
 
 #[test]
-fn every_peer_that_parses_has_its_target_and_no_other_has_one() {
+fn every_peer_that_parses_or_decodes_typed_messages_has_its_target_and_no_other_has_one() {
     let manifest = read(&root().join("fuzz/Cargo.toml"));
     let mut expected = Vec::new();
     for peer in sockcmsg_peers::all().iter().filter(|peer| fuzzed(peer)) {
@@ -30,9 +32,10 @@ fn every_peer_that_parses_has_its_target_and_no_other_has_one() {
         assert_eq!(
             source,
             format!(
-                "#![no_main]\n\nlibfuzzer_sys::fuzz_target!(|bytes: &[u8]| \
-                 sockcmsg_peers::fuzz::fuzz(\"{}\", bytes));\n",
-                peer.slug
+                "#![no_main]\n\nlibfuzzer_sys::fuzz_target!(\n    \
+                 init: sockcmsg_peers::fuzz::init(\"{slug}\"),\n    \
+                 |bytes: &[u8]| sockcmsg_peers::fuzz::fuzz(\"{slug}\", bytes)\n);\n",
+                slug = peer.slug
             )
         );
         let bin = format!(
@@ -117,4 +120,45 @@ fn each_rules_reproducer_is_skipped_by_its_peers_target() {
         }
     }
     assert!(skipped >= 20, "only {skipped} reproducers of rules");
+}
+
+/// A typed finding's reproducer stands for a rule of the format or of
+/// typed messages that its peer's target skips, and each typed peer's
+/// target still gets well-formed typed messages.
+#[test]
+fn each_typed_reproducer_stands_for_a_rule_its_peers_target_skips() {
+    let model = Model::new(Layout::HOST);
+    let mut skipped = 0;
+    let typed_peers = sockcmsg_peers::all()
+        .into_iter()
+        .filter(|peer| fuzzed(peer) && peer.implementation.parse_typed(&[]).is_some());
+    // A TTL of 64 in an int, and an IPV6_PKTINFO: well-formed.
+    let ttl = model.encode([(libc::IPPROTO_IP, libc::IP_TTL, &64i32.to_ne_bytes()[..])]);
+    let pktinfo = [&[0; 15][..], &[1], &1i32.to_ne_bytes()].concat();
+    let pktinfo = model.encode([(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, &pktinfo[..])]);
+    for buf in [&ttl, &pktinfo] {
+        assert!(typed_rules_exercised(&model, buf).is_empty(), "{buf:02x?}");
+    }
+    for peer in typed_peers {
+        let known = known_typed_rules(&peer);
+        println!("{}: skips {known:?}", peer.slug);
+        assert!(!known.is_empty(), "{}: breaks no rule", peer.slug);
+        let folder = root().join("corpus/conformance").join(peer.slug);
+        for entry in std::fs::read_dir(&folder).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            if !reproducer_check(name).is_some_and(|check| TYPED_CHECKS.contains(&check)) {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let rules = typed_finding_rules(&model, &bytes);
+            assert!(
+                !rules.is_empty() && rules.iter().all(|rule| known.contains(rule)),
+                "{}: stands for {rules:?}, known {known:?}",
+                path.display()
+            );
+            skipped += 1;
+        }
+    }
+    assert!(skipped >= 20, "only {skipped} typed reproducers");
 }

@@ -97,14 +97,15 @@ pub(crate) fn setup(target: &str) -> Setup {
         },
         // The peers run C and unsafe code, built as their users' tests
         // build them (debug assertions and overflow checks on), from the
-        // parse target's corpus. An endless walk is a finding, not a wait
-        // of libFuzzer's default 20 minutes.
+        // parse and typed targets' corpora (a peer parses, decodes typed
+        // messages, or both). An endless walk is a finding, not a wait of
+        // libFuzzer's default 20 minutes.
         peer if peer.starts_with(PEER_PREFIX) => Setup {
             sanitizer: "address",
             build: &["--features", "peers"],
             dictionary: Some(DICTIONARY),
             options: &["-timeout=10"],
-            seeds: &["corpus/parse"],
+            seeds: &["corpus/parse", "corpus/typed"],
         },
         // These run unsafe code (glibc's walk, sendmsg and recvmsg), which
         // AddressSanitizer and debug assertions check.
