@@ -138,8 +138,21 @@ fn ecn_taken_from_a_tos_the_model_refuses_is_found_and_from_one_it_reads_is_not(
     assert!(found.contains(&256i32.to_le_bytes().to_vec()), "{found:?}");
 }
 
+/// On every target the suite runs on (64-bit glibc, i686 and musl in CI),
+/// so that the buffers the kernel writes for a process of each are among
+/// the `typed kernel` check's, judged by the model of its layout.
 #[test]
-fn sockcmsg_agrees_with_the_model_on_every_typed_probe() {
+fn sockcmsg_agrees_with_the_model_on_every_typed_probe_and_kernel_buffer() {
     let report = Runner::new(&Sockcmsg).only(TYPED_CHECKS).run();
     assert!(report.findings.is_empty(), "{report}");
+    let cases = |name: &str| {
+        report
+            .checks
+            .iter()
+            .find(|check| check.check == name)
+            .map_or(0, |check| check.cases)
+    };
+    assert!(cases("typed probes") > 1000, "{report}");
+    #[cfg(target_os = "linux")]
+    assert!(cases("typed kernel") > 20, "{report}");
 }
