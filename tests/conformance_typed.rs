@@ -1,8 +1,9 @@
 //! The typed checks on test doubles of the two shapes of typed decoders: a
 //! decoder of each message that reads `UDP_GRO` as a `u16` whatever its
 //! length (nix before 0.29, nix#2403), and a stack's struct that keeps the
-//! ECN bits of whichever TOS it sees (as quinn and s2n-quic do). Each is
-//! found exactly where it parts from the model, and sockcmsg is not.
+//! ECN bits of whichever TOS it sees (as quinn and s2n-quic do); and an
+//! encoder that sends a TOS as one byte. Each is found exactly where it
+//! parts from the model, and sockcmsg is not.
 // The numbers are Linux's; the doubles read little-endian.
 #![cfg(all(target_os = "linux", target_endian = "little"))]
 
@@ -138,6 +139,45 @@ fn ecn_taken_from_a_tos_the_model_refuses_is_found_and_from_one_it_reads_is_not(
     assert!(found.contains(&256i32.to_le_bytes().to_vec()), "{found:?}");
 }
 
+/// Sends a TOS as one byte (Linux 6.12 takes it, kernels before e895cdce
+/// refuse it), and every other message as sockcmsg does.
+struct TosAsByte;
+
+impl Implementation for TosAsByte {
+    fn name(&self) -> String {
+        "tos as byte".into()
+    }
+
+    fn encode_typed(&self, msg: &TypedMessage) -> Option<Vec<u8>> {
+        match msg {
+            TypedMessage::Tos(tos) => {
+                Some(Model::new(Layout::HOST).encode([(0, IP_TOS, &[*tos][..])]))
+            }
+            other => Sockcmsg.encode_typed(other),
+        }
+    }
+}
+
+#[test]
+fn a_tos_sent_as_one_byte_is_found_on_every_tos_and_nothing_else() {
+    let report = Runner::new(&TosAsByte).only(["typed encoders"]).run();
+    let inputs: Vec<String> = report
+        .findings
+        .iter()
+        .map(|found| String::from_utf8_lossy(&found.input).into_owned())
+        .collect();
+    // The ordinary TOS and its edges 0, 3 and 255.
+    assert_eq!(
+        inputs,
+        ["Tos(185)", "Tos(0)", "Tos(3)", "Tos(255)"],
+        "{report}"
+    );
+    assert!(report.findings[0]
+        .implementation
+        .ends_with("Linux sends it"));
+    assert!(report.checks[0].cases > 10, "{report}");
+}
+
 /// On every target the suite runs on (64-bit glibc, i686 and musl in CI),
 /// so that the buffers the kernel writes for a process of each are among
 /// the `typed kernel` check's, judged by the model of its layout.
@@ -153,6 +193,7 @@ fn sockcmsg_agrees_with_the_model_on_every_typed_probe_and_kernel_buffer() {
             .map_or(0, |check| check.cases)
     };
     assert!(cases("typed probes") > 1000, "{report}");
+    assert!(cases("typed encoders") > 10, "{report}");
     #[cfg(target_os = "linux")]
     assert!(cases("typed kernel") > 20, "{report}");
 }

@@ -1,6 +1,7 @@
 // Command peer-go-xnet answers sockcmsg's conformance runner with
 // golang.org/x/net's ipv4 and ipv6 ControlMessage.Parse, as a Go UDP
-// program calls them on the control bytes of a ReadMsgUDP, and with
+// program calls them on the control bytes of a ReadMsgUDP, and Marshal, as
+// it fills those of a WriteMsgUDP, and with
 // golang.org/x/sys/unix's ParseOrigDstAddr: one request a line on standard
 // input, one answer a line on standard output.
 //
@@ -8,6 +9,11 @@
 //	6 <hex>   ipv6.ControlMessage.Parse over the bytes
 //	o <hex>   unix.ParseSocketControlMessage, then unix.ParseOrigDstAddr on
 //	          each message (an error: not one, passed over)
+//	M4 <ifindex> <src>
+//	          ipv4.ControlMessage{IfIndex, Src}.Marshal(), in hex
+//	M6 <tclass> <hoplimit> <ifindex> <src>
+//	          ipv6.ControlMessage{TrafficClass, HopLimit, IfIndex,
+//	          Src}.Marshal(), in hex ("-" for no Src)
 //	V         runtime.Version(), GOOS/GOARCH and x/net's version
 //
 // Answers: "ok" then each field Parse set, after a tab ("ttl <n>",
@@ -22,10 +28,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/ipv4"
@@ -58,6 +66,9 @@ func answer(line string) (reply string) {
 	op, args, _ := strings.Cut(line, " ")
 	if op == "V" {
 		return "ok " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + " " + xnetVersion()
+	}
+	if op == "M4" || op == "M6" {
+		return marshal(op, strings.Fields(args))
 	}
 	b, err := hex.DecodeString(args)
 	if err != nil {
@@ -109,6 +120,38 @@ func answer(line string) (reply string) {
 		return "bad request: " + op
 	}
 	return sb.String()
+}
+
+// marshal answers an M4 or M6 request: what Marshal writes for the
+// fields given, as a Go program fills a ControlMessage to send.
+func marshal(op string, args []string) string {
+	want := 2
+	if op == "M6" {
+		want = 4
+	}
+	if len(args) != want {
+		return "bad request: " + op + " takes " + strconv.Itoa(want) + " fields"
+	}
+	var nums []int
+	for _, arg := range args[:want-1] {
+		n, err := strconv.Atoi(arg)
+		if err != nil {
+			return oneLine("bad request: " + err.Error())
+		}
+		nums = append(nums, n)
+	}
+	var src net.IP
+	if last := args[want-1]; last != "-" {
+		if src = net.ParseIP(last); src == nil {
+			return "bad request: no IP " + last
+		}
+	}
+	if op == "M4" {
+		cm := ipv4.ControlMessage{IfIndex: nums[0], Src: src}
+		return "ok " + hex.EncodeToString(cm.Marshal())
+	}
+	cm := ipv6.ControlMessage{TrafficClass: nums[0], HopLimit: nums[1], IfIndex: nums[2], Src: src}
+	return "ok " + hex.EncodeToString(cm.Marshal())
 }
 
 // field writes a number Parse set.

@@ -28,6 +28,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::corpora::table_corpora;
+use crate::go::unhex;
 use crate::table::{self, Row, Speed};
 use sockcmsg::conformance::{
     self, CheckSummary, Finding, Isolation, Report, Runner, CHECKS, COMPLETION_CHECKS, TYPED_CHECKS,
@@ -273,13 +274,6 @@ fn undefined_behaviour(file: &str, slug: &str, report: &mut Report) -> Result<()
     }
     report.checks.push(summary);
     Ok(())
-}
-
-fn unhex(hex: &str) -> Option<Vec<u8>> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok())
-        .collect()
 }
 
 /// The command that replays the `n`th class of `finding`'s check for the

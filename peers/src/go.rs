@@ -281,7 +281,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
+/// The bytes of `text`, pairs of hex digits; `None` if it is not that.
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
     (0..text.len())
         .step_by(2)
         .map(|at| u8::from_str_radix(text.get(at..at.checked_add(2)?)?, 16).ok())

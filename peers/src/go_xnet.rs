@@ -1,9 +1,11 @@
 //! Go's `golang.org/x/net/ipv4` and `ipv6` `ControlMessage.Parse`, as a Go
-//! UDP program calls them on the control bytes of a `ReadMsgUDP`:
-//! `peers/go-xnet/main.go` (a module of its own, against Debian's
-//! `golang-golang-x-net-dev` in `/usr/share/gocode`, built offline) parses
-//! each request's bytes into a `ControlMessage` and answers the fields
-//! `Parse` set, recovering a panic into its answer. Built and spawned as
+//! UDP program calls them on the control bytes of a `ReadMsgUDP`, and
+//! `ControlMessage.Marshal`, as it fills the one it sends with
+//! `WriteMsgUDP`: `peers/go-xnet/main.go` (a module of its own, against
+//! Debian's `golang-golang-x-net-dev` in `/usr/share/gocode`, built
+//! offline) parses each request's bytes into a `ControlMessage` and
+//! answers the fields `Parse` set, recovering a panic into its answer, or
+//! marshals the fields a request gives. Built and spawned as
 //! `go.rs`'s program is; without `go` or x/net every method answers
 //! `None`.
 //!
@@ -19,7 +21,7 @@ use sockcmsg::model::{FieldClass, TypedField};
 use sockcmsg::typed::{TypedKind, TypedMessage};
 use sockcmsg::Layout;
 
-use crate::go::{build, hex, Program};
+use crate::go::{build, hex, unhex, Program};
 
 /// `ipv4.ControlMessage.Parse`, `ipv6.ControlMessage.Parse`, or x/sys's
 /// `unix.ParseOrigDstAddr`.
@@ -66,8 +68,8 @@ impl GoXnet {
 impl Implementation for GoXnet {
     fn name(&self) -> String {
         let what = match self.op {
-            '4' => "Go x/net ipv4 ControlMessage.Parse",
-            '6' => "Go x/net ipv6 ControlMessage.Parse",
+            '4' => "Go x/net ipv4 ControlMessage (Parse, Marshal)",
+            '6' => "Go x/net ipv6 ControlMessage (Parse, Marshal)",
             _ => "Go x/sys unix.ParseOrigDstAddr",
         };
         match self
@@ -115,6 +117,32 @@ impl Implementation for GoXnet {
             .filter_map(|field| self.field(field))
             .collect();
         Some(TypedParsed::Fields(fields))
+    }
+
+    /// `ControlMessage.Marshal` of the fields a Go program sets to send
+    /// `msg`: ipv4's the packet info (`Src` its `ipi_spec_dst`, no
+    /// `ipi_addr`), ipv6's the traffic class, hop limit and packet info.
+    #[allow(
+        clippy::panic,
+        reason = "an answer the adapter cannot read is reported as a panic"
+    )]
+    fn encode_typed(&self, msg: &TypedMessage) -> Option<Vec<u8>> {
+        let request = match (self.op, *msg) {
+            ('4', TypedMessage::PacketInfo(info)) if info.addr.is_unspecified() => {
+                format!("M4 {} {}", info.ifindex, info.spec_dst)
+            }
+            ('6', TypedMessage::TrafficClass(class)) => format!("M6 {class} 0 0 -"),
+            ('6', TypedMessage::HopLimit(hops)) => format!("M6 0 {hops} 0 -"),
+            ('6', TypedMessage::PacketInfoV6(info)) => {
+                format!("M6 0 0 {} {}", info.ifindex, info.addr)
+            }
+            _ => return None,
+        };
+        let answer = self.program()?.ask(&request);
+        match answer.strip_prefix("ok").map(str::trim_start).map(unhex) {
+            Some(Some(bytes)) => Some(bytes),
+            _ => panic!("peer-go-xnet: unexpected answer {answer:?}"),
+        }
     }
 
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {

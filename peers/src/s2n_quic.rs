@@ -5,21 +5,28 @@
 //! `segment_size`), of which the adapter gives what s2n-quic's caller can
 //! tell was set.
 //!
-//! `parse_typed` only: its walk yields only what `collect` reads, and its
-//! encoder writes into a `Storage` of its own.
+//!
+//! Its encoder too, as s2n-quic's UDP send calls it on each datagram's
+//! `Storage` (`message::cmsg::Encoder`): `encode_ecn` (a TOS or traffic
+//! class of the ECN bits alone), `encode_local_address` (the source
+//! address: a packet info of no interface) and `encode_gso`.
+
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use sockcmsg::conformance::{Implementation, TypedParsed};
 use sockcmsg::model::{FieldClass, TypedField};
-use sockcmsg::typed::TypedKind;
+use sockcmsg::typed::{TypedKind, TypedMessage};
 
+use s2n_quic_core::inet::{ExplicitCongestionNotification, SocketAddress};
 use s2n_quic_platform::message::cmsg::decode::Iter;
+use s2n_quic_platform::message::cmsg::{Encoder, Storage, MAX_LEN};
 
 /// `Iter::from_bytes(..).collect()`.
 pub struct S2nQuic;
 
 impl Implementation for S2nQuic {
     fn name(&self) -> String {
-        "s2n-quic-platform (cmsg::decode)".to_owned()
+        "s2n-quic-platform (message::cmsg)".to_owned()
     }
 
     fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
@@ -49,6 +56,40 @@ impl Implementation for S2nQuic {
             fields.push(TypedField::GroSegment(data.segment_size.into()));
         }
         Some(TypedParsed::Fields(fields))
+    }
+
+    /// What s2n-quic writes for `msg`, if it sends such a message: the ECN
+    /// bits of a TOS or traffic class (the rest of the byte it cannot
+    /// set, and `NotEct` it does not send), a packet info of no interface
+    /// (and no `ipi_addr`), a GSO segment size.
+    fn encode_typed(&self, msg: &TypedMessage) -> Option<Vec<u8>> {
+        let ecn = |value: u8| {
+            let ecn = ExplicitCongestionNotification::new(value);
+            (value & !3 == 0 && ecn != ExplicitCongestionNotification::NotEct).then_some(ecn)
+        };
+        let v4 = SocketAddr::from(SocketAddrV4::new([127, 0, 0, 1].into(), 4433));
+        let v6 = SocketAddr::from(SocketAddrV6::new(std::net::Ipv6Addr::LOCALHOST, 4433, 0, 0));
+        let mut storage = Storage::<{ MAX_LEN }>::default();
+        let mut encoder = storage.encoder();
+        let encoded = match *msg {
+            TypedMessage::Tos(tos) => encoder.encode_ecn(ecn(tos)?, &SocketAddress::from(v4)),
+            TypedMessage::TrafficClass(class) => {
+                encoder.encode_ecn(ecn(class)?, &SocketAddress::from(v6))
+            }
+            TypedMessage::PacketInfo(info) if info.ifindex == 0 && info.addr.is_unspecified() => {
+                let local = SocketAddr::from(SocketAddrV4::new(info.spec_dst, 0));
+                encoder.encode_local_address(&SocketAddress::from(local))
+            }
+            TypedMessage::PacketInfoV6(info) if info.ifindex == 0 => {
+                let local = SocketAddr::from(SocketAddrV6::new(info.addr, 0, 0, 0));
+                encoder.encode_local_address(&SocketAddress::from(local))
+            }
+            TypedMessage::UdpSegment(size) => encoder.encode_gso(size),
+            _ => return None,
+        };
+        // Its error: the message does not fit the storage.
+        encoded.ok()?;
+        Some(encoder.to_vec())
     }
 
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {

@@ -128,10 +128,15 @@ pub fn markdown(rows: &[Row<'_>], reproduce: impl Fn(&str, &Finding, usize) -> S
          the model reads holds (a misread width, a type on the wrong level, a value no system \
          writes) is a finding, as is none of a class the decoder takes, from a buffer the model \
          accepts holding a message of the kind it takes it from. `typed probes`: for each typed \
-         kind of the system, buffers built with the model at the edges of its value, width and \
-         level, beside other messages and unpadded. `typed kernel`: buffers Linux wrote on \
+         kind of the system, buffers built with the model at the edges of its value, width, \
+         level and address family, beside other messages and unpadded, and each width of a \
+         level's messages under every type of the level up to 127 the system does not type. \
+         `typed kernel`: buffers Linux wrote on \
          loopback UDP (IPv4 and IPv6, TOS or class, TTL or hop limit, packet info), whole and \
-         cut. `typed corpus`: the corpus's buffers. `typed forged receives`: for a stack that \
+         cut. `typed corpus`: the corpus's buffers. `typed encoders`: for a stack that sends \
+         typed messages, what it writes for each kind Linux takes, at an ordinary value and its \
+         edges, against the model's bytes (a finding says what Linux's UDP `sendmsg` answers \
+         for what was written). `typed forged receives`: for a stack that \
          only receives, its UDP receive, whose `recvmsg` or `recvmmsg` is answered with each \
          probe and kernel buffer. Linux writes none of the probes: a finding there matters \
          where control bytes come from elsewhere (another kernel, an emulated receive) or on \

@@ -155,13 +155,14 @@ mod runner;
 mod sockcmsg;
 mod typed;
 mod typed_inputs;
+mod typed_send;
 mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::model::FieldClass;
-use crate::typed::TypedKind;
+use crate::typed::{TypedKind, TypedMessage};
 use crate::Layout;
 
 pub use completion::{CompletionParts, ParsedCompletion, COMPLETION_CHECKS};
@@ -231,9 +232,10 @@ pub const CHECKS: [&str; 17] = [
 ];
 
 /// Whether the inputs of `check` are control buffers (all but `encoders`,
-/// `fds` and `cloexec`, whose inputs are descriptions of the case).
+/// `typed encoders`, `fds` and `cloexec`, whose inputs are descriptions of
+/// the case).
 pub fn reads_buffers(check: &str) -> bool {
-    !matches!(check, "encoders" | "fds" | "cloexec")
+    !matches!(check, "encoders" | "typed encoders" | "fds" | "cloexec")
 }
 
 /// An implementation under test. Every method is optional: return `None`
@@ -300,6 +302,17 @@ pub trait Implementation: std::panic::RefUnwindSafe {
     /// finding.
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {
         Vec::new()
+    }
+
+    /// Encodes `msg` to send it, as the implementation's users do: its
+    /// control bytes, or `None` where it cannot send that message (a kind,
+    /// or a value, its API has no way to give). The `typed encoders` check
+    /// compares them with the model's ([`Model::typed_bytes`]).
+    ///
+    /// [`Model::typed_bytes`]: crate::model::Model::typed_bytes
+    fn encode_typed(&self, msg: &TypedMessage) -> Option<Vec<u8>> {
+        let _ = msg;
+        None
     }
 
     /// Receives the one datagram waiting on `socket` (a UDP socket on

@@ -10,7 +10,7 @@ use super::{
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::{HandedBack, HandedFd};
 use crate::model::{FieldClass, TypedField};
-use crate::typed::TypedKind;
+use crate::typed::{Direction, TypedKind, TypedMessage};
 use crate::{Error, Layout, SocketControlMessage};
 
 /// sockcmsg through its public API, as its users call it: the walk that
@@ -89,6 +89,12 @@ impl Implementation for Sockcmsg {
         Layout::HOST
             .unix_credentials(&crate::Ucred { pid, uid, gid })
             .ok()
+    }
+
+    /// [`Layout::typed_payload`] for sending, encoded as one message.
+    fn encode_typed(&self, msg: &TypedMessage) -> Option<Vec<u8>> {
+        let payload = Layout::HOST.typed_payload(msg, Direction::Send).ok()?;
+        crate::encode(&[payload.control_message()]).ok()
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -16,6 +16,10 @@
 //! - `typed kernel` (Linux): buffers the kernel wrote on loopback UDP,
 //!   IPv4 and IPv6, with the typed options on, whole and cut.
 //! - `typed corpus`: the corpus folders' buffers.
+//! - `typed encoders`, for implementations that send typed messages
+//!   ([`Implementation::encode_typed`]): each kind the system sends, at an
+//!   ordinary value and its edges, encoded, against the model's bytes
+//!   (`typed_send.rs`).
 //! - `typed forged receives` (Linux 5.9 or later), for decoders that only
 //!   receive ([`Implementation::receive_typed`]): their receive on a UDP
 //!   socket, its `recvmsg` answered with each typed probe and each kernel
@@ -33,13 +37,14 @@ use super::runner::{finding, fuzz_finding, not_run, summary, Outcome, Runner};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::typed_inputs::kernel_typed_buffers;
 use super::typed_inputs::{typed_probes, typed_rules_exercised};
+use super::typed_send::ENCODERS;
 use super::wire::Verdict;
 use super::{inputs, Implementation, Report};
 use crate::model::{FieldClass, Model, TypedField};
 use crate::typed::TypedKind;
 
 /// The typed checks, by name in reports.
-pub const TYPED_CHECKS: [&str; 4] = [PROBES, KERNEL, CORPUS, FORGED];
+pub const TYPED_CHECKS: [&str; 5] = [PROBES, KERNEL, CORPUS, ENCODERS, FORGED];
 
 const PROBES: &str = "typed probes";
 const KERNEL: &str = "typed kernel";
@@ -83,6 +88,9 @@ impl<I: Implementation + ?Sized> Runner<'_, I> {
                 Ok(_) => not_run(report, CORPUS, "no corpus folder given"),
                 Err(err) => not_run(report, CORPUS, &err),
             }
+        }
+        if self.runs(ENCODERS) {
+            self.typed_encoder_check(report);
         }
         #[cfg(target_os = "linux")]
         if self.runs(FORGED) {

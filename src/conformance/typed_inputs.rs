@@ -231,6 +231,46 @@ pub(super) fn typed_probes(model: &Model) -> Vec<Vec<u8>> {
     probes
 }
 
+/// The values the `typed encoders` check asks an implementation to send:
+/// each kind the layout's system sends, at its ordinary value and its
+/// edges; a packet info also as a sender that sets only its source writes
+/// it: an IPv4 one with no `ipi_addr` (the kernel reads the source from
+/// `ipi_spec_dst`), and either of no interface.
+pub(super) fn send_values(model: &Model) -> Vec<TypedMessage> {
+    let mut values = Vec::new();
+    for (kind, direction, _) in model.layout().typed_numbers() {
+        if direction != Direction::Send {
+            continue;
+        }
+        for msg in [sample(kind)].into_iter().chain(edges(kind)) {
+            let sources = match msg {
+                TypedMessage::PacketInfo(info) => [info.ifindex, 0].map(|ifindex| {
+                    Some(TypedMessage::PacketInfo(PacketInfo {
+                        addr: Ipv4Addr::UNSPECIFIED,
+                        ifindex,
+                        ..info
+                    }))
+                }),
+                TypedMessage::PacketInfoV6(info) => [
+                    Some(TypedMessage::PacketInfoV6(PacketInfoV6 {
+                        ifindex: 0,
+                        ..info
+                    })),
+                    None,
+                ],
+                _ => [None, None],
+            };
+            for value in [Some(msg)].into_iter().chain(sources).flatten() {
+                let sent = model.typed_bytes(&value, direction);
+                if sent.is_some_and(|bytes| bytes.is_ok()) && !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+        }
+    }
+    values
+}
+
 /// The rules of typed messages `buf` exercises, by name (in
 /// [`TYPED_RULES`] order) after the rules of the format's
 /// ([`rules_exercised`], but for `unknown types`, which every typed message
