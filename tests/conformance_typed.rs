@@ -9,8 +9,12 @@
 
 use sockcmsg::conformance::{Implementation, Runner, Sockcmsg, TypedParsed, TYPED_CHECKS};
 use sockcmsg::model::{FieldClass, Model, TypedField};
-use sockcmsg::typed::{TypedKind, TypedMessage};
+use sockcmsg::socket::{self, SendMessage, SendOptions, SockAddr};
+use sockcmsg::typed::{TypedKind, TypedMessage, TypedPayload};
 use sockcmsg::Layout;
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::os::fd::BorrowedFd;
 
 /// Linux's `SOL_UDP`, `UDP_GRO`, `IPPROTO_IP` and `IP_TOS`.
 const SOL_UDP: i32 = 17;
@@ -175,6 +179,55 @@ fn a_tos_sent_as_one_byte_is_found_on_every_tos_and_nothing_else() {
     assert!(report.findings[0]
         .implementation
         .ends_with("Linux sends it"));
+    assert!(report.checks[0].cases > 10, "{report}");
+}
+
+/// Sends each message with sockcmsg's socket layer (`send_with`), as a
+/// `SendMessage::Typed` but a TOS, sent as one byte (`SendMessage::Other`):
+/// only the check's capture of `sendmsg` sees its bytes.
+struct SendsTosAsByte;
+
+impl Implementation for SendsTosAsByte {
+    fn name(&self) -> String {
+        "sends tos as byte".into()
+    }
+
+    fn send_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        to: SocketAddr,
+        msg: &TypedMessage,
+    ) -> Option<Result<(), String>> {
+        let payload = TypedPayload::to_send(msg).ok()?;
+        let byte = [payload.data()[0]];
+        let message = match msg {
+            TypedMessage::Tos(_) => SendMessage::Other {
+                level: 0,
+                kind: IP_TOS,
+                data: &byte,
+            },
+            _ => SendMessage::Typed(&payload),
+        };
+        let to = SockAddr::from(to);
+        let options = SendOptions::default().to(&to);
+        let sent = socket::send_with(socket, &[IoSlice::new(b"x")], &[message], options);
+        Some(sent.map(|_| ()).map_err(|err| err.to_string()))
+    }
+}
+
+#[test]
+fn a_tos_sent_as_one_byte_is_found_through_the_captured_sendmsg() {
+    let report = Runner::new(&SendsTosAsByte).only(["typed encoders"]).run();
+    let inputs: Vec<String> = report
+        .findings
+        .iter()
+        .map(|found| String::from_utf8_lossy(&found.input).into_owned())
+        .collect();
+    assert_eq!(
+        inputs,
+        ["Tos(185)", "Tos(0)", "Tos(3)", "Tos(255)"],
+        "{report}"
+    );
     assert!(report.checks[0].cases > 10, "{report}");
 }
 

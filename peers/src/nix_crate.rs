@@ -3,7 +3,10 @@
 //! `ControlMessageOwned::ScmRights(Vec<RawFd>)` taken as the numbers the
 //! caller now owns.
 //!
-//! `receive` only. `nix` has no parse of a buffer it is given: the
+//! Its `sendmsg` with a typed `ControlMessage` too, whose control bytes
+//! the `typed encoders` check captures.
+//!
+//! `receive` only, for fds. `nix` has no parse of a buffer it is given: the
 //! `CmsgIterator` that `cmsgs()` returns is built only from the `msghdr`
 //! inside a `RecvMsg`, whose fields are private, and `ControlMessageOwned`'s
 //! decoder (`decode_from`) is private too. Nor does it encode to bytes: its
@@ -17,13 +20,14 @@
 //! bytes, which `recvmsg` accepts as is (`Option<&mut [u8]>`), and the flags
 //! users pass, none.
 
-use std::io::IoSliceMut;
+use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use nix::sys::socket::{
-    recvmsg, ControlMessageOwned, MsgFlags, RecvMsg, SockaddrLike, SockaddrStorage,
+    recvmsg, sendmsg, ControlMessage, ControlMessageOwned, MsgFlags, RecvMsg, SockaddrLike,
+    SockaddrStorage,
 };
 use nix::sys::time::{TimeSpec, TimeVal};
 use sockcmsg::conformance::{HandedBack, HandedFd, Implementation, TypedParsed};
@@ -37,7 +41,7 @@ pub struct NixCrate;
 
 impl Implementation for NixCrate {
     fn name(&self) -> String {
-        "nix (recvmsg)".to_owned()
+        "nix (recvmsg, sendmsg)".to_owned()
     }
 
     fn receive(
@@ -77,6 +81,70 @@ impl Implementation for NixCrate {
                 .map_err(|err| format!("RecvMsg::cmsgs: {err}"))?;
             Ok(TypedParsed::Fields(cmsgs.filter_map(typed_field).collect()))
         }))
+    }
+
+    /// `sendmsg` with the typed `ControlMessage` for `msg` (nix has one
+    /// for each kind Linux takes), one data byte, to `to`.
+    fn send_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        to: SocketAddr,
+        msg: &TypedMessage,
+    ) -> Option<Result<(), String>> {
+        let v4 = |addr: Ipv4Addr| libc::in_addr {
+            s_addr: u32::from(addr).to_be(),
+        };
+        // What each ControlMessage borrows.
+        let (tos, int, class, gso, pktinfo, pktinfo6);
+        let cmsg = match *msg {
+            TypedMessage::Tos(value) => {
+                tos = value;
+                ControlMessage::Ipv4Tos(&tos)
+            }
+            TypedMessage::Ttl(value) => {
+                int = libc::c_int::from(value);
+                ControlMessage::Ipv4Ttl(&int)
+            }
+            TypedMessage::HopLimit(value) => {
+                int = libc::c_int::from(value);
+                ControlMessage::Ipv6HopLimit(&int)
+            }
+            TypedMessage::TrafficClass(value) => {
+                class = i32::from(value);
+                ControlMessage::Ipv6TClass(&class)
+            }
+            TypedMessage::UdpSegment(size) => {
+                gso = size;
+                ControlMessage::UdpGsoSegments(&gso)
+            }
+            TypedMessage::PacketInfo(info) => {
+                pktinfo = libc::in_pktinfo {
+                    ipi_ifindex: info.ifindex as libc::c_int,
+                    ipi_spec_dst: v4(info.spec_dst),
+                    ipi_addr: v4(info.addr),
+                };
+                ControlMessage::Ipv4PacketInfo(&pktinfo)
+            }
+            TypedMessage::PacketInfoV6(info) => {
+                pktinfo6 = libc::in6_pktinfo {
+                    ipi6_addr: libc::in6_addr {
+                        s6_addr: info.addr.octets(),
+                    },
+                    ipi6_ifindex: info.ifindex,
+                };
+                ControlMessage::Ipv6PacketInfo(&pktinfo6)
+            }
+            _ => return None,
+        };
+        let to = SockaddrStorage::from(to);
+        let sent = sendmsg(
+            socket.as_raw_fd(),
+            &[IoSlice::new(b"x")],
+            &[cmsg],
+            MsgFlags::empty(),
+            Some(&to),
+        );
+        Some(sent.map(|_| ()).map_err(|err| format!("sendmsg: {err}")))
     }
 
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {

@@ -4,23 +4,25 @@
 //! `RecvMeta` (`ecn`, `dst_ip`, `interface_index`, `stride`, `timestamp`).
 //! On Linux it receives with `recvmmsg`, into a control buffer of its own
 //! (96 bytes), and its control-message walk is private: only the typed
-//! forged receives reach it.
+//! forged receives reach it. Its `send` (a `Transmit`'s ECN, GSO segment
+//! and source address) writes its control bytes into a private buffer too:
+//! the `typed encoders` check captures them from its `sendmsg`.
 
 use std::io::IoSliceMut;
-use std::net::UdpSocket;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd};
 
-use quinn_udp::{RecvMeta, UdpSocketState};
+use quinn_udp::{EcnCodepoint, RecvMeta, Transmit, UdpSocketState};
 use sockcmsg::conformance::{Implementation, TypedParsed};
 use sockcmsg::model::{FieldClass, TypedField};
-use sockcmsg::typed::{TimeForm, TypedKind};
+use sockcmsg::typed::{TimeForm, TypedKind, TypedMessage};
 
 /// `UdpSocketState::recv`.
 pub struct Quinn;
 
 impl Implementation for Quinn {
     fn name(&self) -> String {
-        "quinn-udp (UdpSocketState::recv)".to_owned()
+        "quinn-udp (UdpSocketState::recv, send)".to_owned()
     }
 
     fn receive_typed(
@@ -45,6 +47,56 @@ impl Implementation for Quinn {
             Ok(_) => Ok(TypedParsed::Fields(fields(&meta[0]))),
             Err(err) => Err(format!("UdpSocketState::recv: {err}")),
         })
+    }
+
+    /// `UdpSocketState::try_send` of a `Transmit` whose fields give `msg`: its
+    /// `ecn` a TOS or traffic class of the ECN bits alone, its
+    /// `segment_size` a GSO size (for contents one byte longer: a shorter
+    /// segment is no segmentation), its `src_ip` a packet info of no
+    /// interface and, for IPv4, no `ipi_addr`. quinn sets the TOS or
+    /// traffic class of every datagram, so each case's control bytes have
+    /// that message too.
+    fn send_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        to: SocketAddr,
+        msg: &TypedMessage,
+    ) -> Option<Result<(), String>> {
+        let ecn = |bits: u8| (bits & !3 == 0).then(|| EcnCodepoint::from_bits(bits));
+        let (mut ecn_bits, mut segment_size, mut src_ip) = (None, None, None);
+        match *msg {
+            TypedMessage::Tos(tos) if to.is_ipv4() => ecn_bits = ecn(tos)?,
+            TypedMessage::TrafficClass(class) if to.is_ipv6() => ecn_bits = ecn(class)?,
+            TypedMessage::UdpSegment(size) => segment_size = Some(usize::from(size)),
+            TypedMessage::PacketInfo(info) if info.ifindex == 0 && info.addr.is_unspecified() => {
+                src_ip = Some(IpAddr::V4(info.spec_dst));
+            }
+            TypedMessage::PacketInfoV6(info) if info.ifindex == 0 => {
+                src_ip = Some(IpAddr::V6(info.addr));
+            }
+            _ => return None,
+        }
+        let contents = vec![b'x'; segment_size.map_or(1, |size| size.saturating_add(1))];
+        // SAFETY: as in `receive_typed`: the runner's open UDP socket,
+        // borrowed for this call, and never closed here.
+        let udp =
+            std::mem::ManuallyDrop::new(unsafe { UdpSocket::from_raw_fd(socket.as_raw_fd()) });
+        let state = match UdpSocketState::new((&*udp).into()) {
+            Ok(state) => state,
+            Err(err) => return Some(Err(format!("UdpSocketState::new: {err}"))),
+        };
+        let transmit = Transmit {
+            destination: to,
+            ecn: ecn_bits,
+            contents: &contents,
+            segment_size,
+            src_ip,
+        };
+        Some(
+            state
+                .try_send((&*udp).into(), &transmit)
+                .map_err(|err| format!("UdpSocketState::try_send: {err}")),
+        )
     }
 
     fn typed_classes(&self) -> Vec<(TypedKind, FieldClass)> {

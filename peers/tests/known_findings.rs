@@ -462,3 +462,82 @@ fn go_xsys_parse_orig_dst_addr_panics_on_a_header_alone() {
         "{report}"
     );
 }
+
+/// `peer`'s typed encoders, each case in a child process.
+fn typed_encoders(peer: &Peer) -> Report {
+    Runner::new(&*peer.implementation)
+        .isolation(Isolation::Process {
+            limit: Duration::from_secs(10),
+        })
+        .only(["typed encoders"])
+        .run()
+}
+
+/// The inputs (the values sent) of `report`'s findings.
+fn values_found(report: &Report) -> Vec<String> {
+    let found = report.findings.iter();
+    found
+        .map(|finding| String::from_utf8_lossy(&finding.input).into_owned())
+        .collect()
+}
+
+#[test]
+fn nix_sends_ip_tos_as_one_byte_and_go_ipv6_no_class_or_hop_limit_of_0() {
+    let _turn = one_at_a_time();
+    // ControlMessage::Ipv4Tos(&u8): an int is what the kernel has always
+    // read, a byte only since e895cdce "ipv4: accept u8 in IP_TOS
+    // ancillary data" (2020; stable 4.4 took it in May 2020).
+    let report = typed_encoders(&peer("nix"));
+    assert_eq!(
+        values_found(&report),
+        ["Tos(185)", "Tos(0)", "Tos(3)", "Tos(255)"],
+        "{report}"
+    );
+    assert!(report.findings[0]
+        .implementation
+        .contains("data b9: read as Ok(Some(Tos(185))); Linux sends it"));
+    // Marshal writes IPV6_TCLASS and IPV6_HOPLIMIT only above 0.
+    let report = typed_encoders(&peer("go-xnet-ipv6"));
+    assert_eq!(
+        values_found(&report),
+        ["HopLimit(0)", "TrafficClass(0)"],
+        "{report}"
+    );
+    for peer in ["quinn-udp", "s2n-quic", "go-xnet-ipv4"].map(peer) {
+        let report = typed_encoders(&peer);
+        assert!(
+            report.findings.is_empty() && report.checks[0].cases > 3,
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn go_xnet_reads_an_interface_index_as_int32_and_s2n_takes_ip_recvtos() {
+    let _turn = one_at_a_time();
+    let model = Model::new(Layout::LINUX_64);
+    // An IP_PKTINFO of interface 2^31: ipi_ifindex is a C int, and Go's
+    // IfIndex gets it negative.
+    let pktinfo = [1u32 << 31, 0x0100_007f, 0x0200_007f]
+        .map(u32::to_le_bytes)
+        .concat();
+    let input = model.encode([(0, 8, &pktinfo[..])]);
+    let report = replay(&peer("go-xnet-ipv4"), &input_file("go-ifindex", &input));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(
+        finding
+            .implementation
+            .contains("OutOfRange { class: Interface, value: -2147483648 }"),
+        "{report}"
+    );
+    // IP_RECVTOS (13), the option's number, which Linux never writes as a
+    // message's type: s2n-quic takes its ECN bits.
+    let input = model.encode([(0, 13, &[0xb9][..])]);
+    let report = replay(&peer("s2n-quic"), &input_file("s2n-recvtos", &input));
+    let [finding] = report.findings.as_slice() else {
+        panic!("{report}");
+    };
+    assert!(finding.implementation.contains("gave Ecn(1)"), "{report}");
+}

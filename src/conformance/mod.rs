@@ -159,6 +159,7 @@ mod typed_send;
 mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
+use std::net::SocketAddr;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::model::FieldClass;
@@ -312,6 +313,23 @@ pub trait Implementation: std::panic::RefUnwindSafe {
     /// [`Model::typed_bytes`]: crate::model::Model::typed_bytes
     fn encode_typed(&self, msg: &TypedMessage) -> Option<Vec<u8>> {
         let _ = msg;
+        None
+    }
+
+    /// Sends one datagram on `socket` (a UDP socket bound on loopback, of
+    /// `to`'s family) to `to` with `msg` as its control message, the way
+    /// the implementation's users do: what the send returned, or `None`
+    /// where it cannot send that message. For an implementation without
+    /// [`encode_typed`](Self::encode_typed), the `typed encoders` check
+    /// captures the control bytes of its `sendmsg` (Linux 5.9 or later:
+    /// `sys/forge.rs`) and compares them with the model's.
+    fn send_typed(
+        &self,
+        socket: BorrowedFd<'_>,
+        to: SocketAddr,
+        msg: &TypedMessage,
+    ) -> Option<Result<(), String>> {
+        let _ = (socket, to, msg);
         None
     }
 

@@ -1,6 +1,7 @@
 //! A forged `recvmsg(2)`, for the conformance runner's `forged receives`
-//! check: an implementation's own receive call gets a control buffer that
-//! Linux would never write, with a real descriptor installed at each fd
+//! checks, and a captured `sendmsg(2)`. In a forged receive, an
+//! implementation's own receive call gets a control buffer that Linux
+//! would never write, with a real descriptor installed at each fd
 //! slot, so that what it makes of hostile bytes (and of the descriptors in
 //! them) is seen through its public API, whatever that API is.
 //!
@@ -28,6 +29,13 @@
 //! one in a program it started. A later `recvmsg` on the descriptor goes to
 //! the kernel.
 //!
+//! The same filter and supervisor capture a send (`capture_sendmsg`, for
+//! the `typed encoders` check): the first `sendmsg` or `sendmmsg` on the
+//! descriptor has its control bytes copied with `process_vm_readv` and is
+//! then let through to the kernel as it was
+//! (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`), so the sender sees the kernel's
+//! own answer.
+//!
 //! On 32-bit x86 a C library may receive through `socketcall(2)`, which
 //! the filter does not trap (it cannot read the descriptor from there):
 //! such a receive reaches the kernel, and the check says it was not run.
@@ -39,6 +47,8 @@ use std::io;
 use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::process_vm::{read_into, read_plain, write_bytes, write_int};
 
 /// What a forged receive hands over.
 pub(crate) struct Forgery<'a> {
@@ -67,6 +77,9 @@ pub(crate) struct Forged {
     pub(crate) installed: Vec<RawFd>,
     /// Why the forgery could not be completed, if it could not.
     pub(crate) error: Option<String>,
+    /// For a captured send: the control bytes of the first trapped
+    /// `sendmsg` or `sendmmsg` (its first message's), `None` if none was.
+    pub(crate) sent_control: Option<Vec<u8>>,
 }
 
 /// `AUDIT_ARCH_*` of `<linux/audit.h>` for the host, which the filter
@@ -106,7 +119,44 @@ pub(crate) fn forge_recvmsg<R>(
     forgery: &Forgery<'_>,
     receive: impl FnOnce() -> R,
 ) -> io::Result<(R, Forged)> {
-    let listener = install_filter(socket.as_raw_fd())?;
+    let job = Job::Forge(ForgeryParts {
+        control: forgery.control,
+        fd_slots: forgery.fd_slots,
+        source: forgery.source.as_raw_fd(),
+        name: forgery.name,
+    });
+    supervised(
+        socket,
+        [libc::SYS_recvmsg, libc::SYS_recvmmsg],
+        job,
+        receive,
+    )
+}
+
+/// Runs `send` and captures the control bytes of the first `sendmsg` or
+/// `sendmmsg` on `socket` (by number, in this process or one it starts),
+/// which then goes to the kernel as it was: `Forged::sent_control`.
+pub(crate) fn capture_sendmsg<R>(
+    socket: BorrowedFd<'_>,
+    send: impl FnOnce() -> R,
+) -> io::Result<(R, Forged)> {
+    supervised(
+        socket,
+        [libc::SYS_sendmsg, libc::SYS_sendmmsg],
+        Job::Capture,
+        send,
+    )
+}
+
+/// Runs `call` with the system calls `trapped` on `socket` handed to a
+/// supervisor thread doing `job`.
+fn supervised<R>(
+    socket: BorrowedFd<'_>,
+    trapped: [libc::c_long; 2],
+    job: Job<'_>,
+    call: impl FnOnce() -> R,
+) -> io::Result<(R, Forged)> {
+    let listener = install_filter(socket.as_raw_fd(), trapped)?;
     // SAFETY: eventfd takes no pointer; a new descriptor or -1.
     let stop = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
     if stop < 0 {
@@ -119,12 +169,7 @@ pub(crate) fn forge_recvmsg<R>(
         listener: listener.as_raw_fd(),
         stop: stop.as_raw_fd(),
         stopping: &stopping,
-        forgery: ForgeryParts {
-            control: forgery.control,
-            fd_slots: forgery.fd_slots,
-            source: forgery.source.as_raw_fd(),
-            name: forgery.name,
-        },
+        job: Some(job),
         forged: Forged::default(),
     }));
     let mut thread = MaybeUninit::<libc::pthread_t>::uninit();
@@ -152,7 +197,7 @@ pub(crate) fn forge_recvmsg<R>(
         supervisor,
         _listener: listener,
     };
-    let result = receive();
+    let result = call();
     Ok((result, running.finish()))
 }
 
@@ -204,6 +249,14 @@ struct ForgeryParts<'a> {
     name: &'a [u8],
 }
 
+/// What the supervisor does with the first trapped call.
+enum Job<'a> {
+    /// Answers a receive with the forgery.
+    Forge(ForgeryParts<'a>),
+    /// Copies a send's control bytes, and lets the kernel run it.
+    Capture,
+}
+
 struct Supervisor<'a> {
     listener: RawFd,
     /// An eventfd written to stop the thread at once.
@@ -211,7 +264,8 @@ struct Supervisor<'a> {
     /// Set to stop it within [`POLL_MS`] even if the receive closed the
     /// eventfd (a parser closing numbers it read from the forgery).
     stopping: &'a AtomicBool,
-    forgery: ForgeryParts<'a>,
+    /// Taken by the first trapped call.
+    job: Option<Job<'a>>,
     forged: Forged,
 }
 
@@ -279,22 +333,30 @@ impl Supervisor<'_> {
             error: 0,
             flags: 0,
         };
-        if self.forged.answered {
-            #[allow(
-                clippy::unnecessary_cast,
-                reason = "a c_ulong: u64 on 64-bit targets, u32 on 32-bit ones"
-            )]
-            let continued = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32;
-            answer.flags = continued;
-        } else {
+        #[allow(
+            clippy::unnecessary_cast,
+            reason = "a c_ulong: u64 on 64-bit targets, u32 on 32-bit ones"
+        )]
+        let continued = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32;
+        if let Some(job) = self.job.take() {
             self.forged.answered = true;
-            match self.forge(&call) {
+            let done = match job {
+                Job::Forge(forgery) => self.forge(&forgery, &call),
+                Job::Capture => {
+                    answer.flags = continued;
+                    self.capture(&call).map(|()| 0)
+                }
+            };
+            match done {
                 Ok(returned) => answer.val = returned,
                 Err(err) => {
                     self.forged.error = Some(err.to_string());
+                    answer.flags = 0;
                     answer.error = -libc::EIO;
                 }
             }
+        } else {
+            answer.flags = continued;
         }
         // SAFETY: NOTIF_SEND reads one seccomp_notif_resp. ENOENT (the
         // caller went away) leaves nothing to do.
@@ -307,7 +369,7 @@ impl Supervisor<'_> {
         clippy::useless_conversion,
         reason = "msg_controllen is a usize in glibc, a socklen_t in musl"
     )]
-    fn forge(&mut self, call: &libc::seccomp_notif) -> io::Result<i64> {
+    fn forge(&mut self, forgery: &ForgeryParts<'_>, call: &libc::seccomp_notif) -> io::Result<i64> {
         let pid = libc::pid_t::try_from(call.pid).map_err(|_| invalid("pid"))?;
         // recvmsg(fd, msg, flags); recvmmsg(fd, msgvec, vlen, flags, timeout),
         // whose first mmsghdr starts with its msghdr.
@@ -333,14 +395,14 @@ impl Supervisor<'_> {
             true => 0,
             false => usize::try_from(msg.msg_controllen).map_err(|_| invalid("controllen"))?,
         };
-        let written = self.forgery.control.len().min(room);
-        let mut control = self.forgery.control.get(..written).unwrap_or(&[]).to_vec();
+        let written = forgery.control.len().min(room);
+        let mut control = forgery.control.get(..written).unwrap_or(&[]).to_vec();
         let cloexec =
             i64::try_from(flags).is_ok_and(|f| f & i64::from(libc::MSG_CMSG_CLOEXEC) != 0);
         self.forged.written = written;
-        let cut = written < self.forgery.control.len();
-        for slot in (self.forgery.fd_slots)(&control, cut) {
-            let fd = self.add_fd(call.id, cloexec)?;
+        let cut = written < forgery.control.len();
+        for slot in (forgery.fd_slots)(&control, cut) {
+            let fd = self.add_fd(call.id, forgery.source, cloexec)?;
             self.forged.installed.push(fd);
             let end = slot.checked_add(4).ok_or_else(|| invalid("slot"))?;
             control
@@ -358,11 +420,10 @@ impl Supervisor<'_> {
         // whole name's length.
         if !msg.msg_name.is_null() {
             let room = usize::try_from(msg.msg_namelen).map_err(|_| invalid("namelen"))?;
-            let name = self.forgery.name;
+            let name = forgery.name;
             write_bytes(pid, msg.msg_name as usize, name.get(..room).unwrap_or(name))?;
         }
-        msg.msg_namelen = self
-            .forgery
+        msg.msg_namelen = forgery
             .name
             .len()
             .try_into()
@@ -391,12 +452,38 @@ impl Supervisor<'_> {
         Ok(returned)
     }
 
+    /// Copies the trapped send's control bytes (its first message's, for
+    /// `sendmmsg`, whose first `mmsghdr` starts with its `msghdr`).
+    #[allow(
+        clippy::useless_conversion,
+        reason = "msg_controllen is a usize in glibc, a socklen_t in musl"
+    )]
+    fn capture(&mut self, call: &libc::seccomp_notif) -> io::Result<()> {
+        let pid = libc::pid_t::try_from(call.pid).map_err(|_| invalid("pid"))?;
+        let msghdr_at = usize::try_from(call.data.args[1]).map_err(|_| invalid("msghdr"))?;
+        let msg: libc::msghdr = read_plain(pid, msghdr_at)?;
+        let len = match msg.msg_control.is_null() {
+            true => 0,
+            false => usize::try_from(msg.msg_controllen).map_err(|_| invalid("controllen"))?,
+        };
+        // Linux refuses more than its optmem limit; read no more than that.
+        let mut control = vec![0; len.min(MAX_CAPTURED)];
+        read_into(pid, msg.msg_control as usize, &mut control)?;
+        // The call is still waiting: what was read is its arguments.
+        // SAFETY: NOTIF_ID_VALID reads one u64.
+        if unsafe { libc::ioctl(self.listener, NOTIF_ID_VALID as _, &call.id) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.forged.sent_control = Some(control);
+        Ok(())
+    }
+
     /// A copy of the source installed in the trapped caller's table.
-    fn add_fd(&self, id: u64, cloexec: bool) -> io::Result<RawFd> {
+    fn add_fd(&self, id: u64, source: RawFd, cloexec: bool) -> io::Result<RawFd> {
         let add = libc::seccomp_notif_addfd {
             id,
             flags: 0,
-            srcfd: u32::try_from(self.forgery.source).map_err(|_| invalid("source"))?,
+            srcfd: u32::try_from(source).map_err(|_| invalid("source"))?,
             newfd: 0,
             newfd_flags: match cloexec {
                 true => libc::O_CLOEXEC as u32,
@@ -420,12 +507,13 @@ fn invalid(what: &str) -> io::Error {
     )
 }
 
-/// Installs the filter on this thread and returns its listener.
-fn install_filter(fd: RawFd) -> io::Result<OwnedFd> {
+/// Installs the filter trapping the system calls `single` and `batch` on
+/// `fd` on this thread, and returns its listener.
+fn install_filter(fd: RawFd, [single, batch]: [libc::c_long; 2]) -> io::Result<OwnedFd> {
     let unsupported = || io::Error::new(io::ErrorKind::Unsupported, "no seccomp arch");
     let arch = AUDIT_ARCH.ok_or_else(unsupported)?;
-    let single = u32::try_from(libc::SYS_recvmsg).map_err(|_| unsupported())?;
-    let batch = u32::try_from(libc::SYS_recvmmsg).map_err(|_| unsupported())?;
+    let single = u32::try_from(single).map_err(|_| unsupported())?;
+    let batch = u32::try_from(batch).map_err(|_| unsupported())?;
     let fd = u32::try_from(fd).map_err(|_| invalid("fd"))?;
     let load = |at| libc::sock_filter {
         code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
@@ -491,52 +579,6 @@ fn install_filter(fd: RawFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(listener) })
 }
 
-/// Reads a `T` at `at` in process `pid`; `T` is `msghdr` or `iovec`,
-/// plain C data of which any bytes are a value.
-fn read_plain<T: Copy>(pid: libc::pid_t, at: usize) -> io::Result<T> {
-    let mut value = MaybeUninit::<T>::uninit();
-    let local = libc::iovec {
-        iov_base: value.as_mut_ptr().cast(),
-        iov_len: size_of::<T>(),
-    };
-    let remote = libc::iovec {
-        iov_base: at as *mut libc::c_void,
-        iov_len: size_of::<T>(),
-    };
-    // SAFETY: `local` is `value`'s bytes; the kernel checks `remote`.
-    let read = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
-    if usize::try_from(read).ok() != Some(size_of::<T>()) {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: every byte was written, and `T` is plain C data.
-    Ok(unsafe { value.assume_init() })
-}
-
-/// Writes the integer `value` (a `msghdr` field) at `at` in process `pid`.
-fn write_int<T: Copy>(pid: libc::pid_t, at: usize, value: &T) -> io::Result<()> {
-    // SAFETY: `value`'s bytes: an integer, which has no padding.
-    let bytes =
-        unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) };
-    write_bytes(pid, at, bytes)
-}
-
-/// Writes `bytes` at `at` in process `pid`.
-fn write_bytes(pid: libc::pid_t, at: usize, bytes: &[u8]) -> io::Result<()> {
-    if bytes.is_empty() {
-        return Ok(());
-    }
-    let local = libc::iovec {
-        iov_base: bytes.as_ptr() as *mut libc::c_void,
-        iov_len: bytes.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: at as *mut libc::c_void,
-        iov_len: bytes.len(),
-    };
-    // SAFETY: `local` is `bytes`, only read; the kernel checks `remote`.
-    let wrote = unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
-    if usize::try_from(wrote).ok() != Some(bytes.len()) {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
+/// The most control bytes a capture reads: Linux's default
+/// `net.core.optmem_max`, past which `sendmsg` fails.
+const MAX_CAPTURED: usize = 128 * 1024;

@@ -17,4 +17,6 @@ pub(crate) mod forge;
 pub(crate) mod isolate;
 #[cfg(all(feature = "harness", any(target_env = "gnu", target_env = "musl")))]
 pub(crate) mod libc_walk;
+#[cfg(all(feature = "conformance", target_os = "linux"))]
+mod process_vm;
 pub mod socket;
