@@ -245,8 +245,18 @@ machine (the TTL).
   `typed kernel` findings): `Parse` takes it.
 - **`IP_PKTINFO` of any length from 12** (`l >= sizeofInetPktinfo`,
   `control.go:93`): a 13-byte one gives its interface and address.
+- **An interface index past `2^31 - 1` is negative.** `inetPktinfo`'s
+  `Ifindex` is an `int32` (`zsys_linux_amd64.go:33`), as `ipi_ifindex` is
+  a C `int`, and `parsePacketInfo` sets `cm.IfIndex = int(pi.Ifindex)`
+  (`control_pktinfo.go:37`): `1c000000000000000000000008000000000000807f0000017f00000200000000`
+  gives -2147483648, where the model (and Rust's std, whose indexes are
+  `u32`) reads 2147483648. No kernel writes a negative index.
 
-Reproduce: `cargo xtask conformance --peers go-xnet-ipv4 --only 'typed probes'`.
+`Marshal` writes only `IP_PKTINFO` on Linux (`control.go:58-70`; the
+`marshalTTL` of `ctlOpts` is never called): the model's bytes, for the
+packet infos of a sender, with `Src` as `ipi_spec_dst`.
+
+Reproduce: `cargo xtask conformance --peers go-xnet-ipv4 --only 'typed probes,typed encoders'`.
 "#;
 
 /// What the ipv6 row's findings are, checked as the ipv4 row's.
@@ -261,8 +271,19 @@ Only the typed checks run. Linux writes none of these buffers.
 - **Any length from the type's size is taken** (`l >= ctlOpts[...].length`,
   `ipv6/control.go:133-139`): an 8-byte hop limit, a 21-byte `IPV6_PKTINFO`
   (`250000000000000029000000320000000000000000000000000000000000000101000000ab000000`).
+- **An interface index past `2^31 - 1` is negative**, as in ipv4:
+  `inet6Pktinfo`'s `Ifindex` is an `int32` (`zsys_linux_amd64.go:35`),
+  `cm.IfIndex = int(pi.Ifindex)` (`control_rfc3542_unix.go:67`).
+- **typed encoders: a traffic class or hop limit of 0 is not sent.**
+  `Marshal` writes `IPV6_TCLASS` only if `TrafficClass > 0` and
+  `IPV6_HOPLIMIT` only if `HopLimit > 0` (`ipv6/control.go:79`, `:84`), so
+  neither 0 nor the kernel's -1 (the socket's own) can be set for one
+  datagram: the socket's setting applies instead. Nor is a value past 255
+  checked: `TrafficClass: 256` is written as it is, which Linux refuses
+  (the adapter sends only values a `TypedMessage` holds, so the table
+  does not show it).
 
-Reproduce: `cargo xtask conformance --peers go-xnet-ipv6 --only 'typed probes'`.
+Reproduce: `cargo xtask conformance --peers go-xnet-ipv6 --only 'typed probes,typed encoders'`.
 "#;
 
 /// What the x/sys row's findings are, checked against Debian's

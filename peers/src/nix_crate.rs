@@ -307,12 +307,23 @@ fn timeval(time: TimeVal) -> Timeval {
 /// file's version; paths under `nix-0.32.0/`).
 pub const NOTES: &str = r#"
 Only the receive checks run (`fds`, `cloexec`, the forged receives and the
-typed forged receives): nix parses nothing it is not handed by its own `recvmsg`
+typed forged receives), and the typed encoders through a captured `sendmsg`:
+nix parses nothing it is not handed by its own `recvmsg`
 (`CmsgIterator` is built only from `RecvMsg`'s private `cmsghdr`/`mhdr`,
 `src/sys/socket/mod.rs:692-698`; `ControlMessageOwned::decode_from` is
 private, `mod.rs:1015`), and encodes only into the buffer `sendmsg` hands the
 kernel (`ControlMessage::encode_into`/`space` are private, `mod.rs:1394`,
 `mod.rs:1695`).
+
+**typed encoders: `IP_TOS` is sent as one byte.** `ControlMessage::Ipv4Tos`
+holds a `&u8` (`mod.rs:1371`) and its length is `size_of_val(tos)`
+(`mod.rs:1577-1579`): `sendmsg` with `Ipv4Tos(&0xb9)` writes
+`110000000000000000000000010000000000000000000000`'s 1-byte form of the
+`int` Linux reads. Linux takes a byte only since e895cdce ("ipv4: accept u8
+in IP_TOS ancillary data", 2020; an `int` before), so on an older kernel the
+send fails with `EINVAL`. Every other typed `ControlMessage` writes the
+model's bytes (TTL, hop limit and class as `int`s, the packet infos, the
+GSO size as a `u16`).
 
 **fds: every descriptor the kernel installed is leaked when it set
 `MSG_CTRUNC`**: the cases where the kernel installs some but not all of the

@@ -148,10 +148,16 @@ fn fields(meta: &RecvMeta) -> Vec<TypedField> {
 /// What the findings are, checked against quinn-udp's source (0.6.3, the
 /// lock file's version; paths under `quinn-udp-0.6.3/src/`).
 pub const NOTES: &str = r#"
-Only the typed forged receives run: its control-message walk (`cmsg`) is
-private, and its receive batches with `recvmmsg` into a 96-byte control
-buffer of its own (`cmsg/mod.rs:227-228`), which the forgery answers in its
-first `mmsghdr`. Linux writes none of these buffers.
+Only the typed forged receives and the typed encoders run: its
+control-message walk (`cmsg`) is private, and its receive batches with
+`recvmmsg` into a 96-byte control buffer of its own
+(`cmsg/mod.rs:227-228`), which the forgery answers in its first `mmsghdr`;
+its send (`UdpSocketState::try_send`) writes into a buffer of its own too,
+whose bytes the check captures from `sendmsg`. Linux writes none of these
+buffers. Its send writes the model's bytes for the ECN bits (an `int`
+`IP_TOS` or `IPV6_TCLASS`, on every datagram: `unix.rs:724-738`), the GSO
+size (a `u16`) and the source address (a packet info of no interface,
+`unix.rs:748-781`).
 
 - **A payload of another width panics in a debug build and is read
   anyway in a release one.** `CMsg::decode::<T>` (`cmsg/mod.rs:153-159`)

@@ -141,7 +141,21 @@ handed on), or as a misread a kernel change would expose.
   (`110000000000000029000000430000002e00000000000000`), which Linux never
   writes (an `int`), gives ECN 2.
 
+- **`IP_RECVTOS` and `IPV6_RECVTCLASS` are taken as message types.**
+  `tos_v4::is_match` and `tos_v6::is_match` (`features/tos_v4.rs:17-19`,
+  `tos_v6.rs:17-21`) match the numbers of the options that turn the
+  messages on beside `IP_TOS` and `IPV6_TCLASS`, on every system. On Linux
+  those are 13 and 66, types no kernel writes (a TOS comes as `IP_TOS`, a
+  class as `IPV6_TCLASS`; the BSDs' `IP_RECVTOS` is 68 or 27):
+  `1100000000000000000000000d000000b900000000000000` gives ECN 1.
+
+Its encoder writes the model's bytes: `encode_ecn` an `int` `IP_TOS` or
+`IPV6_TCLASS` of the ECN bits (`features/tos_v4.rs:53-54`), nothing for
+`NotEct`; `encode_local_address` a packet info of the source alone
+(`pktinfo_v4.rs:50-58`, `pktinfo_v6.rs:39-47`); `encode_gso` a `u16`
+(`gso.rs:70-71`).
+
 Its ECN is `NotEct` both when no TOS came and when one carried ECN 0, so
 the adapter gives only another codepoint, and no TOS is owed an ECN.
-Reproduce: `cargo xtask conformance --peers s2n-quic --only 'typed probes'`.
+Reproduce: `cargo xtask conformance --peers s2n-quic --only 'typed probes,typed encoders'`.
 "#;
