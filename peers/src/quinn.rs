@@ -172,10 +172,18 @@ size (a `u16`) and the source address (a packet info of no interface,
   traffic class is `decode::<c_int>() as u8` (`unix.rs:873`): -1 gives
   ECN 3 (`14000000000000002900000043000000ffffffff00000000`); the GRO
   segment is `decode::<c_int>() as usize` (`unix.rs:900`): -1 gives a
-  stride of `usize::MAX`, 65536 one past any datagram.
+  stride of `usize::MAX`, 65536 one past any datagram, and 0
+  (`140000000000000011000000680000000000000000000000`) a stride of 0,
+  which no kernel writes (`udp_cmsg_recv` writes `UDP_GRO` only for a
+  coalesced datagram) and by which a caller that splits the datagram into
+  segments cannot step.
+- **`IP_RECVTOS` is taken as a message type** (`unix.rs:852-862`, "FreeBSD
+  uses IP_RECVTOS here"): on Linux that is 13, the option's number, a type
+  no kernel writes (the BSDs' is 68 or 27):
+  `1100000000000000000000000d000000b900000000000000` gives ECN 1.
 
 Its ECN is `None` both without a TOS and with ECN bits 0, and its `stride`
 is the datagram's length both without GRO and with a segment of that size:
 the adapter gives those only when they say more, and no TOS or GRO is owed
-one. Reproduce: `cargo xtask conformance --peers quinn-udp --only 'typed forged receives'`.
+one. Reproduce: `cargo xtask conformance --peers quinn-udp --only 'typed forged receives,typed encoders'`.
 "#;
