@@ -160,6 +160,7 @@ mod wire;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::net::SocketAddr;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::model::FieldClass;
@@ -323,6 +324,7 @@ pub trait Implementation: std::panic::RefUnwindSafe {
     /// [`encode_typed`](Self::encode_typed), the `typed encoders` check
     /// captures the control bytes of its `sendmsg` (Linux 5.9 or later:
     /// `sys/forge.rs`) and compares them with the model's.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn send_typed(
         &self,
         socket: BorrowedFd<'_>,
