@@ -220,6 +220,7 @@ fn forged_typed_receive<I: Implementation + ?Sized>(
 /// # struct FirstByteTtl;
 /// # impl Implementation for FirstByteTtl {
 /// #     fn name(&self) -> String { "first byte TTL".into() }
+/// #     fn layout(&self) -> sockcmsg::Layout { sockcmsg::Layout::LINUX_64 }
 /// #     fn parse_typed(&self, buf: &[u8]) -> Option<TypedParsed> {
 /// #         let ttl = buf.get(16).copied().map(|ttl| TypedField::Message(TypedMessage::Ttl(ttl)));
 /// #         Some(TypedParsed::Fields(ttl.into_iter().collect()))
@@ -236,11 +237,8 @@ fn forged_typed_receive<I: Implementation + ?Sized>(
 /// // skipped once `typed width` is known.
 /// let one_byte = model.encode([(libc::IPPROTO_IP, libc::IP_TTL, &[64][..])]);
 /// fuzz_typed_skipping_rules(&FirstByteTtl, &["typed width"], &one_byte);
-/// # #[cfg(target_endian = "little")]
-/// # {
-/// let ttl = model.encode([(libc::IPPROTO_IP, libc::IP_TTL, &64i32.to_ne_bytes()[..])]);
+/// let ttl = model.encode([(libc::IPPROTO_IP, libc::IP_TTL, &64i32.to_le_bytes()[..])]);
 /// fuzz_typed_skipping_rules(&FirstByteTtl, &["typed width"], &ttl);
-/// # }
 /// ```
 pub fn fuzz_typed_skipping_rules<I: Implementation + ?Sized>(
     implementation: &I,
