@@ -3,10 +3,9 @@
 //! `sendmsg` on Linux, [`Implementation::send_typed`]) against the model's
 //! bytes ([`Model::typed_bytes`]): the model's message, of the same level,
 //! type and payload (padding aside), once, beside only messages Linux
-//! takes. A finding says what the model reads
-//! in what was written and what Linux's UDP `sendmsg` answers for it
-//! ([`Model::kernel_udp_send`]): a width the kernel refuses, or one only
-//! newer kernels take.
+//! takes. A finding says what the model reads in what was written and what
+//! Linux's UDP `sendmsg` answers for it ([`Model::kernel_udp_send`]): a
+//! width the kernel refuses, or one only newer kernels take.
 
 use super::report::hex;
 use super::runner::{finding, not_run, summary, Outcome, Runner};
