@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::{Message, Model, Rejection, FD_LEN, UCRED_LEN};
+use crate::model::{Message, Model, Rejection, Walk, FD_LEN, UCRED_LEN};
 
 /// The inputs of Go 1.19's answers, in the format of the project's
 /// `tests/data/go1.19-syscall-linux-amd64.tsv`: each `P` line's hex.
@@ -414,8 +414,13 @@ fn rights_within(model: &Model, len: usize, max_fds: usize) -> Vec<u8> {
 /// assert_eq!(rules_exercised(&model, &[]), ["short input"]);
 /// ```
 pub fn rules_exercised(model: &Model, buf: &[u8]) -> Vec<&'static str> {
+    rules_of_walk(model, buf, &model.walk(buf))
+}
+
+/// [`rules_exercised`] given the model's `walk` of `buf`, for a caller
+/// that has it already.
+pub(super) fn rules_of_walk(model: &Model, buf: &[u8], walk: &Walk) -> Vec<&'static str> {
     let layout = model.layout();
-    let walk = model.walk(buf);
     let len = buf.len() as u128;
     let rights =
         |msg: &Message| msg.level == layout.sol_socket() && msg.kind == layout.scm_rights();

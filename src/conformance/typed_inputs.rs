@@ -4,7 +4,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
-use super::{rules_exercised, TYPED_RULES};
+use super::inputs::rules_of_walk;
+use super::TYPED_RULES;
 use crate::model::{CType, Model, Rejection, TypedField};
 use crate::typed::{
     Direction, ExtendedError, PacketInfo, PacketInfoV6, Timespec, Timeval, TypedKind, TypedMessage,
@@ -273,8 +274,9 @@ pub(super) fn send_values(model: &Model) -> Vec<TypedMessage> {
 
 /// The rules of typed messages `buf` exercises, by name (in
 /// [`TYPED_RULES`] order) after the rules of the format's
-/// ([`rules_exercised`], but for `unknown types`, which every typed message
-/// is to a walk of rights and credentials), as the model walks it: the
+/// ([`rules_exercised`](super::rules_exercised), but for `unknown types`,
+/// which every typed message is to a walk of rights and credentials), as
+/// the model walks it: the
 /// families of the typed probes. A buffer of well-formed typed messages of
 /// distinct kinds, padded, exercises none.
 ///
@@ -350,7 +352,7 @@ pub fn typed_rules_exercised(model: &Model, buf: &[u8]) -> Vec<&'static str> {
         (TYPED_RULES[4], after(true)),
         (TYPED_RULES[5], after(false)),
     ];
-    rules_exercised(model, buf)
+    rules_of_walk(model, buf, &walk)
         .into_iter()
         .filter(|rule| *rule != "unknown types")
         .chain(
